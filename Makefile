@@ -1,0 +1,54 @@
+# Entry points for developers and CI. Everything runs through the project venv
+# explicitly (.venv/bin/python); nothing needs to be activated.
+
+SHELL := /bin/bash
+PYTHON := .venv/bin/python
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help setup synth doc run test check lint bench clean
+
+help:
+	@echo "make setup  - install system packages, .venv and node_modules (idempotent)"
+	@echo "make synth  - cdk synth the app into cdk.out/"
+	@echo "make doc    - generate the design doc from cdk.out/"
+	@echo "make run    - setup + synth + doc on the bundled default design"
+	@echo "make test   - run the test suite (extra pytest args: PYTEST_ARGS=...)"
+	@echo "make check  - check the committed design doc is up to date"
+	@echo "make lint   - ruff check + ruff format --check"
+	@echo "make bench  - run the benchmarks"
+	@echo "make clean  - remove cdk.out and caches (keeps .venv and node_modules)"
+
+setup:
+	@bash scripts/bootstrap.sh
+
+# --no-notices: the CLI would otherwise try to fetch notices from the network.
+synth: setup
+	npx --no-install cdk synth --quiet --no-notices
+
+doc:
+	$(PYTHON) -m docgen
+
+# doc runs after synth even under make -j.
+run: setup synth
+	@$(MAKE) --no-print-directory doc
+
+# pytest exits 5 when it collects no test; make passes that on as a failure.
+test: setup
+	$(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+check:
+	$(PYTHON) -m docgen --check
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+bench: setup
+	$(PYTHON) -m tests.bench
+
+clean:
+	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
+		-type d -name __pycache__ -prune -exec rm -rf {} +

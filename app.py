@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""The composition root: reads the design spec, builds one Stage per AWS environment, runs cdk-nag, synthesizes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from designspec import SpecError, load_design
+from stacks.stage import EnvironmentStage
+
+
+def build_app(design_path: str, *, outdir: str | None = None, image_tag: str = "bootstrap",
+              environments: list[str] | None = None) -> App:
+    design = load_design(design_path)
+    app = App(outdir=outdir) if outdir else App()
+    for env_name in design.aws_environments():
+        if environments is None or env_name in environments:
+            EnvironmentStage(app, env_name, design=design, image_tag=image_tag)
+    # cdk-nag 3 is a policy-validation plugin: any unacknowledged AwsSolutions finding fails the synth.
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
+    return app
+
+
+def main() -> int:
+    probe = App()  # only to read context given with -c on the cdk command line
+    design_path = probe.node.try_get_context("design") or os.environ.get("DESIGN_FILE", "design.yaml")
+    image_tag = probe.node.try_get_context("image_tag") or "bootstrap"
+    try:
+        app = build_app(design_path, image_tag=image_tag)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""The typed, frozen design model: what a design spec may say, with every field's type and default."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")]
+RequirementId = Annotated[str, StringConstraints(pattern=r"^REQ-\d{1,6}-[A-Z][A-Z0-9-]*-\d{1,4}$")]
+EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+AwsAccount = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+Cidr = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")]
+Percent = Annotated[float, Field(gt=0, le=100)]
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+
+class Strict(BaseModel):
+    """Base of every spec model: unknown keys are errors and a loaded design cannot be mutated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Traceable(Strict):
+    """A component records the work item (seq) that introduced it and the requirements it satisfies."""
+
+    seq: int = Field(default=1, ge=1)
+    requirements: tuple[RequirementId, ...] = ()
+
+
+class Database(Traceable):
+    """A PostgreSQL database on RDS (dev: a postgres container of the same major version)."""
+
+    name: Name
+    engine: Literal["postgres"] = "postgres"
+    engine_version: Literal["16", "17"] = "17"
+    database_name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "app"
+
+
+class Cache(Traceable):
+    """A Redis replication group on ElastiCache (dev: a redis container of the same major version)."""
+
+    name: Name
+    engine_version: Literal["7.1"] = "7.1"
+
+
+class Queue(Traceable):
+    """An SQS queue with its dead-letter queue."""
+
+    name: Name
+    fifo: bool = False
+    visibility_timeout_seconds: int = Field(default=300, ge=0, le=43200)
+    retention_days: int = Field(default=4, ge=1, le=14)
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    backlog_per_task: int = Field(default=100, ge=1, description="messages one worker task drains; drives scaling")
+
+
+class Secret(Traceable):
+    """An application secret held in Secrets Manager; its value is never in the spec or a template."""
+
+    name: Name
+    description: str = ""
+    env_var: EnvVarName | None = None  # the variable the value is injected as; default: NAME_IN_CAPS
+
+
+class Scaling(Strict):
+    """Target-tracking goals for an HTTP service (workers scale on queue backlog instead)."""
+
+    cpu_target: Percent = 60
+    memory_target: Percent = 70
+    requests_per_target: int | None = Field(default=None, ge=1)
+
+
+class Service(Traceable):
+    """A container workload on ECS Fargate (dev: a Docker Compose service)."""
+
+    name: Name
+    type: Literal["http", "worker"]
+    image: str | None = None  # a registry image; or build from `build`
+    build: str | None = None  # docker build context, relative to the application repository
+    port: int | None = Field(default=None, ge=1, le=65535)  # http services
+    health_check_path: str = "/health"
+    path_patterns: tuple[str, ...] = ()  # ALB path rules; default: /<name>/*; the first http service also gets /*
+    queue: Name | None = None  # worker: the queue it consumes
+    sends_to: tuple[Name, ...] = ()  # queues it may send to
+    databases: tuple[Name, ...] = ()
+    caches: tuple[Name, ...] = ()
+    secrets: tuple[Name, ...] = ()
+    environment: dict[EnvVarName, str] = Field(default_factory=dict)  # non-secret settings only
+    scaling: Scaling = Scaling()
+    description: str = ""
+
+
+class Frontend(Traceable):
+    """A single-page app: static on CloudFront + S3, or a container behind the ALB."""
+
+    name: Name
+    hosting: Literal["static", "container"] = "static"
+    build: str | None = None
+    api_path: str | None = "/api/*"  # static: CloudFront behaviour forwarded to the ALB; None for none
+    port: int | None = Field(default=None, ge=1, le=65535)  # container hosting
+    path_patterns: tuple[str, ...] = ()  # container hosting: ALB path rules
+    description: str = ""
+
+
+class ServiceSizing(Strict):
+    """One service's size in one environment."""
+
+    cpu: int
+    memory: int
+    desired: int = Field(ge=0)
+    min: int = Field(ge=0)
+    max: int = Field(ge=1)
+    architecture: Literal["x86_64", "arm64"] = "arm64"
+
+
+class DatabaseSizing(Strict):
+    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")]
+    allocated_storage_gb: int = Field(ge=20, le=65536)
+    max_allocated_storage_gb: int | None = Field(default=None, ge=21, le=65536)
+    multi_az: bool
+    backup_retention_days: int = Field(default=7, ge=1, le=35)
+    deletion_protection: bool = True
+    read_replicas: int = Field(default=0, ge=0, le=5)
+
+
+class CacheSizing(Strict):
+    node_type: Annotated[str, StringConstraints(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")]
+    replicas: int = Field(ge=0, le=5)
+    snapshot_retention_days: int = Field(default=1, ge=0, le=35)
+
+
+class Budget(Strict):
+    monthly_limit_usd: float = Field(gt=0)
+    thresholds_percent: tuple[Percent, ...] = (80, 100)
+    emails: tuple[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")], ...] = ()
+
+
+class Environment(Strict):
+    """A deployment target. `docker-compose` environments run locally; `aws` ones synthesize a CDK stage."""
+
+    platform: Literal["docker-compose", "aws"]
+    account: AwsAccount | None = None
+    region: Region | None = None
+    availability_zones: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}-[a-z]+-\d[a-z]$")], ...] = ()
+    vpc_cidr: Cidr = "10.0.0.0/16"
+    nat_gateways: int = Field(default=1, ge=0, le=6)
+    log_retention_days: int = 30
+    services: dict[Name, ServiceSizing] = Field(default_factory=dict)
+    databases: dict[Name, DatabaseSizing] = Field(default_factory=dict)
+    caches: dict[Name, CacheSizing] = Field(default_factory=dict)
+    budget: Budget | None = None
+
+    @property
+    def is_aws(self) -> bool:
+        return self.platform == "aws"
+
+
+class Kpis(Strict):
+    """The specification's KPI table: targets, and the thresholds that raise an alert."""
+
+    availability_target_percent: Percent = 99.9
+    availability_alert_below_percent: Percent = 99.5
+    p50_latency_target_ms: int = Field(default=100, ge=1)
+    p50_latency_alert_ms: int = Field(default=200, ge=1)
+    p99_latency_target_ms: int = Field(default=500, ge=1)
+    p99_latency_alert_ms: int = Field(default=1000, ge=1)
+    error_rate_target_percent: Percent = 0.1
+    error_rate_alert_percent: Percent = 1
+
+
+class CiSpec(Strict):
+    platform: Literal["github-actions", "gitlab-ci"] = "github-actions"
+    default_branch: str = "main"
+
+
+class Design(Strict):
+    """The whole design: one application, its components and its environments."""
+
+    project: Name
+    description: str = ""
+    owner: str = "platform-team"
+    databases: tuple[Database, ...] = ()
+    caches: tuple[Cache, ...] = ()
+    queues: tuple[Queue, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    services: tuple[Service, ...] = ()
+    frontends: tuple[Frontend, ...] = ()
+    environments: dict[Name, Environment]
+    kpis: Kpis = Kpis()
+    ci: CiSpec = CiSpec()
+
+    def aws_environments(self) -> dict[str, Environment]:
+        return {name: env for name, env in self.environments.items() if env.is_aws}
+
+    def container_frontends(self) -> tuple[Frontend, ...]:
+        return tuple(f for f in self.frontends if f.hosting == "container")
+
+    def static_frontends(self) -> tuple[Frontend, ...]:
+        return tuple(f for f in self.frontends if f.hosting == "static")
+
+    def http_services(self) -> tuple[Service, ...]:
+        return tuple(s for s in self.services if s.type == "http")
+
+    def workers(self) -> tuple[Service, ...]:
+        return tuple(s for s in self.services if s.type == "worker")
+
+    def sized_names(self) -> tuple[str, ...]:
+        """Every component that runs on Fargate and so needs a per-environment size."""
+        return tuple(s.name for s in self.services) + tuple(f.name for f in self.container_frontends())
+
+
+def secret_env_var(secret: Secret) -> str:
+    return secret.env_var or re.sub(r"[^A-Z0-9]", "_", secret.name.upper())

@@ -1,0 +1,145 @@
+"""Checks what types alone cannot: names, references between components, and per-environment sizing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from designspec.errors import SpecError, format_loc
+from designspec.fargate import VALID_COMBINATIONS, allowed_memory, describe_allowed
+from designspec.model import LOG_RETENTION_DAYS, Design, Environment
+
+Loc = tuple[str | int, ...]
+LineOf = Callable[[Loc], int | None]
+
+
+def check_references(design: Design, file: str, line_of: LineOf) -> None:
+    """Raise the first SpecError found, in document order of the checks."""
+    for loc, message in _problems(design):
+        raise SpecError(file, format_loc(loc), message, line_of(loc))
+
+
+def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
+    yield from _unique_names(design)
+    yield from _service_links(design)
+    yield from _frontends(design)
+    yield from _environments(design)
+
+
+def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:
+    seen: dict[str, str] = {}
+    for kind in ("databases", "caches", "queues", "secrets", "services", "frontends"):
+        for i, item in enumerate(getattr(design, kind)):
+            where = f"{kind}[{i}]"
+            if item.name in seen:
+                yield (kind, i, "name"), f"duplicate name {item.name!r} (already used by {seen[item.name]}); names must be unique"
+            seen.setdefault(item.name, where)
+
+
+def _known(design: Design, kind: str) -> list[str]:
+    return [item.name for item in getattr(design, kind)]
+
+
+def _unknown(ref: str, design: Design, kind: str) -> str:
+    names = ", ".join(_known(design, kind)) or "none are defined"
+    return f"unknown {kind[:-1]} {ref!r}; defined {kind}: {names}"
+
+
+def _service_links(design: Design) -> Iterator[tuple[Loc, str]]:
+    patterns: dict[str, str] = {}
+    for i, svc in enumerate(design.services):
+        loc: Loc = ("services", i)
+        if svc.image is None and svc.build is None:
+            yield (*loc, "image"), f"service {svc.name!r} has neither 'image' nor 'build'; give one of them"
+        if svc.type == "http" and svc.port is None:
+            yield (*loc, "port"), "an http service needs a 'port' (the container port the ALB forwards to)"
+        if svc.type == "worker":
+            if svc.queue is None:
+                yield (*loc, "queue"), "a worker needs a 'queue' to consume; defined queues: " + (
+                    ", ".join(_known(design, "queues")) or "none"
+                )
+            if svc.port is not None or svc.path_patterns:
+                yield (*loc, "port"), "a worker takes no 'port' or 'path_patterns'; it is not behind the ALB"
+        for key, kind, refs in (
+            ("queue", "queues", (svc.queue,) if svc.queue else ()),
+            ("sends_to", "queues", svc.sends_to),
+            ("databases", "databases", svc.databases),
+            ("caches", "caches", svc.caches),
+            ("secrets", "secrets", svc.secrets),
+        ):
+            for j, ref in enumerate(refs):
+                if ref not in _known(design, kind):
+                    sub: Loc = (*loc, key) if key == "queue" else (*loc, key, j)
+                    yield sub, _unknown(ref, design, kind)
+        for j, pattern in enumerate(svc.path_patterns):
+            if pattern in patterns:
+                yield (*loc, "path_patterns", j), f"path {pattern!r} is already routed to {patterns[pattern]!r}"
+            patterns[pattern] = svc.name
+
+
+def _frontends(design: Design) -> Iterator[tuple[Loc, str]]:
+    for i, fe in enumerate(design.frontends):
+        loc: Loc = ("frontends", i)
+        if fe.hosting == "container" and fe.port is None:
+            yield (*loc, "port"), "a container frontend needs a 'port' (the container port the ALB forwards to)"
+        if fe.hosting == "static" and (fe.port is not None or fe.path_patterns):
+            yield (*loc, "port"), "a static frontend takes no 'port' or 'path_patterns'; use hosting: container"
+        if fe.hosting == "static" and fe.api_path and not design.http_services():
+            yield (*loc, "api_path"), "api_path forwards to the ALB, but the design has no http service; set it to null"
+
+
+def _environments(design: Design) -> Iterator[tuple[Loc, str]]:
+    if not design.aws_environments():
+        yield ("environments",), "no environment has platform 'aws'; at least one (e.g. staging or prod) is needed"
+    for name, env in design.environments.items():
+        loc: Loc = ("environments", name)
+        if env.is_aws:
+            yield from _aws_target(loc, env)
+            yield from _sizing(design, loc, env)
+
+
+def _aws_target(loc: Loc, env: Environment) -> Iterator[tuple[Loc, str]]:
+    for key in ("account", "region"):
+        if getattr(env, key) is None:
+            yield (*loc, key), f"an aws environment needs '{key}' (it is never looked up)"
+    if len(env.availability_zones) < 2:
+        yield (*loc, "availability_zones"), (
+            f"{list(env.availability_zones)} lists {len(env.availability_zones)} zone(s); "
+            "an aws environment needs at least 2 (RDS and the ALB span two zones)"
+        )
+    for j, az in enumerate(env.availability_zones):
+        if env.region and not az.startswith(env.region):
+            yield (*loc, "availability_zones", j), f"{az!r} is not in region {env.region!r}"
+    if env.availability_zones and env.nat_gateways > len(env.availability_zones):
+        yield (*loc, "nat_gateways"), (
+            f"{env.nat_gateways} NAT gateways but {len(env.availability_zones)} zones; allowed: 0-{len(env.availability_zones)}"
+        )
+    if env.log_retention_days not in LOG_RETENTION_DAYS:
+        yield (*loc, "log_retention_days"), (
+            f"{env.log_retention_days} is not a CloudWatch Logs retention; allowed: "
+            + ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+        )
+
+
+def _sizing(design: Design, loc: Loc, env: Environment) -> Iterator[tuple[Loc, str]]:
+    for key, wanted in (
+        ("services", design.sized_names()),
+        ("databases", tuple(d.name for d in design.databases)),
+        ("caches", tuple(c.name for c in design.caches)),
+    ):
+        given = getattr(env, key)
+        for name in wanted:
+            if name not in given:
+                yield (*loc, key), f"no sizing for {name!r}; every {key[:-1]} needs a size in every aws environment"
+        for name in given:
+            if name not in wanted:
+                yield (*loc, key, name), f"sizing for unknown {key[:-1]} {name!r}; known: {', '.join(wanted) or 'none'}"
+    for name, size in env.services.items():
+        sloc: Loc = (*loc, "services", name)
+        if size.cpu not in VALID_COMBINATIONS:
+            yield (*sloc, "cpu"), f"{size.cpu} is not a Fargate CPU value; allowed: {describe_allowed(size.cpu)}"
+        elif size.memory not in allowed_memory(size.cpu):
+            yield (*sloc, "memory"), (
+                f"{size.memory} MiB is not valid with cpu {size.cpu} on Fargate; allowed: {describe_allowed(size.cpu)} MiB"
+            )
+        if not size.min <= size.desired <= size.max:
+            yield sloc, f"min {size.min} <= desired {size.desired} <= max {size.max} does not hold"

@@ -1,0 +1,52 @@
+"""The environment variables each workload receives, named once here so prod (ECS) and dev (Compose) agree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from designspec.model import Design, Frontend, Service, secret_env_var
+
+Kind = Literal["plain", "secret"]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One variable: a literal setting, or an attribute of a component (a database's host, a secret's value)."""
+
+    name: str
+    kind: Kind
+    component: str = ""  # the database, cache, queue or secret it comes from; "" for literal settings
+    component_kind: str = ""  # "database" | "cache" | "queue" | "secret" | ""
+    attribute: str = ""  # "host", "port", "name", "username", "password", "tls", "auth_token", "url", "value"
+    value: str = ""  # literal settings only
+
+
+def env_prefix(name: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+def bindings(design: Design, workload: Service | Frontend) -> tuple[Binding, ...]:
+    """Every variable of `workload`, sorted by name; secrets are marked so they are never plain text."""
+    out: list[Binding] = []
+    if isinstance(workload, Service):
+        for name, value in workload.environment.items():
+            out.append(Binding(name, "plain", value=value))
+        for db in workload.databases:
+            p = env_prefix(db)
+            for attr in ("host", "port", "name"):
+                out.append(Binding(f"{p}_{attr.upper()}", "plain", db, "database", attr))
+            for attr in ("username", "password"):
+                out.append(Binding(f"{p}_{attr.upper()}", "secret", db, "database", attr))
+        for cache in workload.caches:
+            p = env_prefix(cache)
+            for attr in ("host", "port", "tls"):
+                out.append(Binding(f"{p}_{attr.upper()}", "plain", cache, "cache", attr))
+            out.append(Binding(f"{p}_AUTH_TOKEN", "secret", cache, "cache", "auth_token"))
+        for queue in sorted({*([workload.queue] if workload.queue else []), *workload.sends_to}):
+            out.append(Binding(f"{env_prefix(queue)}_QUEUE_URL", "plain", queue, "queue", "url"))
+        by_name = {s.name: s for s in design.secrets}
+        for secret in workload.secrets:
+            out.append(Binding(secret_env_var(by_name[secret]), "secret", secret, "secret", "value"))
+    return tuple(sorted(out, key=lambda b: b.name))

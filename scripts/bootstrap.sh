@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Set up everything the project needs on a fresh Debian machine, and do
+# (almost) nothing when it is all there already:
+#   1. system packages: graphviz (`dot`, used by `diagrams`) and chromium
+#      (used headless by mermaid-cli through tools/puppeteer-config.json);
+#   2. the loopback interface, up;
+#   3. .venv from requirements.txt (re-installed when requirements.txt changes);
+#   4. node_modules from package-lock.json via `npm ci` (re-run when the lock changes).
+# Idempotent; safe to run with CI=true and no stdin.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+die() { printf 'bootstrap: ERROR: %s\n' "$*" >&2; exit 1; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# Run a command as root: directly when we are root, through sudo when available.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        # Without a terminal (CI) sudo must not wait for a password.
+        if [ -t 0 ]; then sudo "$@"; else sudo -n "$@"; fi
+    else
+        return 1
+    fi
+}
+
+APT_UPDATED=0
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install these by hand: $*"
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        say "apt-get update"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+            || die "apt-get update failed (need root or sudo)"
+        APT_UPDATED=1
+    fi
+    say "apt-get install $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" </dev/null \
+        || die "apt-get install $* failed (need root or sudo)"
+}
+
+# --- 1. system packages ------------------------------------------------------
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+# tools/puppeteer-config.json points at /usr/bin/chromium, so that is what must exist.
+if ! command -v chromium >/dev/null 2>&1 || [ ! -x /usr/bin/chromium ]; then
+    missing+=(chromium)
+fi
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+    apt_install "${missing[@]}"
+else
+    say "system packages ok (dot, chromium, npm)"
+fi
+
+# --- 2. loopback -------------------------------------------------------------
+if command -v ip >/dev/null 2>&1; then
+    if ! ip link show lo 2>/dev/null | grep -q '<[^>]*\bUP\b'; then
+        say "bringing loopback up"
+        ip link set lo up 2>/dev/null || as_root ip link set lo up 2>/dev/null \
+            || say "could not bring lo up (ignored)"
+    fi
+fi
+
+# --- 3. Python venv ----------------------------------------------------------
+PYTHON="${PYTHON:-python3}"
+VENV=.venv
+VENV_STAMP="$VENV/.requirements.sha256"
+req_sum="$(sha256_of requirements.txt)"
+
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found"
+    if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        # Debian's python3 ships venv/ensurepip separately.
+        apt_install python3-venv
+    fi
+    say "creating $VENV with $("$PYTHON" --version 2>&1)"
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+    rm -f "$VENV_STAMP"
+fi
+
+if [ "$(cat "$VENV_STAMP" 2>/dev/null || true)" != "$req_sum" ]; then
+    say "pip install -r requirements.txt"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input -r requirements.txt
+    printf '%s\n' "$req_sum" >"$VENV_STAMP"
+else
+    say "venv ok (requirements.txt unchanged)"
+fi
+
+# --- 4. node_modules ---------------------------------------------------------
+NODE_STAMP=node_modules/.bootstrap-lock.sha256
+lock_sum="$(sha256_of package-lock.json)"
+if [ ! -d node_modules ] || [ "$(cat "$NODE_STAMP" 2>/dev/null || true)" != "$lock_sum" ]; then
+    say "npm ci"
+    # Puppeteer must not download its own browser: we use Debian's chromium.
+    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund </dev/null
+    printf '%s\n' "$lock_sum" >"$NODE_STAMP"
+else
+    say "node_modules ok (package-lock.json unchanged)"
+fi
+
+say "done"

@@ -1,0 +1,226 @@
+"""Compute: the ECS cluster and public ALB (Platform), and one Fargate workload per service or container frontend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from designspec.model import Scaling, ServiceSizing
+from stacks.nag import acknowledge
+
+ALB_PORT = 80
+
+
+class Platform(Construct):
+    """The cluster every workload runs in and the one internet-facing ALB that routes to HTTP workloads."""
+
+    def __init__(self, scope: Construct, id: str, *, vpc: ec2.IVpc, access_log_days: int) -> None:
+        super().__init__(scope, id)
+        self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENHANCED)
+        self.access_logs = s3.Bucket(
+            self,
+            "AlbAccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,  # ALB log delivery supports SSE-S3 only
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(access_log_days))],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.access_logs,
+            "AwsSolutions-S1",
+            "This bucket receives the ALB's access logs; logging its own access would log into itself.",
+        )
+        self.security_group = ec2.SecurityGroup(
+            self, "AlbSecurityGroup", vpc=vpc, description="ALB: HTTP from the internet", allow_all_outbound=False
+        )
+        self.security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(ALB_PORT), "HTTP from CloudFront and clients")
+        acknowledge(
+            self.security_group,
+            "AwsSolutions-EC23",
+            "The ALB is the public entry point: it must accept HTTP from any address; targets accept only the ALB.",
+        )
+        self.alb = elbv2.ApplicationLoadBalancer(
+            self,
+            "Alb",
+            vpc=vpc,
+            internet_facing=True,
+            security_group=self.security_group,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            drop_invalid_header_fields=True,
+        )
+        self.alb.log_access_logs(self.access_logs, prefix="alb")
+        self.listener = self.alb.add_listener(
+            "Http",
+            port=ALB_PORT,
+            open=False,
+            default_action=elbv2.ListenerAction.fixed_response(404, content_type="text/plain", message_body="no route"),
+        )
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the ALB sends a workload's traffic: listener rule priority and path patterns."""
+
+    priority: int
+    path_patterns: tuple[str, ...]
+    health_check_path: str
+
+
+@dataclass(frozen=True)
+class QueueLinks:
+    consumes: sqs.IQueue | None
+    backlog_per_task: int
+    sends_to: tuple[sqs.IQueue, ...]
+
+
+class FargateWorkload(Construct):
+    """A Fargate service: task definition sized from the spec, JSON logs, secrets from Secrets Manager, scaling."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        cluster: ecs.ICluster,
+        sizing: ServiceSizing,
+        image: ecs.ContainerImage,
+        port: int | None,
+        environment: dict[str, str],
+        secrets: dict[str, ecs.Secret],
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id)
+        self.port = port
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "Task",
+            cpu=sizing.cpu,
+            memory_limit_mib=sizing.memory,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.ARM64 if sizing.architecture == "arm64" else ecs.CpuArchitecture.X86_64,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+        )
+        self.container = self.task_definition.add_container(
+            "app",
+            image=image,
+            logging=ecs.LogDrivers.aws_logs(
+                stream_prefix=id, log_group=self.log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING
+            ),
+            environment=environment,
+            secrets=secrets,
+            port_mappings=[ecs.PortMapping(container_port=port)] if port else None,
+            readonly_root_filesystem=False,
+            essential=True,
+        )
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-ECS2",
+            "Only non-secret settings (log level, endpoints, queue URLs) are plain environment; secrets come from Secrets Manager.",
+        )
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-IAM5[Resource::*]",
+            "The execution role's ecr:GetAuthorizationToken has no resource-level permissions, so AWS requires Resource '*'.",
+        )
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=cluster.vpc, description=f"{id} tasks", allow_all_outbound=False
+        )
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs, ECR and external APIs")
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            cluster=cluster,
+            task_definition=self.task_definition,
+            desired_count=sizing.desired,
+            security_groups=[self.security_group],
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            assign_public_ip=False,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            enable_ecs_managed_tags=True,
+            health_check_grace_period=Duration.seconds(60) if port else None,
+        )
+        self.scaling = self.service.auto_scale_task_count(min_capacity=sizing.min, max_capacity=sizing.max)
+        self.target_group: elbv2.ApplicationTargetGroup | None = None
+
+    def route_from(self, listener: elbv2.IApplicationListener, route: Route) -> None:
+        """Register behind the ALB: a target group with a health check and a path-based listener rule."""
+        assert self.port is not None
+        self.target_group = elbv2.ApplicationTargetGroup(
+            self,
+            "TargetGroup",
+            vpc=self.service.cluster.vpc,
+            port=self.port,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            target_type=elbv2.TargetType.IP,
+            deregistration_delay=Duration.seconds(30),
+            health_check=elbv2.HealthCheck(
+                path=route.health_check_path, healthy_http_codes="200-399", interval=Duration.seconds(30)
+            ),
+        )
+        elbv2.ApplicationListenerRule(
+            self,
+            "Route",
+            listener=listener,
+            priority=route.priority,
+            conditions=[elbv2.ListenerCondition.path_patterns(list(route.path_patterns))],
+            action=elbv2.ListenerAction.forward([self.target_group]),
+        )
+        self.service.attach_to_application_target_group(self.target_group)
+
+    def scale_http(self, scaling: Scaling) -> None:
+        """Target tracking on CPU and memory (and requests per target when the spec sets it)."""
+        cooldown = Duration.seconds(60)
+        self.scaling.scale_on_cpu_utilization(
+            "Cpu", target_utilization_percent=scaling.cpu_target, scale_in_cooldown=cooldown, scale_out_cooldown=cooldown
+        )
+        self.scaling.scale_on_memory_utilization(
+            "Memory",
+            target_utilization_percent=scaling.memory_target,
+            scale_in_cooldown=cooldown,
+            scale_out_cooldown=cooldown,
+        )
+        if scaling.requests_per_target and self.target_group is not None:
+            self.scaling.scale_on_request_count(
+                "Requests", requests_per_target=scaling.requests_per_target, target_group=self.target_group
+            )
+
+    def link_queues(self, links: QueueLinks) -> None:
+        """Least privilege through grants; a worker scales in steps on its queue's backlog."""
+        role = self.task_definition.task_role
+        for queue in links.sends_to:
+            queue.grant_send_messages(role)
+        if links.consumes is None:
+            return
+        links.consumes.grant_consume_messages(role)
+        per_task = links.backlog_per_task
+        self.scaling.scale_on_metric(
+            "Backlog",
+            metric=links.consumes.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
+            ),
+            scaling_steps=[
+                appscaling.ScalingInterval(upper=0, change=-1),
+                appscaling.ScalingInterval(lower=1, change=+1),
+                appscaling.ScalingInterval(lower=per_task, change=+2),
+                appscaling.ScalingInterval(lower=per_task * 5, change=+5),
+            ],
+            adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            cooldown=Duration.seconds(120),
+        )
+

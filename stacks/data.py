@@ -1,0 +1,194 @@
+"""Data stores: RDS PostgreSQL with rotated generated credentials, and an encrypted ElastiCache Redis group."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from designspec.model import CacheSizing, DatabaseSizing
+from stacks.nag import acknowledge
+
+POSTGRES_VERSIONS = {"16": rds.PostgresEngineVersion.VER_16_10, "17": rds.PostgresEngineVersion.VER_17_6}
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+
+
+class PostgresDatabase(Construct):
+    """One RDS PostgreSQL instance in the isolated subnets, credentials generated into Secrets Manager."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpc: ec2.IVpc,
+        sizing: DatabaseSizing,
+        engine_version: str,
+        database_name: str,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, description=f"{id}: PostgreSQL", allow_all_outbound=False
+        )
+        self.instance = rds.DatabaseInstance(
+            self,
+            "Instance",
+            engine=rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSIONS[engine_version]),
+            instance_type=ec2.InstanceType(sizing.instance_class.removeprefix("db.")),
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            security_groups=[self.security_group],
+            port=POSTGRES_PORT,
+            database_name=database_name,
+            credentials=rds.Credentials.from_generated_secret("postgres"),
+            multi_az=sizing.multi_az,
+            allocated_storage=sizing.allocated_storage_gb,
+            max_allocated_storage=sizing.max_allocated_storage_gb,
+            storage_type=rds.StorageType.GP3,
+            storage_encrypted=True,
+            backup_retention=Duration.days(sizing.backup_retention_days),
+            deletion_protection=sizing.deletion_protection,
+            removal_policy=RemovalPolicy.SNAPSHOT,
+            iam_authentication=True,
+            auto_minor_version_upgrade=True,
+            copy_tags_to_snapshot=True,
+            cloudwatch_logs_exports=["postgresql", "upgrade"],
+            cloudwatch_logs_retention=log_retention,
+            publicly_accessible=False,
+        )
+        self.secret = self.instance.secret
+        assert self.secret is not None  # from_generated_secret always creates one
+        self.secret.add_rotation_schedule(
+            "Rotation",
+            hosted_rotation=secretsmanager.HostedRotation.postgre_sql_single_user(
+                vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+            ),
+            automatically_after=Duration.days(30),
+        )
+        self.replicas = [
+            rds.DatabaseInstanceReadReplica(
+                self,
+                f"Replica{i + 1}",
+                source_database_instance=self.instance,
+                instance_type=ec2.InstanceType(sizing.instance_class.removeprefix("db.")),
+                vpc=vpc,
+                vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+                security_groups=[self.security_group],
+                storage_encrypted=True,
+                deletion_protection=sizing.deletion_protection,
+                removal_policy=RemovalPolicy.DESTROY,
+                publicly_accessible=False,
+                auto_minor_version_upgrade=True,
+            )
+            for i in range(sizing.read_replicas)
+        ]
+        stack = Stack.of(self)
+        acknowledge(
+            stack,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "CDK's LogRetention handler (sets the RDS log groups' retention at deploy time) uses the basic execution policy.",
+        )
+        acknowledge(
+            stack,
+            "AwsSolutions-IAM5[Resource::*]",
+            "CDK's LogRetention handler must reach log groups RDS creates with generated names, so it needs Resource '*'.",
+        )
+        acknowledge(self, "AwsSolutions-RDS11", "PostgreSQL keeps its standard port 5432; only the app tier's security groups may reach it.")
+        if not sizing.multi_az:
+            acknowledge(self, "AwsSolutions-RDS3", "Multi-AZ is off by design in this environment (spec: multi_az false) to save cost.")
+        if not sizing.deletion_protection:
+            acknowledge(self, "AwsSolutions-RDS10", "Deletion protection is off by design in this environment (spec) so it can be torn down.")
+
+    def allow_from(self, peer: ec2.IConnectable) -> None:
+        """Open 5432 from `peer`; the rules are created on `peer`'s side so its stack owns them."""
+        peer.connections.allow_to(self.instance, ec2.Port.tcp(POSTGRES_PORT), "app to PostgreSQL")
+
+
+class RedisCache(Construct):
+    """An ElastiCache Redis replication group: TLS, encryption at rest, AUTH token from Secrets Manager."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpc: ec2.IVpc,
+        sizing: CacheSizing,
+        engine_version: str,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, description=f"{id}: Redis", allow_all_outbound=False
+        )
+        self.connections = ec2.Connections(security_groups=[self.security_group], default_port=ec2.Port.tcp(REDIS_PORT))
+        self.auth_secret = secretsmanager.Secret(
+            self,
+            "AuthToken",
+            description=f"{id}: Redis AUTH token",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+        )
+        subnets = elasticache.CfnSubnetGroup(
+            self,
+            "Subnets",
+            description=f"{id}: isolated subnets",
+            subnet_ids=vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnet_ids,
+        )
+        self.slow_log = logs.LogGroup(self, "SlowLog", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        failover = sizing.replicas > 0
+        self.replication_group = elasticache.CfnReplicationGroup(
+            self,
+            "ReplicationGroup",
+            replication_group_description=f"{id} Redis",
+            engine="redis",
+            engine_version=engine_version,
+            cache_node_type=sizing.node_type,
+            num_cache_clusters=1 + sizing.replicas,
+            automatic_failover_enabled=failover,
+            multi_az_enabled=failover,
+            cache_subnet_group_name=subnets.ref,
+            security_group_ids=[self.security_group.security_group_id],
+            port=REDIS_PORT,
+            transit_encryption_enabled=True,
+            at_rest_encryption_enabled=True,
+            auth_token=self.auth_secret.secret_value.unsafe_unwrap(),  # a {{resolve:secretsmanager}} reference
+            snapshot_retention_limit=sizing.snapshot_retention_days,
+            auto_minor_version_upgrade=True,
+            log_delivery_configurations=[
+                elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty(
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type="slow-log",
+                    destination_details=elasticache.CfnReplicationGroup.DestinationDetailsProperty(
+                        cloud_watch_logs_details=elasticache.CfnReplicationGroup.CloudWatchLogsDestinationDetailsProperty(
+                            log_group=self.slow_log.log_group_name
+                        )
+                    ),
+                )
+            ],
+        )
+        self.replication_group.add_resource_dependency(subnets)
+        acknowledge(self, "AwsSolutions-AEC5", "Redis keeps its standard port 6379; only the app tier's security groups may reach it.")
+        acknowledge(
+            self.auth_secret,
+            "AwsSolutions-SMG4",
+            "ElastiCache AUTH tokens rotate through modify-replication-group (ROTATE strategy), which Secrets Manager cannot drive; rotation is a runbook step.",
+        )
+        if not failover:
+            acknowledge(self, "AwsSolutions-AEC4", "A single node without Multi-AZ is the spec's choice for this environment (replicas: 0).")
+
+    @property
+    def endpoint(self) -> str:
+        return self.replication_group.attr_primary_end_point_address
+
+    def allow_from(self, peer: ec2.IConnectable) -> None:
+        """Open 6379 from `peer`; the rules are created on `peer`'s side so its stack owns them."""
+        peer.connections.allow_to(self.connections, ec2.Port.tcp(REDIS_PORT), "app to Redis")

@@ -1,0 +1,40 @@
+"""SQS work queues: each with a dead-letter queue and redrive, SSE, and a TLS-only queue policy."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from designspec.model import Queue
+from stacks.nag import acknowledge
+
+
+class WorkQueue(Construct):
+    """A queue and its DLQ; messages that fail `max_receive_count` times move to the DLQ for inspection."""
+
+    def __init__(self, scope: Construct, id: str, *, spec: Queue) -> None:
+        super().__init__(scope, id)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            fifo=spec.fifo or None,
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            fifo=spec.fifo or None,
+            visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
+            retention_period=Duration.days(spec.retention_days),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=spec.max_receive_count),
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of its work queue; a DLQ of a DLQ would only hide failures.",
+        )

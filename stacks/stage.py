@@ -1,0 +1,238 @@
+"""One CDK Stage per AWS environment: wires the logical units into stacks, one stack per Fargate workload."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment as CdkEnvironment
+from aws_cdk import RemovalPolicy, Stack, Stage, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from designspec.model import Design, Environment, Frontend, Service
+from designspec.wiring import Binding, bindings
+from stacks.alerting import AlarmTopic
+from stacks.budget import CostBudget
+from stacks.compute import FargateWorkload, Platform, QueueLinks, Route
+from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache
+from stacks.edge import StaticSite, log_bucket
+from stacks.messaging import WorkQueue
+from stacks.monitoring import http_kpi_alarms, queue_alarms
+from stacks.network import Network
+from stacks.secrets import AppSecret
+from stacks.tagging import tag_component
+
+Workload = Service | Frontend
+
+
+class DesignStack(Stack):
+    """A stack whose availability zones come from the spec: reading them never registers a context lookup."""
+
+    def __init__(self, scope: Construct, id: str, *, zones: tuple[str, ...], stack_name: str, description: str,
+                 service_tag: str, seq: int) -> None:
+        super().__init__(scope, id, stack_name=stack_name, description=description)
+        self._zones = list(zones)
+        tag_component(self, service=service_tag, seq=seq, requirements=())
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return self._zones
+
+
+_RETENTION = {
+    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH", 60: "TWO_MONTHS",
+    90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS", 365: "ONE_YEAR",
+    400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS", 1827: "FIVE_YEARS",
+    2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS", 3653: "TEN_YEARS",
+}
+
+
+def retention(days: int) -> logs.RetentionDays:
+    """The CDK enum for a day count the spec already validated against CloudWatch's allowed set."""
+    return getattr(logs.RetentionDays, _RETENTION[days])
+
+
+def route_table(design: Design) -> dict[str, Route]:
+    """Listener rule priorities for every ALB-routed workload: most specific paths first, ties by name."""
+    routed: list[tuple[str, tuple[str, ...], str]] = []
+    for svc in design.http_services():
+        routed.append((svc.name, svc.path_patterns or (f"/{svc.name}/*",), svc.health_check_path))
+    for fe in design.container_frontends():
+        routed.append((fe.name, fe.path_patterns or (f"/{fe.name}/*",), "/"))
+    ordered = sorted(routed, key=lambda r: (-max(len(p.rstrip("*")) for p in r[1]), r[0]))
+    return {name: Route(10 * (i + 1), patterns, health) for i, (name, patterns, health) in enumerate(ordered)}
+
+
+class EnvironmentStage(Stage):
+    """Everything one AWS environment deploys: network, data, messaging, platform, edge, observability, workloads."""
+
+    def __init__(self, scope: Construct, env_name: str, *, design: Design, image_tag: str) -> None:
+        env = design.environments[env_name]
+        super().__init__(scope, env_name, env=CdkEnvironment(account=env.account, region=env.region))
+        self.design, self.env_name, self.env_spec, self.image_tag = design, env_name, env, image_tag
+        Tags.of(self).add("Project", design.project)
+        Tags.of(self).add("Environment", env_name)
+        first_seq = min((c.seq for c in self._components()), default=1)
+
+        self.observability = self._stack("Observability", "observability", first_seq, "Alarm topic and budget")
+        self.alarms = AlarmTopic(self.observability, "Alarms", emails=env.budget.emails if env.budget else ())
+        if env.budget:
+            CostBudget(self.observability, "Budget", project=design.project, environment=env_name,
+                       budget=env.budget, topic=self.alarms.topic)
+
+        net_stack = self._stack("Network", "network", first_seq, "VPC, subnets, NAT and flow logs")
+        self.network = Network(net_stack, "Network", cidr=env.vpc_cidr, availability_zones=list(env.availability_zones),
+                               nat_gateways=env.nat_gateways, flow_log_retention=retention(env.log_retention_days))
+        self.vpc = self.network.vpc
+        self._data()
+        self._messaging()
+        self._platform(first_seq)
+        self._edge(first_seq)
+        for workload in (*design.services, *design.container_frontends()):
+            self._workload(workload)
+
+    # --- units -----------------------------------------------------------------------------------
+
+    def _components(self) -> list:  # type: ignore[type-arg]
+        d = self.design
+        return [*d.databases, *d.caches, *d.queues, *d.secrets, *d.services, *d.frontends]
+
+    def _stack(self, id: str, service_tag: str, seq: int, what: str) -> DesignStack:
+        return DesignStack(
+            self, id, zones=self.env_spec.availability_zones, stack_name=f"{self.design.project}-{self.env_name}-{id}",
+            description=f"{self.design.project} {self.env_name}: {what}", service_tag=service_tag, seq=seq,
+        )
+
+    def _data(self) -> None:
+        d, env = self.design, self.env_spec
+        first = min((c.seq for c in (*d.databases, *d.caches, *d.secrets)), default=1)
+        stack = self._stack("Data", "data", first, "PostgreSQL, Redis and application secrets")
+        self.databases: dict[str, PostgresDatabase] = {}
+        self.caches: dict[str, RedisCache] = {}
+        self.secrets: dict[str, AppSecret] = {}
+        for db in d.databases:
+            self.databases[db.name] = PostgresDatabase(
+                stack, db.name, vpc=self.vpc, sizing=env.databases[db.name], engine_version=db.engine_version,
+                database_name=db.database_name, log_retention=retention(env.log_retention_days))
+            tag_component(self.databases[db.name], service=db.name, seq=db.seq, requirements=db.requirements)
+        for cache in d.caches:
+            self.caches[cache.name] = RedisCache(
+                stack, cache.name, vpc=self.vpc, sizing=env.caches[cache.name], engine_version=cache.engine_version,
+                log_retention=retention(env.log_retention_days))
+            tag_component(self.caches[cache.name], service=cache.name, seq=cache.seq, requirements=cache.requirements)
+        for secret in d.secrets:
+            self.secrets[secret.name] = AppSecret(
+                stack, secret.name, spec=secret, secret_name=f"{d.project}/{self.env_name}/{secret.name}")
+            tag_component(self.secrets[secret.name], service=secret.name, seq=secret.seq,
+                          requirements=secret.requirements)
+
+    def _messaging(self) -> None:
+        d = self.design
+        stack = self._stack("Messaging", "messaging", min((q.seq for q in d.queues), default=1), "SQS queues and DLQs")
+        self.queues: dict[str, WorkQueue] = {}
+        for q in d.queues:
+            self.queues[q.name] = WorkQueue(stack, q.name, spec=q)
+            tag_component(self.queues[q.name], service=q.name, seq=q.seq, requirements=q.requirements)
+            queue_alarms(self.queues[q.name], name=q.name, queue=self.queues[q.name].queue,
+                         dead_letter_queue=self.queues[q.name].dead_letter_queue,
+                         max_age_seconds=q.visibility_timeout_seconds * 2, topic=self.alarms.topic)
+
+    def _platform(self, seq: int) -> None:
+        self.platform_stack = self._stack("Platform", "platform", seq, "ECS cluster, ALB and image repositories")
+        self.platform = Platform(self.platform_stack, "Platform", vpc=self.vpc,
+                                 access_log_days=max(self.env_spec.log_retention_days, 30))
+        for workload in (*self.design.services, *self.design.container_frontends()):
+            if workload.build:
+                ecr.Repository(
+                    self.platform_stack, f"Repository-{workload.name}",
+                    repository_name=f"{self.design.project}/{workload.name}",
+                    image_scan_on_push=True, image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+                    lifecycle_rules=[ecr.LifecycleRule(max_image_count=30)], removal_policy=RemovalPolicy.RETAIN,
+                )
+
+    def _edge(self, seq: int) -> None:
+        sites = self.design.static_frontends()
+        if not sites:
+            return
+        stack = self._stack("Edge", "edge", seq, "CloudFront distributions and static site buckets")
+        logs_bucket = log_bucket(stack, "EdgeLogs", days=max(self.env_spec.log_retention_days, 30))
+        for fe in sites:
+            site = StaticSite(stack, fe.name, logs=logs_bucket, api_path=fe.api_path, alb=self.platform.alb)
+            tag_component(site, service=fe.name, seq=fe.seq, requirements=fe.requirements)
+
+    def _workload(self, w: Workload) -> None:
+        env = self.env_spec
+        stack = self._stack(f"Service-{w.name}", w.name, w.seq, f"Fargate workload {w.name}")
+        if w.build:
+            repo = ecr.Repository.from_repository_name(stack, "Repository", f"{self.design.project}/{w.name}")
+            image = ecs.ContainerImage.from_ecr_repository(repo, tag=self.image_tag)
+            stack.add_stack_dependency(self.platform_stack)
+        else:
+            image = ecs.ContainerImage.from_registry(w.image or "")
+        plain, secret = self._environment(bindings(self.design, w))
+        workload = FargateWorkload(
+            stack, w.name, cluster=self.platform.cluster, sizing=env.services[w.name], image=image, port=w.port,
+            environment=plain, secrets=secret, log_retention=retention(env.log_retention_days))
+        tag_component(workload, service=w.name, seq=w.seq, requirements=w.requirements)
+        if w.port is not None:
+            alb_sg = self.platform.security_group
+            listener = elbv2.ApplicationListener.from_application_listener_attributes(
+                stack, "Listener", listener_arn=self.platform.listener.listener_arn,
+                security_group=_imported_sg(stack, alb_sg.security_group_id))
+            workload.route_from(listener, route_table(self.design)[w.name])
+            assert workload.target_group is not None
+            http_kpi_alarms(workload, name=w.name, target_group=workload.target_group, kpis=self.design.kpis,
+                            topic=self.alarms.topic)
+        if isinstance(w, Service):
+            if w.type == "http":
+                workload.scale_http(w.scaling)
+            self._connect(w, workload)
+
+    def _connect(self, svc: Service, workload: FargateWorkload) -> None:
+        for db in svc.databases:
+            self.databases[db].allow_from(workload.service)
+        for cache in svc.caches:
+            self.caches[cache].allow_from(workload.service)
+        consumes = self.queues[svc.queue] if svc.queue else None
+        backlog = next((q.backlog_per_task for q in self.design.queues if q.name == svc.queue), 1)
+        workload.link_queues(QueueLinks(
+            consumes=consumes.queue if consumes else None, backlog_per_task=backlog,
+            sends_to=tuple(self.queues[q].queue for q in svc.sends_to)))
+
+    def _environment(self, binds: tuple[Binding, ...]) -> tuple[dict[str, str], dict[str, ecs.Secret]]:
+        plain: dict[str, str] = {}
+        secret: dict[str, ecs.Secret] = {}
+        for b in binds:
+            if b.kind == "plain":
+                plain[b.name] = b.value if not b.component else self._plain_value(b)
+            else:
+                secret[b.name] = self._secret_value(b)
+        return plain, secret
+
+    def _plain_value(self, b: Binding) -> str:
+        if b.component_kind == "database":
+            db = self.databases[b.component]
+            return {"host": db.instance.db_instance_endpoint_address, "port": str(POSTGRES_PORT),
+                    "name": next(x.database_name for x in self.design.databases if x.name == b.component)}[b.attribute]
+        if b.component_kind == "cache":
+            return {"host": self.caches[b.component].endpoint, "port": str(REDIS_PORT), "tls": "true"}[b.attribute]
+        return self.queues[b.component].queue.queue_url
+
+    def _secret_value(self, b: Binding) -> ecs.Secret:
+        if b.component_kind == "database":
+            db_secret = self.databases[b.component].secret
+            assert db_secret is not None
+            return ecs.Secret.from_secrets_manager(db_secret, b.attribute)
+        if b.component_kind == "cache":
+            return ecs.Secret.from_secrets_manager(self.caches[b.component].auth_secret)
+        return ecs.Secret.from_secrets_manager(self.secrets[b.component].secret)
+
+
+def _imported_sg(scope: Construct, security_group_id: str) -> ec2.ISecurityGroup:
+    """The ALB's security group seen from a workload stack, so ALB<->task rules are created in that stack."""
+    return ec2.SecurityGroup.from_security_group_id(
+        scope, "AlbSecurityGroup", security_group_id, allow_all_outbound=False, mutable=True
+    )
+
