@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
+
+from designspec.base import Strict
+from designspec.delivery import CiSpec
+from designspec.observability import ObservabilitySpec
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")]
 RequirementId = Annotated[str, StringConstraints(pattern=r"^REQ-\d{1,6}-[A-Z][A-Z0-9-]*-\d{1,4}$")]
@@ -17,12 +21,6 @@ Percent = Annotated[float, Field(gt=0, le=100)]
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
-
-
-class Strict(BaseModel):
-    """Base of every spec model: unknown keys are errors and a loaded design cannot be mutated."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Traceable(Strict):
@@ -173,11 +171,6 @@ class Kpis(Strict):
     error_rate_alert_percent: Percent = 1
 
 
-class CiSpec(Strict):
-    platform: Literal["github-actions", "gitlab-ci"] = "github-actions"
-    default_branch: str = "main"
-
-
 class Design(Strict):
     """The whole design: one application, its components and its environments."""
 
@@ -192,6 +185,7 @@ class Design(Strict):
     frontends: tuple[Frontend, ...] = ()
     environments: dict[Name, Environment]
     kpis: Kpis = Kpis()
+    observability: ObservabilitySpec = ObservabilitySpec()
     ci: CiSpec = CiSpec()
 
     def aws_environments(self) -> dict[str, Environment]:

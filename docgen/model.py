@@ -48,3 +48,51 @@ class Edge:
 def resource_key(resource: Resource) -> str:
     """The key edges use for a resource: unique across the whole assembly."""
     return f"{resource.stack}/{resource.logical_id}"
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A cdk-nag finding accepted in code, with its reason (read from the template's cdk_nag metadata)."""
+
+    rule: str  # e.g. "AwsSolutions-RDS3" or "AwsSolutions-IAM5[Resource::*]"
+    reason: str
+    resource: str  # resource_key of the resource it applies to
+    environment: str
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    artifact_id: str  # manifest artifact id, e.g. "prodNetworkA1B2C3"
+    stack_name: str  # CloudFormation stack name
+    environment: str  # stage name
+    construct_path: str  # e.g. "prod/Network"
+    template_file: str  # path of the template relative to the cdk.out root
+    account: str
+    region: str
+    description: str = ""
+    dependencies: tuple[str, ...] = ()  # artifact ids this stack depends on
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """Everything docgen knows about a synthesized app: stacks, resources, edges, acknowledgements."""
+
+    root: str  # the cdk.out directory it was read from
+    cdk_version: str
+    stacks: tuple[StackInfo, ...]
+    resources: tuple[Resource, ...]  # sorted by (environment, stack, logical id)
+    edges: tuple[Edge, ...]  # sorted
+    acknowledgements: tuple[Acknowledgement, ...]  # sorted
+    outputs_and_exports: Mapping[str, Any] = field(default_factory=dict)  # export name -> resource_key it resolves to
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        return tuple(sorted({s.environment for s in self.stacks}))
+
+    def in_environment(self, environment: str) -> tuple[Resource, ...]:
+        return tuple(r for r in self.resources if r.environment == environment)
+
+    def of_type(self, cfn_type: str, environment: str | None = None) -> tuple[Resource, ...]:
+        return tuple(
+            r for r in self.resources if r.type == cfn_type and (environment is None or r.environment == environment)
+        )
