@@ -3,6 +3,11 @@
 
 SHELL := /bin/bash
 PYTHON := .venv/bin/python
+
+# jsii (the bridge aws-cdk-lib runs on) no longer supports the machine's Node 20; package.json installs a
+# Node 22 binary from the npm registry (node-linux-<arch>), and jsii, the CDK CLI and mmdc all run on it.
+export JSII_NODE ?= $(CURDIR)/node_modules/.bin/node
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
