@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
-from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from aws_cdk import App, Aspects, Validations
+from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect
 
 from designspec import SpecError, load_design
 from stacks.stage import EnvironmentStage
@@ -19,9 +19,12 @@ def build_app(design_path: str, *, outdir: str | None = None, image_tag: str = "
     app = App(outdir=outdir) if outdir else App()
     for env_name in design.aws_environments():
         if environments is None or env_name in environments:
-            EnvironmentStage(app, env_name, design=design, image_tag=image_tag)
+            stage = EnvironmentStage(app, env_name, design=design, image_tag=image_tag)
+            # Copies each acknowledgement (rule + reason) into template Metadata, where docgen reads it.
+            # Aspects do not cross Stage boundaries, so it is added per stage, not on the app.
+            Aspects.of(stage).add(WriteNagSuppressionsToCloudFormationAspect())
     # cdk-nag 3 is a policy-validation plugin: any unacknowledged AwsSolutions finding fails the synth.
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 
 

@@ -64,13 +64,12 @@ class PostgresDatabase(Construct):
         )
         self.secret = self.instance.secret
         assert self.secret is not None  # from_generated_secret always creates one
-        self.secret.add_rotation_schedule(
-            "Rotation",
-            hosted_rotation=secretsmanager.HostedRotation.postgre_sql_single_user(
-                vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-            ),
-            automatically_after=Duration.days(30),
+        rotation = secretsmanager.HostedRotation.postgre_sql_single_user(
+            vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         )
+        self.secret.add_rotation_schedule("Rotation", hosted_rotation=rotation, automatically_after=Duration.days(30))
+        # The rotation function logs in to change the password, so it needs the database port too.
+        self.instance.connections.allow_from(rotation, ec2.Port.tcp(POSTGRES_PORT), "secret rotation to PostgreSQL")
         self.replicas = [
             rds.DatabaseInstanceReadReplica(
                 self,

@@ -1,0 +1,36 @@
+"""Monthly cost estimates of synthesized templates from a regional price catalogue and usage assumptions."""
+
+from docgen.cost.catalogue import (
+    Catalogue,
+    FreeTier,
+    PriceEntry,
+    Sla,
+    Usage,
+    UsageAssumptions,
+    available_regions,
+    load_catalogue,
+    load_catalogue_file,
+    load_slas,
+    load_usage,
+)
+from docgen.cost.estimator import CostLine, Estimate, Rollup, Totals, estimate, format_money
+
+__all__ = [
+    "Catalogue",
+    "CostLine",
+    "Estimate",
+    "FreeTier",
+    "PriceEntry",
+    "Rollup",
+    "Sla",
+    "Totals",
+    "Usage",
+    "UsageAssumptions",
+    "available_regions",
+    "estimate",
+    "format_money",
+    "load_catalogue",
+    "load_catalogue_file",
+    "load_slas",
+    "load_usage",
+]
