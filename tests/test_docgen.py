@@ -1,0 +1,224 @@
+"""docgen end to end: the doc's tables equal the templates, markers protect hand-written text, --check works."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docgen.cli import main
+from tests.conftest import ROOT
+
+FIXTURE = ROOT / "tests" / "fixtures" / "assemblies" / "default"
+TEMPLATE = ROOT / "design-templates" / "design-doc-template-infrastructure.md"
+SECTIONS = ("Infrastructure Context", "Network", "Compute", "Storage", "Database", "Security", "Observability",
+            "CI/CD", "Disaster Recovery", "Cost Management", "Compliance", "Operations", "Scalability",
+            "Deployment Progression", "Docker Compose Structure", "AWS Services Matrix", "Cross-References",
+            "Success Criteria")
+
+
+def run_docgen(doc: Path, *extra: str, cdk_out: Path = FIXTURE) -> int:
+    return main(["--cdk-out", str(cdk_out), "--no-synth", "--doc", str(doc), "--template", str(TEMPLATE),
+                 "--generated", str(doc.parent / "no-generated"), "--no-picture", *extra])
+
+
+@pytest.fixture()
+def doc(tmp_path: Path) -> Path:
+    path = tmp_path / "design-docs" / "60-infrastructure.md"
+    assert run_docgen(path) == 0
+    return path
+
+
+def tables(markdown: str) -> dict[str, list[dict[str, str]]]:
+    """Every Markdown table keyed by the nearest heading above it (suffixed #2, #3 when a heading has several)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    heading, lines = "", markdown.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("#"):
+            heading = lines[i].lstrip("#").strip()
+        if lines[i].startswith("| ") and i + 1 < len(lines) and lines[i + 1].startswith("|---"):
+            headers = _cells(lines[i])
+            rows = []
+            i += 2
+            while i < len(lines) and lines[i].startswith("| "):
+                rows.append(dict(zip(headers, _cells(lines[i]), strict=True)))
+                i += 1
+            key, n = heading, 2
+            while key in out:
+                key, n = f"{heading}#{n}", n + 1
+            out[key] = rows
+            continue
+        i += 1
+    return out
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+
+def templates(cdk_out: Path, env: str) -> dict[str, dict[str, Any]]:
+    stage = cdk_out / f"assembly-{env}"
+    return {p.name: json.loads(p.read_text()) for p in sorted(stage.glob("*.template.json"))}
+
+
+def resources_of(cdk_out: Path, env: str, cfn_type: str) -> list[dict[str, Any]]:
+    return [r for t in templates(cdk_out, env).values() for r in t["Resources"].values() if r["Type"] == cfn_type]
+
+
+def test_every_key_design_section_is_present(doc: Path) -> None:
+    headings = {line[3:].strip() for line in doc.read_text().splitlines() if line.startswith("## ")}
+    assert set(SECTIONS) <= headings
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_ecs_table_equals_the_task_definitions(doc: Path, env: str) -> None:
+    rows = tables(doc.read_text())[env]  # the first table under "#### <env>" is the ECS/Fargate table
+    expected = set()
+    for tpl in templates(FIXTURE, env).values():
+        res = tpl["Resources"]
+        for svc in (r for r in res.values() if r["Type"] == "AWS::ECS::Service"):
+            task = res[svc["Properties"]["TaskDefinition"]["Ref"]]["Properties"]
+            name = {tag["Key"]: tag["Value"] for tag in svc["Properties"]["Tags"]}["Service"]
+            expected.add((name, task["Cpu"], task["Memory"], str(svc["Properties"]["DesiredCount"])))
+    got = {(r["Service"], r["CPU"].split()[0], r["Memory"].split()[0], r["Desired"]) for r in rows}
+    assert got == expected and len(got) >= 3
+
+
+def test_ecs_table_header_follows_the_specification(doc: Path) -> None:
+    header = next(line for line in doc.read_text().splitlines() if line.startswith("| Service | Task Definition"))
+    assert _cells(header)[:4] == ["Service", "Task Definition", "CPU", "Memory"]
+    assert "Scaling" in _cells(header)
+
+
+def test_database_table_equals_the_rds_instances(doc: Path) -> None:
+    rows = tables(doc.read_text())["RDS"]
+    expected = {(env, r["Properties"]["DBInstanceClass"], "yes" if r["Properties"]["MultiAZ"] else "no")
+                for env in ("staging", "prod") for r in resources_of(FIXTURE, env, "AWS::RDS::DBInstance")}
+    assert {(r["Environment"], r["Class"], r["Multi-AZ"]) for r in rows} == expected
+
+
+def test_every_acknowledgement_is_listed_with_its_reason(doc: Path) -> None:
+    rows = tables(doc.read_text())["cdk-nag acknowledgements"]
+    listed = {(r["Rule"], r["Reason"]) for r in rows}
+    in_templates = set()
+    for env in ("staging", "prod"):
+        for t in templates(FIXTURE, env).values():
+            for res in t["Resources"].values():
+                for ack in res.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
+                    in_templates.add((ack["id"], ack["reason"]))
+    assert listed == in_templates and listed
+
+
+def test_nat_and_vpc_table_follow_the_templates(doc: Path) -> None:
+    rows = {r["Environment"]: r for r in tables(doc.read_text())["VPC"]}
+    for env in ("staging", "prod"):
+        assert rows[env]["NAT gateways"] == str(len(resources_of(FIXTURE, env, "AWS::EC2::NatGateway")))
+        assert rows[env]["VPC CIDR"] == resources_of(FIXTURE, env, "AWS::EC2::VPC")[0]["Properties"]["CidrBlock"]
+
+
+def test_success_criteria_tick_only_what_the_tree_shows(tmp_path: Path) -> None:
+    broken = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURE, broken)
+    for path in broken.glob("assembly-*/*.template.json"):
+        tpl = json.loads(path.read_text())
+        tpl["Resources"] = {k: v for k, v in tpl["Resources"].items()
+                            if v["Type"] != "AWS::ApplicationAutoScaling::ScalingPolicy"}
+        path.write_text(json.dumps(tpl))
+    doc = tmp_path / "doc.md"
+    assert run_docgen(doc, cdk_out=broken) == 0
+    line = next(x for x in doc.read_text().splitlines() if "Auto-scaling defined" in x)
+    assert line.startswith("- [ ] Auto-scaling defined: no scaling policy: prod/")
+    good = tmp_path / "good.md"
+    assert run_docgen(good) == 0
+    assert "- [x] Auto-scaling defined" in good.read_text()
+
+
+def test_regeneration_is_deterministic(doc: Path) -> None:
+    first = doc.read_bytes()
+    doc.unlink()
+    assert run_docgen(doc) == 0
+    assert doc.read_bytes() == first
+
+
+def test_hand_written_text_survives_byte_for_byte(doc: Path) -> None:
+    text = doc.read_text()
+    notes = "\n> Reviewer note: keep NAT per AZ in prod. \t ünïcode stays\n\n"
+    edited = text.replace("## Network\n", "## Network\n" + notes, 1) + "\n## Our own appendix\n\nfree text\n"
+    doc.write_text(edited)
+    assert run_docgen(doc) == 0
+    assert doc.read_text() == edited
+
+
+def test_hand_edit_inside_a_region_is_refused_unless_forced(doc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = doc.read_text()
+    edited = text.replace("| Fact | Value |", "| Fact | Value (edited) |", 1)
+    doc.write_text(edited)
+    assert run_docgen(doc) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "region 'summary'" in err[0] and "edited by hand" in err[0]
+    assert doc.read_text() == edited  # untouched
+    assert run_docgen(doc, "--force") == 0
+    assert "(edited)" not in doc.read_text()
+
+
+def test_crlf_checkout_still_checks_clean(doc: Path) -> None:
+    doc.write_bytes(doc.read_bytes().replace(b"\n", b"\r\n"))
+    assert run_docgen(doc, "--check") == 0
+
+
+def test_check_passes_when_fresh_and_fails_with_a_diff_when_stale(doc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_docgen(doc, "--check") == 0
+    capsys.readouterr()
+    doc.write_text(doc.read_text().replace("| CloudFormation stacks |", "| Stacks |"))
+    before = doc.read_text()
+    rc = run_docgen(doc, "--check", "--force")
+    out = capsys.readouterr()
+    assert rc == 1
+    assert out.out.startswith(f"--- a/{doc}") and "-| Stacks |" in out.out and "+| CloudFormation stacks |" in out.out
+    assert doc.read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda d: shutil.rmtree(d), "manifest.json not found"),
+        (lambda d: (d / "manifest.json").write_text('{"version": "4'), "manifest.json"),
+        (lambda d: (d / "tree.json").write_text("{}"), "tree.json"),
+        (lambda d: next(d.glob("assembly-prod/*Data*.template.json")).unlink(), "template"),
+    ],
+)
+def test_bad_assembly_gives_one_line_and_leaves_the_doc(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        breakage: Any, message: str) -> None:
+    cdk_out = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURE, cdk_out)
+    doc = tmp_path / "doc.md"
+    doc.write_text("existing doc\n")
+    breakage(cdk_out)
+    assert run_docgen(doc, cdk_out=cdk_out) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+    assert doc.read_text() == "existing doc\n"
+
+
+def test_broken_markers_give_one_line_and_leave_the_doc(doc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = doc.read_text()
+    broken = text.replace("<!-- END GENERATED: network -->\n", "", 1)
+    doc.write_text(broken)
+    assert run_docgen(doc) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "network" in err[0]
+    assert doc.read_text() == broken
+
+
+def test_every_mermaid_block_renders(doc: Path, tmp_path: Path) -> None:
+    from tests.mermaid_render import mermaid_blocks, render_many
+
+    blocks = mermaid_blocks(doc.read_text())
+    assert len(blocks) >= 3  # progression + one architecture per environment
+    svgs = render_many({f"block{i}": b for i, b in enumerate(blocks)}, tmp_path / "svg")
+    assert len(svgs) == len(blocks) and all(p.stat().st_size > 1000 for p in svgs.values())
