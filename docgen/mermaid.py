@@ -15,6 +15,7 @@ __all__ = ["architecture", "deployment_progression", "escape", "pipeline", "rend
 SHAPES = {"users": ('(["', '"])'), "rds": ('[("', '")]'), "cache": ('[("', '")]')}
 # Secrets are read once at task start, not traffic: draw them dotted so the data paths stand out.
 ARROWS = {"secret": "-.->"}
+VPC_NODE = "vpc_info"  # not a component id: those all start with their kind
 PHASES = {
     "dev": "Development",
     "development": "Development",
@@ -76,9 +77,10 @@ def render_architecture(model: DiagramModel) -> str:
     vpc_tiers = [t for t in model.tiers if t.in_vpc]
     for tier in model.tiers:
         if tier.in_vpc and tier is vpc_tiers[0]:
-            # Subgraph titles do not grow for a second line: the AZs go on the first, after the CIDR.
-            title = " · ".join(model.vpc_label.split("\n")) or "VPC"
-            lines.append(f'  subgraph grp_vpc["{_label(title)}"]')
+            # A nested subgraph's title is drawn over its parent's (dagre puts both at the top edge), so the
+            # VPC's CIDR and AZs go in a node of their own inside an untitled VPC box.
+            lines.append('  subgraph grp_vpc[" "]')
+            lines.append(f"    {_node(VPC_NODE, model.vpc_label or 'VPC')}")
         indent = "    " if tier.in_vpc else "  "
         lines.append(f'{indent}subgraph grp_{tier.id}["{_label(tier.label)}"]')
         lines += [f"{indent}  {_node(c.id, c.label, c.kind)}" for c in model.in_tier(tier.id)]

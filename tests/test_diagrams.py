@@ -1,0 +1,246 @@
+"""Diagrams of the committed default assembly: one node per component, edges from the tree, real rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docgen import mermaid
+from docgen.diagram_model import build_model, node_id
+from docgen.errors import DocgenError
+from docgen.model import Assembly, Resource
+from docgen.picture import draw_architecture
+from docgen.reader import read_assembly
+from tests.mermaid_render import render_many
+
+FIXTURE = Path(__file__).parent / "fixtures" / "assemblies" / "default"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+NODE = re.compile(r'^\s*([A-Za-z0-9_]+)(?:\["|\(\["|\[\("|\{\{")(.*?)(?:"\]|"\]\)|"\)\]|"\}\})$')
+EDGE = re.compile(r'^\s*([A-Za-z0-9_]+) (-->|-\.->)(?:\|"(.*?)"\|)? ([A-Za-z0-9_]+)$')
+PIPELINE = {
+    "platform": "github-actions",
+    "stages": [
+        {"name": "lint", "needs": [], "trigger": "push", "environment": None, "approval": False},
+        {"name": "test", "needs": ["lint"], "trigger": "push", "environment": None, "approval": False},
+        {"name": "build-images", "needs": ["test"], "trigger": "push to main", "environment": None},
+        {"name": "deploy-staging", "needs": ["build-images"], "environment": "staging", "approval": False},
+        {"name": "deploy-prod", "needs": ["deploy-staging"], "environment": "prod", "approval": True},
+    ],
+}
+# Names the Mermaid parser would take as syntax if they were not escaped; missing keys; an undefined need.
+AWKWARD_PIPELINE = {
+    "stages": [{"name": 'smoke "prod" #9; <all> | end'}, {"needs": "smoke-x"}, {"name": "end"}]
+}
+COMPOSE = {"services": {"backend": {}, "agent-research": {}, "agent-report": {}, "postgres": {}, "redis": {}}}
+
+
+@pytest.fixture(scope="module")
+def assembly() -> Assembly:
+    # No skip: a missing fixture or reader must fail this module.
+    assert FIXTURE.is_dir(), f"{FIXTURE} missing: see tests/fixtures/assemblies/README.md"
+    built = read_assembly(FIXTURE)
+    assert built.environments, "the default assembly has no environments"
+    return built
+
+
+def _nodes(source: str) -> dict[str, list[str]]:
+    """Node id -> label lines (entity codes decoded) of a flowchart written by docgen.mermaid."""
+    nodes = {}
+    for line in source.splitlines():
+        if (m := NODE.match(line)) and not line.lstrip().startswith("subgraph"):
+            assert m[1] not in nodes, f"node {m[1]} defined twice"
+            nodes[m[1]] = [_decode(part) for part in m[2].split("<br/>")]
+    return nodes
+
+
+def _edges(source: str) -> list[tuple[str, str, str]]:
+    return [(m[1], m[4], _decode(m[3] or "")) for line in source.splitlines() if (m := EDGE.match(line))]
+
+
+def _decode(text: str) -> str:
+    for code, char in (("#quot;", '"'), ("#lt;", "<"), ("#gt;", ">"), ("#124;", "|"), ("#35;", "#")):
+        text = text.replace(code, char)
+    return text
+
+
+def _named_edges(source: str) -> set[tuple[str, str, str]]:
+    """Edges as (source name, target name, label): a node's name is its first label line."""
+    names = {node: lines[0] for node, lines in _nodes(source).items()}
+    return {(names[a], names[b], label) for a, b, label in _edges(source)}
+
+
+def _dead_letter_queues(queues: tuple[Resource, ...]) -> set[str]:
+    dead = set()
+    for queue in queues:
+        target = (queue.properties.get("RedrivePolicy") or {}).get("deadLetterTargetArn", {})
+        if isinstance(target, dict) and isinstance(target.get("Fn::GetAtt"), list):
+            dead.add(f"{queue.stack}/{target['Fn::GetAtt'][0]}")
+    return dead
+
+
+def _peer_name(assembly: Assembly, key: str) -> str | None:
+    if key in ("cidr:0.0.0.0/0", "cidr:::/0"):
+        return "Users"
+    found = [r.service for r in assembly.resources if f"{r.stack}/{r.logical_id}" == key]
+    return found[0] if found else None
+
+
+def test_architecture_has_one_node_per_component(assembly: Assembly) -> None:
+    for env in assembly.environments:
+        nodes = _nodes(mermaid.architecture(assembly, env))
+        assert all(re.fullmatch(r"[A-Za-z0-9_]+", node) for node in nodes)
+
+        def labelled(kind: str, nodes: dict[str, list[str]] = nodes) -> list[str]:
+            return sorted(lines[0] for lines in nodes.values() if any(kind in line for line in lines[1:]))
+
+        queues = assembly.of_type("AWS::SQS::Queue", env)
+        dead = _dead_letter_queues(queues)
+        expected = {
+            "ECS Fargate": assembly.of_type("AWS::ECS::Service", env),
+            "RDS ": assembly.of_type("AWS::RDS::DBInstance", env)
+            + assembly.of_type("AWS::RDS::DBCluster", env),
+            "ElastiCache Redis": assembly.of_type("AWS::ElastiCache::ReplicationGroup", env),
+            "SQS queue": tuple(q for q in queues if f"{q.stack}/{q.logical_id}" not in dead),
+            "CloudFront distribution": assembly.of_type("AWS::CloudFront::Distribution", env),
+        }
+        for kind, resources in expected.items():
+            assert resources, f"{env}: the default design has {kind!r} resources"
+            assert labelled(kind) == sorted(r.service for r in resources if r.service), (env, kind)
+
+
+def test_every_ingress_edge_is_drawn_with_its_port(assembly: Assembly) -> None:
+    for env in assembly.environments:
+        drawn = _named_edges(mermaid.architecture(assembly, env))
+        keys = {f"{r.stack}/{r.logical_id}" for r in assembly.in_environment(env)}
+        ingress = [e for e in assembly.edges if e.kind == "ingress" and e.target in keys]
+        assert len(ingress) >= 5, f"{env}: expected ALB, database and cache ingress rules"
+        for edge in ingress:
+            source, target = _peer_name(assembly, edge.source), _peer_name(assembly, edge.target)
+            if source is None or target is None:
+                continue  # a peer with no component (a CIDR inside the VPC, a prefix list)
+            assert (source, target, edge.detail) in drawn, f"{env}: no {source} -> {target} '{edge.detail}'"
+
+
+def test_every_event_source_is_a_queue_to_worker_edge(assembly: Assembly) -> None:
+    for env in assembly.environments:
+        drawn = _named_edges(mermaid.architecture(assembly, env))
+        keys = {f"{r.stack}/{r.logical_id}" for r in assembly.in_environment(env)}
+        sources = [e for e in assembly.edges if e.kind == "event-source" and e.target in keys]
+        assert sources, f"{env}: the default design has queue-driven workers"
+        for edge in sources:
+            queue, worker = _peer_name(assembly, edge.source), _peer_name(assembly, edge.target)
+            assert (queue, worker, "event source") in drawn, f"{env}: no {queue} -> {worker}"
+
+
+def test_edges_come_from_the_assembly_not_the_spec(assembly: Assembly) -> None:
+    env = assembly.environments[0]
+    without = dataclasses.replace(assembly, edges=tuple(e for e in assembly.edges if e.kind != "ingress"))
+    labels = {label for _, _, label in _edges(mermaid.architecture(without, env))}
+    assert not {label for label in labels if label.startswith("tcp ")}
+
+
+def test_model_and_mermaid_agree(assembly: Assembly) -> None:
+    for env in assembly.environments:
+        model, source = build_model(assembly, env), mermaid.architecture(assembly, env)
+        assert set(_nodes(source)) - {mermaid.VPC_NODE} == {c.id for c in model.components}
+        assert _nodes(source)[mermaid.VPC_NODE][0].startswith("VPC 10.")
+        assert sorted((a, b) for a, b, _ in _edges(source)) == sorted(
+            (x.source, x.target) for x in model.links
+        )
+
+
+def test_mermaid_is_deterministic(assembly: Assembly) -> None:
+    again = read_assembly(FIXTURE)
+    for env in assembly.environments:
+        assert mermaid.architecture(assembly, env) == mermaid.architecture(again, env)
+    assert mermaid.deployment_progression(assembly, COMPOSE) == mermaid.deployment_progression(again, COMPOSE)
+    assert mermaid.pipeline(PIPELINE) == mermaid.pipeline(PIPELINE)
+
+
+def test_progression_orders_environments_and_counts_services(assembly: Assembly) -> None:
+    text = mermaid.deployment_progression(assembly, COMPOSE)
+    nodes = list(_nodes(text).values())
+    assert nodes[0][:2] == ["Development", "Docker Compose (local)"]
+    assert nodes[0][2].startswith(f"{len(COMPOSE['services'])} services")
+    order = [env for env in ("dev", "staging", "prod") if env in assembly.environments]
+    assert [lines[0] for lines in nodes[1:]][: len(order)] == [
+        f"{mermaid.PHASES[env]} ({env})" for env in order
+    ]
+    for lines in nodes[1:]:
+        env = lines[0].split("(")[-1].rstrip(")")
+        count = len({s.service for s in assembly.of_type("AWS::ECS::Service", env)})
+        assert lines[2].startswith(f"{count} services"), lines
+    assert len(_edges(text)) == len(nodes) - 1
+    assert "Docker Compose" not in mermaid.deployment_progression(assembly, None)
+
+
+def test_pipeline_marks_approval_gates_and_needs() -> None:
+    text = mermaid.pipeline(PIPELINE)
+    edges = _edges(text)
+    assert ("gate_stage_deploy_prod", "stage_deploy_prod", "approved") in edges
+    assert ("stage_deploy_staging", "gate_stage_deploy_prod", "") in edges
+    assert ("stage_lint", "stage_test", "") in edges
+    assert len(edges) == sum(len(s["needs"]) for s in PIPELINE["stages"]) + 1  # +1: gate -> stage
+    awkward = mermaid.pipeline(AWKWARD_PIPELINE)
+    name = AWKWARD_PIPELINE["stages"][0]["name"]
+    assert _nodes(awkward)[f"stage_{node_id(name)}"][0] == name
+    assert "smoke-x" in _nodes(awkward)["stage_smoke_x_undefined"][0]
+    assert mermaid.pipeline({}).startswith("flowchart LR")
+
+
+def _label_lines(source: str) -> set[str]:
+    return {line for lines in _nodes(source).values() for line in lines if line}
+
+
+def test_every_diagram_renders_with_mermaid_cli(assembly: Assembly, tmp_path: Path) -> None:
+    sources = {f"architecture-{env}": mermaid.architecture(assembly, env) for env in assembly.environments}
+    sources["progression"] = mermaid.deployment_progression(assembly, COMPOSE)
+    sources["pipeline"] = mermaid.pipeline(PIPELINE)
+    sources["pipeline-awkward"] = mermaid.pipeline(AWKWARD_PIPELINE)
+    svgs = render_many(sources, tmp_path)
+    for name, svg in svgs.items():
+        text = svg.read_text(encoding="utf-8")
+        missing = [line for line in _label_lines(sources[name]) if html.escape(line, quote=False) not in text]
+        assert not missing, f"{name}: labels missing from the SVG: {missing}"
+
+
+def test_png_is_drawn_deterministically(assembly: Assembly, tmp_path: Path) -> None:
+    env = "prod" if "prod" in assembly.environments else assembly.environments[0]
+    first = draw_architecture(assembly, env, tmp_path / "a" / "architecture.png")
+    second = draw_architecture(assembly, env, tmp_path / "b" / "architecture.png")
+    data = first.read_bytes()
+    assert data.startswith(PNG_MAGIC)
+    assert len(data) > 50_000, "an architecture with a dozen icons is not a few bytes"
+    assert second.read_bytes() == data
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["architecture.png"]  # no dot source left
+
+
+def test_missing_dot_is_a_one_line_error(assembly: Assembly, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr("docgen.picture.shutil.which", lambda _: None)
+    with pytest.raises(DocgenError) as error:
+        draw_architecture(assembly, assembly.environments[0], tmp_path / "x.png")
+    assert str(error.value) == "graphviz 'dot' not found: run make setup (installs Debian's graphviz)"
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_diagram_modules_do_not_import_cdk() -> None:
+    code = (
+        "import sys, docgen.mermaid, docgen.picture, docgen.diagram_model; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('aws_cdk', 'constructs', 'jsii', 'stacks', 'designspec')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert out.stdout.strip() == "[]"
