@@ -35,8 +35,14 @@ synth: setup
 doc:
 	$(PYTHON) -m docgen
 
-# doc runs after synth even under make -j.
+# The dev docker-compose stack and the delivery pipeline of the design, into generated/.
+.PHONY: generate
+generate:
+	$(PYTHON) -m generators
+
+# generate and doc run after synth, in that order, even under make -j.
 run: setup synth
+	@$(MAKE) --no-print-directory generate
 	@$(MAKE) --no-print-directory doc
 
 # pytest exits 5 when it collects no test; make passes that on as a failure.

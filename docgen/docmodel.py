@@ -266,15 +266,15 @@ def _cicd(model: DocModel, pipeline: dict[str, Any] | None) -> None:
     if not pipeline:
         return
     stages = pipeline.get("stages", [])
+    names = {s.get("id", ""): s.get("name", "") for s in stages}
     model.text["ci_platform"] = str(pipeline.get("platform", ""))
     model.tables["pipeline"] = t(["Stage", "Purpose", "Trigger", "Needs", "Environment", "Approval"], [
-        [s.get("name", ""), s.get("purpose", ""), s.get("trigger", ""), ", ".join(s.get("needs", [])) or "-",
+        [s.get("name", ""), s.get("purpose", ""), s.get("trigger", ""),
+         ", ".join(names.get(n, n) for n in s.get("needs", [])) or "-",
          s.get("environment") or "-", "required" if s.get("approval") else "none"] for s in stages])
-    variations = pipeline.get("environments") or pipeline.get("variations") or []
-    model.tables["variations"] = t(["Environment", "Deployment Type", "Approval", "Tests Run"], [
-        [v.get("name", v.get("environment", "")), v.get("deployment_type", ""),
-         v.get("approval", ""), ", ".join(v["tests"]) if isinstance(v.get("tests"), list) else v.get("tests", "")]
-        for v in variations])
+    model.tables["variations"] = t(["Environment", "Deployment Type", "Approval", "Tests Run", "Rollback"], [
+        [d.get("label", d.get("environment", "")), d.get("deployment_type", ""), d.get("approval", ""),
+         ", ".join(d.get("tests_run", [])), d.get("rollback", "")] for d in pipeline.get("deployments", [])])
 
 
 def _compose(model: DocModel, index: facts.Index, compose: dict[str, Any] | None) -> None:

@@ -171,6 +171,8 @@ def pipeline(pipeline: Mapping[str, Any]) -> str:
         while node in ids.values():  # two names that sanitize alike keep distinct nodes
             node, n = f"{base}_{n}", n + 1
         ids.setdefault(stage["name"], node)
+        if stage.get("id"):  # `needs` may name a stage by its id (generated/pipeline.json does)
+            ids.setdefault(str(stage["id"]), node)
     platform = str(pipeline.get("platform") or "CI/CD pipeline")
     # Edges stay inside the subgraph: a subgraph linked from outside ignores its direction and runs top-down.
     lines = ["flowchart LR", f'  subgraph grp_pipeline["{_label(platform)}"]', "    direction LR"]

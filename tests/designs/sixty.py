@@ -16,7 +16,7 @@ def _http_service(n: int) -> dict[str, Any]:
         "name": name,
         "type": "http",
         "build": f"./services/{name}",
-        "port": 8080,
+        "port": 8000 + n,  # unique, so the dev compose file can publish every service on its own host port
         "health_check_path": "/health",
         "path_patterns": [f"/{name}/*"],
         "secrets": ["session-signing-key"],
