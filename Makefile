@@ -40,8 +40,9 @@ doc:
 generate:
 	$(PYTHON) -m generators
 
-# generate and doc run after synth, in that order, even under make -j.
-run: setup synth
+# The main job: docgen synthesizes the app into cdk.out (cdk-nag runs on it) when cdk.out is stale for the spec
+# and code, then writes the doc; generate runs first so the doc can show the compose file and the pipeline.
+run: setup
 	@$(MAKE) --no-print-directory generate
 	@$(MAKE) --no-print-directory doc
 
