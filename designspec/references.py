@@ -23,6 +23,7 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from _service_links(design)
     yield from _frontends(design)
     yield from _environments(design)
+    yield from _observability(design)
 
 
 def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:
@@ -143,3 +144,23 @@ def _sizing(design: Design, loc: Loc, env: Environment) -> Iterator[tuple[Loc, s
             )
         if not size.min <= size.desired <= size.max:
             yield sloc, f"min {size.min} <= desired {size.desired} <= max {size.max} does not hold"
+
+
+def _observability(design: Design) -> Iterator[tuple[Loc, str]]:
+    obs = design.observability
+    for env_name, region in obs.backup.cross_region_copy.items():
+        loc: Loc = ("observability", "backup", "cross_region_copy", env_name)
+        env = design.environments.get(env_name)
+        if env is None or not env.is_aws:
+            known = ", ".join(sorted(design.aws_environments())) or "none"
+            yield loc, f"unknown aws environment {env_name!r}; aws environments: {known}"
+        elif region == env.region:
+            yield loc, f"{region!r} is the environment's own region; a cross-region copy needs another region"
+    seen: set[tuple[str | None, str]] = set()
+    for i, metric in enumerate(obs.business_metrics):
+        key = (metric.namespace, metric.name)
+        if key in seen:
+            yield ("observability", "business_metrics", i, "name"), (
+                f"duplicate business metric {metric.name!r}"
+            )
+        seen.add(key)

@@ -252,9 +252,13 @@ def _observability(model: DocModel, index: facts.Index) -> None:
     dash_rows = []
     for env in model.environments:
         for d in index.of_type("AWS::CloudWatch::Dashboard", env):
-            body = str(d.properties.get("DashboardBody", ""))
-            dash_rows.append([env, d.tags.get("DashboardKind", facts.name_of(d)), body.count('"type"')])
-    model.tables["dashboards"] = t(["Environment", "Dashboard", "Widgets"], dash_rows)
+            info = d.metadata.get("Dashboard", {})  # written by stacks/dashboards.py: {kind, sections}
+            body = json_text(d.properties.get("DashboardBody", ""))
+            name = d.properties.get("DashboardName", facts.name_of(d))
+            dash_rows.append([env, info.get("kind", "-"), name if isinstance(name, str) else facts.name_of(d),
+                              body.count('\\"type\\"') or body.count('"type"'),
+                              ", ".join(info.get("sections", [])) or "-"])
+    model.tables["dashboards"] = t(["Environment", "Kind", "Dashboard", "Widgets", "Sections"], dash_rows)
 
 
 def _op(comparison: str) -> str:

@@ -1,22 +1,55 @@
-"""The alarm topic: a KMS-encrypted, TLS-only SNS topic that CloudWatch alarms and Budgets publish to."""
+"""Alert routing: a KMS-encrypted, TLS-only SNS topic per severity (P1..P4); the topic of each alarm kind."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
+from designspec.observability import SEVERITIES, Severities, Severity
 
-class AlarmTopic(Construct):
-    def __init__(self, scope: Construct, id: str, *, emails: tuple[str, ...]) -> None:
+PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
+
+
+class AlarmTopics(Construct):
+    """The topics CloudWatch alarms and Budgets publish to; one KMS key encrypts all four."""
+
+    def __init__(self, scope: Construct, id: str, *, emails: Mapping[Severity, tuple[str, ...]]) -> None:
         super().__init__(scope, id)
-        self.key = kms.Key(self, "Key", enable_key_rotation=True, description=f"{id}: encrypts alarm notifications")
-        for principal in ("cloudwatch.amazonaws.com", "budgets.amazonaws.com"):
+        self.key = kms.Key(
+            self, "Key", enable_key_rotation=True, description=f"{id}: encrypts alarm notifications"
+        )
+        for principal in PUBLISHERS:
             self.key.grant(iam.ServicePrincipal(principal), "kms:Decrypt", "kms:GenerateDataKey*")
-        self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True, display_name=id)
-        self.topic.grant_publish(iam.ServicePrincipal("budgets.amazonaws.com"))
-        self.topic.grant_publish(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
-        for email in emails:
-            self.topic.add_subscription(subs.EmailSubscription(email))
+        self.topics: dict[Severity, sns.Topic] = {}
+        for severity in SEVERITIES:
+            topic = sns.Topic(
+                self, severity, master_key=self.key, enforce_ssl=True, display_name=f"{severity} alarms"
+            )
+            for principal in PUBLISHERS:
+                topic.grant_publish(iam.ServicePrincipal(principal))
+            for email in emails.get(severity, ()):
+                topic.add_subscription(subs.EmailSubscription(email))
+            Tags.of(topic).add("Severity", severity)
+            self.topics[severity] = topic
+
+
+@dataclass(frozen=True)
+class AlarmRouting:
+    """What every alarm needs to know to notify: the spec's severity per kind and the topic per severity."""
+
+    severities: Severities
+    topics: Mapping[Severity, sns.ITopic]
+    name_prefix: str  # "<project>-<environment>": alarm names read well in a notification e-mail
+
+    def severity(self, kind: str) -> Severity:
+        return self.severities.of(kind)
+
+    def topic(self, kind: str) -> sns.ITopic:
+        return self.topics[self.severity(kind)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_logs as logs
@@ -16,6 +19,31 @@ from stacks.nag import acknowledge
 POSTGRES_VERSIONS = {"16": rds.PostgresEngineVersion.VER_16_10, "17": rds.PostgresEngineVersion.VER_17_6}
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
+
+# Memory (GiB) per vCPU of the RDS instance families with a fixed ratio; burstable (t) classes by size.
+_GIB_PER_VCPU = {"m": 4, "r": 8, "x": 16, "z": 8}
+_BURSTABLE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+DEFAULT_MAX_CONNECTIONS = 100  # for other classes: a conservative guess, which the alarm names
+
+
+def postgres_max_connections(instance_class: str) -> int:
+    """PostgreSQL's default max_connections on RDS: LEAST(DBInstanceClassMemory / 9531392, 5000)."""
+    family, size = instance_class.removeprefix("db.").split(".", 1)
+    if family.startswith("t"):
+        gib = _BURSTABLE_GIB.get(size)
+    else:
+        gib = _vcpus(size) * _GIB_PER_VCPU.get(family[0], 0) or None
+    if gib is None:
+        return DEFAULT_MAX_CONNECTIONS
+    return min(gib * 1024**3 // 9531392, 5000)
+
+
+def _vcpus(size: str) -> int:
+    """large = 2 vCPUs, xlarge = 4, Nxlarge = 4N; 0 for anything else."""
+    if size == "large":
+        return 2
+    match = re.fullmatch(r"(\d*)xlarge", size)
+    return 4 * int(match.group(1) or 1) if match else 0
 
 
 class PostgresDatabase(Construct):
@@ -143,6 +171,7 @@ class RedisCache(Construct):
         )
         self.slow_log = logs.LogGroup(self, "SlowLog", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
         failover = sizing.replicas > 0
+        self.nodes = 1 + sizing.replicas
         self.replication_group = elasticache.CfnReplicationGroup(
             self,
             "ReplicationGroup",
@@ -187,6 +216,24 @@ class RedisCache(Construct):
     @property
     def endpoint(self) -> str:
         return self.replication_group.attr_primary_end_point_address
+
+    @property
+    def node_ids(self) -> list[str]:
+        """The cache cluster id of every node: ElastiCache names them `<replication group id>-00N`."""
+        return [f"{self.replication_group.ref}-{n:03d}" for n in range(1, self.nodes + 1)]
+
+    def metric_memory_usage(self) -> cw.IMetric:
+        """DatabaseMemoryUsagePercentage of the fullest node (the primary can move after a failover)."""
+        per_node = {
+            f"n{i}": cw.Metric(namespace="AWS/ElastiCache", metric_name="DatabaseMemoryUsagePercentage",
+                               dimensions_map={"CacheClusterId": node}, period=Duration.minutes(5),
+                               statistic="Maximum")
+            for i, node in enumerate(self.node_ids, 1)
+        }
+        if len(per_node) == 1:
+            return per_node["n1"]
+        return cw.MathExpression(expression=f"MAX([{', '.join(per_node)}])", using_metrics=per_node,
+                                 period=Duration.minutes(5), label="memory of the fullest node (%)")
 
     def allow_from(self, peer: ec2.IConnectable) -> None:
         """Open 6379 from `peer`; the rules are created on `peer`'s side so its stack owns them."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aws_cdk import Environment as CdkEnvironment
 from aws_cdk import RemovalPolicy, Stack, Stage, Tags
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -11,20 +13,35 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from designspec.model import Design, Environment, Frontend, Service
+from designspec.model import Design, Frontend, Scaling, Service
+from designspec.observability import SEVERITIES, LogType, Severity
 from designspec.wiring import Binding, bindings
-from stacks.alerting import AlarmTopic
+from stacks.alerting import AlarmRouting, AlarmTopics
+from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
-from stacks.compute import FargateWorkload, Platform, QueueLinks, Route
-from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache
-from stacks.edge import StaticSite, log_bucket
+from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
+from stacks.dashboards import Dashboards, DashboardSources
+from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache, postgres_max_connections
+from stacks.edge import CLOUDFRONT_METRICS_REGION, StaticSite, log_bucket, note_no_cdn_alarm
 from stacks.messaging import WorkQueue
-from stacks.monitoring import http_kpi_alarms, queue_alarms
+from stacks.monitoring import (
+    KpiMetrics,
+    alb_alarms,
+    cache_alarms,
+    cloudfront_alarms,
+    database_alarms,
+    http_kpi_alarms,
+    kpi_metrics,
+    queue_alarms,
+    service_alarms,
+)
 from stacks.network import Network
 from stacks.secrets import AppSecret
 from stacks.tagging import tag_component
+from stacks.tracing import SamplingRules, TracingSettings
 
 Workload = Service | Frontend
+BUDGET_SEVERITY: Severity = "P3"  # a cost overrun is not an outage
 
 
 class DesignStack(Stack):
@@ -76,28 +93,54 @@ class EnvironmentStage(Stage):
         Tags.of(self).add("Environment", env_name)
         first_seq = min((c.seq for c in self._components()), default=1)
 
-        self.observability = self._stack("Observability", "observability", first_seq, "Alarm topic and budget")
-        self.alarms = AlarmTopic(self.observability, "Alarms", emails=env.budget.emails if env.budget else ())
+        self.obs = design.observability
+        self.name_prefix = f"{design.project}-{env_name}"
+        self.observability = self._stack("Observability", "observability", first_seq,
+                                         "Alarm topics per severity, X-Ray sampling rules and budget")
+        self.alarm_topics = AlarmTopics(self.observability, "Alarms", emails=self._notify())
+        self.routing = AlarmRouting(self.obs.severities, self.alarm_topics.topics, self.name_prefix)
         if env.budget:
             CostBudget(self.observability, "Budget", project=design.project, environment=env_name,
-                       budget=env.budget, topic=self.alarms.topic)
+                       budget=env.budget, topic=self.alarm_topics.topics[BUDGET_SEVERITY])
+        if self.obs.tracing.enabled:
+            SamplingRules(self.observability, "Sampling", name_prefix=self.name_prefix,
+                          sampling_rate=self.obs.tracing.sampling_rate,
+                          reservoir_per_second=self.obs.tracing.reservoir_per_second,
+                          health_check_paths=[r.health_check_path for r in route_table(design).values()])
 
         net_stack = self._stack("Network", "network", first_seq, "VPC, subnets, NAT and flow logs")
         self.network = Network(net_stack, "Network", cidr=env.vpc_cidr, availability_zones=list(env.availability_zones),
-                               nat_gateways=env.nat_gateways, flow_log_retention=retention(env.log_retention_days))
+                               nat_gateways=env.nat_gateways, flow_log_retention=self._retention("flow"))
+        Tags.of(self.network.flow_log_group).add("LogType", "flow")
         self.vpc = self.network.vpc
+        self.workloads: dict[str, FargateWorkload] = {}
+        self.kpi: dict[str, KpiMetrics] = {}
+        self.distributions: dict[str, cloudfront.IDistribution] = {}
         self._data()
         self._messaging()
         self._platform(first_seq)
         self._edge(first_seq)
         for workload in (*design.services, *design.container_frontends()):
             self._workload(workload)
+        if self.obs.dashboards_enabled:
+            self._dashboards(first_seq)
 
     # --- units -----------------------------------------------------------------------------------
 
     def _components(self) -> list:  # type: ignore[type-arg]
         d = self.design
         return [*d.databases, *d.caches, *d.queues, *d.secrets, *d.services, *d.frontends]
+
+    def _retention_days(self, log_type: LogType) -> int:
+        return self.obs.logging.retention_days.days(log_type, self.env_spec.log_retention_days)
+
+    def _retention(self, log_type: LogType) -> logs.RetentionDays:
+        return retention(self._retention_days(log_type))
+
+    def _notify(self) -> dict[Severity, tuple[str, ...]]:
+        """E-mails per severity topic; a severity without on_call.notify gets the budget's e-mails."""
+        fallback = self.env_spec.budget.emails if self.env_spec.budget else ()
+        return {sev: getattr(self.obs.on_call.notify, sev) or fallback for sev in SEVERITIES}
 
     def _stack(self, id: str, service_tag: str, seq: int, what: str) -> DesignStack:
         return DesignStack(
@@ -115,18 +158,43 @@ class EnvironmentStage(Stage):
         for db in d.databases:
             self.databases[db.name] = PostgresDatabase(
                 stack, db.name, vpc=self.vpc, sizing=env.databases[db.name], engine_version=db.engine_version,
-                database_name=db.database_name, log_retention=retention(env.log_retention_days))
+                database_name=db.database_name, log_retention=self._retention("application"))
             tag_component(self.databases[db.name], service=db.name, seq=db.seq, requirements=db.requirements)
+            size = env.databases[db.name]
+            database_alarms(self.databases[db.name], name=db.name, instance=self.databases[db.name].instance,
+                            max_connections=postgres_max_connections(size.instance_class),
+                            allocated_storage_gb=size.allocated_storage_gb, thresholds=self.obs.thresholds,
+                            routing=self.routing)
         for cache in d.caches:
             self.caches[cache.name] = RedisCache(
                 stack, cache.name, vpc=self.vpc, sizing=env.caches[cache.name], engine_version=cache.engine_version,
-                log_retention=retention(env.log_retention_days))
+                log_retention=self._retention("application"))
             tag_component(self.caches[cache.name], service=cache.name, seq=cache.seq, requirements=cache.requirements)
+            redis = self.caches[cache.name]
+            cache_alarms(redis, name=cache.name, memory_usage=redis.metric_memory_usage(),
+                         thresholds=self.obs.thresholds, routing=self.routing)
         for secret in d.secrets:
             self.secrets[secret.name] = AppSecret(
                 stack, secret.name, spec=secret, secret_name=f"{d.project}/{self.env_name}/{secret.name}")
             tag_component(self.secrets[secret.name], service=secret.name, seq=secret.seq,
                           requirements=secret.requirements)
+        if d.databases:
+            self._backup(stack, first)
+
+    def _backup(self, stack: Stack, seq: int) -> None:
+        plan, vault_name = self.obs.backup, self.name_prefix
+        copy_region = plan.cross_region_copy.get(self.env_name)
+        copy_arn = None
+        if copy_region:
+            copy_stack = copy_vault_stack(self, project=self.design.project, environment=self.env_name,
+                                          account=self.env_spec.account, region=copy_region,
+                                          vault_name=f"{vault_name}-copy", seq=seq)
+            stack.add_stack_dependency(copy_stack)
+            copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=f"{vault_name}-copy")
+        DataBackup(stack, "Backup", vault_name=vault_name, retention_days=plan.retention_days,
+                   hour_utc=plan.daily_at_utc_hour, copy_to_vault_arn=copy_arn,
+                   resources=[backup.BackupResource.from_rds_database_instance(db.instance)
+                              for _, db in sorted(self.databases.items())])
 
     def _messaging(self) -> None:
         d = self.design
@@ -135,14 +203,18 @@ class EnvironmentStage(Stage):
         for q in d.queues:
             self.queues[q.name] = WorkQueue(stack, q.name, spec=q)
             tag_component(self.queues[q.name], service=q.name, seq=q.seq, requirements=q.requirements)
+            multiple = self.obs.thresholds.queue_age_visibility_multiple
+            max_age = max(60, round(q.visibility_timeout_seconds * multiple))
             queue_alarms(self.queues[q.name], name=q.name, queue=self.queues[q.name].queue,
                          dead_letter_queue=self.queues[q.name].dead_letter_queue,
-                         max_age_seconds=q.visibility_timeout_seconds * 2, topic=self.alarms.topic)
+                         max_age_seconds=max_age, routing=self.routing)
 
     def _platform(self, seq: int) -> None:
         self.platform_stack = self._stack("Platform", "platform", seq, "ECS cluster, ALB and image repositories")
         self.platform = Platform(self.platform_stack, "Platform", vpc=self.vpc,
-                                 access_log_days=max(self.env_spec.log_retention_days, 30))
+                                 access_log_days=self._retention_days("access"))
+        Tags.of(self.platform.access_logs).add("LogType", "access")
+        alb_alarms(self.platform, alb=self.platform.alb, thresholds=self.obs.thresholds, routing=self.routing)
         for workload in (*self.design.services, *self.design.container_frontends()):
             if workload.build:
                 ecr.Repository(
@@ -157,10 +229,17 @@ class EnvironmentStage(Stage):
         if not sites:
             return
         stack = self._stack("Edge", "edge", seq, "CloudFront distributions and static site buckets")
-        logs_bucket = log_bucket(stack, "EdgeLogs", days=max(self.env_spec.log_retention_days, 30))
+        logs_bucket = log_bucket(stack, "EdgeLogs", days=self._retention_days("access"))
+        Tags.of(logs_bucket).add("LogType", "access")
         for fe in sites:
             site = StaticSite(stack, fe.name, logs=logs_bucket, api_path=fe.api_path, alb=self.platform.alb)
             tag_component(site, service=fe.name, seq=fe.seq, requirements=fe.requirements)
+            self.distributions[fe.name] = site.distribution
+            if self.env_spec.region == CLOUDFRONT_METRICS_REGION:
+                cloudfront_alarms(site, name=fe.name, distribution=site.distribution,
+                                  thresholds=self.obs.thresholds, routing=self.routing)
+            else:
+                note_no_cdn_alarm(site, region=self.env_spec.region or "")
 
     def _workload(self, w: Workload) -> None:
         env = self.env_spec
@@ -174,8 +253,11 @@ class EnvironmentStage(Stage):
         plain, secret = self._environment(bindings(self.design, w))
         workload = FargateWorkload(
             stack, w.name, cluster=self.platform.cluster, sizing=env.services[w.name], image=image, port=w.port,
-            environment=plain, secrets=secret, log_retention=retention(env.log_retention_days))
+            environment=plain, secrets=secret, telemetry=self._telemetry(w.name))
         tag_component(workload, service=w.name, seq=w.seq, requirements=w.requirements)
+        self.workloads[w.name] = workload
+        service_alarms(workload, name=w.name, service=workload.service, thresholds=self.obs.thresholds,
+                       routing=self.routing)
         if w.port is not None:
             alb_sg = self.platform.security_group
             listener = elbv2.ApplicationListener.from_application_listener_attributes(
@@ -183,12 +265,41 @@ class EnvironmentStage(Stage):
                 security_group=_imported_sg(stack, alb_sg.security_group_id))
             workload.route_from(listener, route_table(self.design)[w.name])
             assert workload.target_group is not None
-            http_kpi_alarms(workload, name=w.name, target_group=workload.target_group, kpis=self.design.kpis,
-                            topic=self.alarms.topic)
+            self.kpi[w.name] = kpi_metrics(workload.target_group, w.name)
+            http_kpi_alarms(workload, name=w.name, kpi=self.kpi[w.name], kpis=self.design.kpis,
+                            routing=self.routing)
         if isinstance(w, Service):
             if w.type == "http":
                 workload.scale_http(w.scaling)
             self._connect(w, workload)
+        else:  # a container frontend: the default target-tracking goals
+            workload.scale_http(Scaling())
+
+    def _telemetry(self, name: str) -> Telemetry:
+        tracing, project, env = self.obs.tracing, self.design.project, self.env_name
+        return Telemetry(
+            log_group_prefix=f"/{project}/{env}/{name}",
+            retention={t: self._retention(t) for t in WORKLOAD_LOG_TYPES},
+            log_level=self.obs.logging.level,
+            router_image=self.obs.logging.router_image,
+            tracing=TracingSettings(
+                collector_image=tracing.collector_image,
+                metrics_namespace=f"{project}/{env}",
+                resource_attributes=f"service.namespace={project},deployment.environment={env}",
+            ) if tracing.enabled else None,
+        )
+
+    def _dashboards(self, seq: int) -> None:
+        stack = self._stack("Dashboards", "observability", seq,
+                            "Operations, application and business dashboards")
+        workers = {s.name: self.queues[s.queue] for s in self.design.workers() if s.queue}
+        sources = DashboardSources(
+            workloads=self.workloads, capacity=self.env_spec.services, kpi=self.kpi, worker_queues=workers,
+            queues=self.queues, databases=self.databases, caches=self.caches, alb=self.platform.alb,
+            distributions=self.distributions)
+        Dashboards(stack, "Dashboards", name_prefix=self.name_prefix, sources=sources, kpis=self.design.kpis,
+                   business_metrics=self.obs.business_metrics,
+                   metrics_namespace=f"{self.design.project}/{self.env_name}")
 
     def _connect(self, svc: Service, workload: FargateWorkload) -> None:
         for db in svc.databases:
