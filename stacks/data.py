@@ -107,7 +107,7 @@ class PostgresDatabase(Construct):
                 vpc=vpc,
                 vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
                 security_groups=[self.security_group],
-                storage_encrypted=True,
+                multi_az=sizing.multi_az,
                 deletion_protection=sizing.deletion_protection,
                 removal_policy=RemovalPolicy.DESTROY,
                 publicly_accessible=False,
@@ -115,6 +115,12 @@ class PostgresDatabase(Construct):
             )
             for i in range(sizing.read_replicas)
         ]
+        for replica in self.replicas:
+            acknowledge(
+                replica,
+                "AwsSolutions-RDS2",
+                "A read replica inherits its encryption from the encrypted primary; CloudFormation rejects StorageEncrypted on it.",
+            )
         stack = Stack.of(self)
         acknowledge(
             stack,
