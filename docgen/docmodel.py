@@ -76,6 +76,7 @@ def build(assembly: Assembly, *, compose: dict[str, Any] | None, pipeline: dict[
     _cicd(model, pipeline)
     _compose(model, index, compose)
     _cost(model, estimate)
+    _disaster_recovery(model, assembly, index)
     _matrix(model, index)
     _diagrams(model, assembly, compose, pipeline, picture)
     model.checks = success_criteria(model, index, pipeline, estimate)
@@ -323,6 +324,29 @@ def _cost(model: DocModel, estimate: Any) -> None:
     model.tables["rates"] = t(["Rate", "Price (USD)", "Unit", "Source", "Read on"], [
         [key, str(r.price), r.unit, r.source + (" (unverified)" if r.confidence == "unverified" else ""), str(r.read_on)]
         for key, r in estimate.rates])
+
+
+def _disaster_recovery(model: DocModel, assembly: Assembly, index: facts.Index) -> None:
+    """Backup plans as deployed, and RPO/RTO of the caches from snapshot and failover settings."""
+    plan_rows, rr_rows = [], []
+    for env in model.environments:
+        for plan in index.of_type("AWS::Backup::BackupPlan", env):
+            for rule in plan.properties["BackupPlan"].get("BackupPlanRule", []):
+                copies = [str(c.get("DestinationBackupVaultArn", "")).split(":")[3] + f" ({c['Lifecycle']['DeleteAfterDays']} d)"
+                          for c in rule.get("CopyActions", []) if "Lifecycle" in c]
+                plan_rows.append([env, plan.properties["BackupPlan"].get("BackupPlanName", facts.name_of(plan)),
+                                  rule.get("RuleName", ""), rule.get("ScheduleExpression", ""),
+                                  f"{rule.get('Lifecycle', {}).get('DeleteAfterDays', '-')} d",
+                                  ", ".join(copies) or "none"])
+        for c in facts.caches(index, env):
+            rr_rows.append([env, f"ElastiCache {c.name}", yes(c.multi_az), f"{c.snapshot_days} d snapshots", c.nodes - 1,
+                            "up to 24 h (daily snapshot)" if c.snapshot_days else "no snapshots: cache contents only",
+                            "automatic failover to a replica" if c.failover else "rebuild from an empty cache"])
+    model.tables["backup_plans"] = t(["Environment", "Plan", "Rule", "Schedule", "Retention", "Cross-region copy"],
+                                     plan_rows)
+    # RDS rows come from docgen/verification.py (table "recovery"), which also checks them against targets.
+    model.tables["cache_recovery"] = t(["Environment", "Data store", "Multi-AZ", "Backups", "Replicas", "RPO",
+                                        "RTO"], rr_rows)
 
 
 def _matrix(model: DocModel, index: facts.Index) -> None:
