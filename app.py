@@ -13,8 +13,13 @@ from designspec import SpecError, load_design
 from stacks.stage import EnvironmentStage
 
 
-def build_app(design_path: str, *, outdir: str | None = None, image_tag: str = "bootstrap",
-              environments: list[str] | None = None) -> App:
+def build_app(
+    design_path: str,
+    *,
+    outdir: str | None = None,
+    image_tag: str = "bootstrap",
+    environments: list[str] | None = None,
+) -> App:
     design = load_design(design_path)
     app = App(outdir=outdir) if outdir else App()
     for env_name in design.aws_environments():

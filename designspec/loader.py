@@ -42,7 +42,9 @@ def parse_design(text: str, file: str = "<design>") -> Design:
 
 def _read_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
     if not text.strip():
-        raise SpecError(file, "", "the file is empty; expected a mapping with at least 'project' and 'environments'")
+        raise SpecError(
+            file, "", "the file is empty; expected a mapping with at least 'project' and 'environments'"
+        )
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -68,7 +70,10 @@ def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int], file: str) -> None:
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise SpecError(
-                    file, format_loc((*loc, key)), f"duplicate key (first at line {seen[key]}); keys must be unique", line
+                    file,
+                    format_loc((*loc, key)),
+                    f"duplicate key (first at line {seen[key]}); keys must be unique",
+                    line,
                 )
             seen[key] = line
             _index(value_node, (*loc, key), lines, file)

@@ -20,7 +20,30 @@ Cidr = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]
 Percent = Annotated[float, Field(gt=0, le=100)]
 
 # CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 
 class Traceable(Strict):
@@ -54,7 +77,9 @@ class Queue(Traceable):
     visibility_timeout_seconds: int = Field(default=300, ge=0, le=43200)
     retention_days: int = Field(default=4, ge=1, le=14)
     max_receive_count: int = Field(default=5, ge=1, le=1000)
-    backlog_per_task: int = Field(default=100, ge=1, description="messages one worker task drains; drives scaling")
+    backlog_per_task: int = Field(
+        default=100, ge=1, description="messages one worker task drains; drives scaling"
+    )
 
 
 class Secret(Traceable):
@@ -82,7 +107,9 @@ class Service(Traceable):
     build: str | None = None  # docker build context, relative to the application repository
     port: int | None = Field(default=None, ge=1, le=65535)  # http services
     health_check_path: str = "/health"
-    path_patterns: tuple[str, ...] = ()  # ALB path rules; default: /<name>/*; the first http service also gets /*
+    path_patterns: tuple[
+        str, ...
+    ] = ()  # ALB path rules; default: /<name>/*; the first http service also gets /*
     queue: Name | None = None  # worker: the queue it consumes
     sends_to: tuple[Name, ...] = ()  # queues it may send to
     databases: tuple[Name, ...] = ()
@@ -144,7 +171,9 @@ class Environment(Strict):
     platform: Literal["docker-compose", "aws"]
     account: AwsAccount | None = None
     region: Region | None = None
-    availability_zones: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}-[a-z]+-\d[a-z]$")], ...] = ()
+    availability_zones: tuple[
+        Annotated[str, StringConstraints(pattern=r"^[a-z]{2}-[a-z]+-\d[a-z]$")], ...
+    ] = ()
     vpc_cidr: Cidr = "10.0.0.0/16"
     nat_gateways: int = Field(default=1, ge=0, le=6)
     log_retention_days: int = 30

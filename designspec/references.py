@@ -32,7 +32,10 @@ def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:
         for i, item in enumerate(getattr(design, kind)):
             where = f"{kind}[{i}]"
             if item.name in seen:
-                yield (kind, i, "name"), f"duplicate name {item.name!r} (already used by {seen[item.name]}); names must be unique"
+                yield (
+                    (kind, i, "name"),
+                    f"duplicate name {item.name!r} (already used by {seen[item.name]}); names must be unique",
+                )
             seen.setdefault(item.name, where)
 
 
@@ -55,8 +58,10 @@ def _service_links(design: Design) -> Iterator[tuple[Loc, str]]:
             yield (*loc, "port"), "an http service needs a 'port' (the container port the ALB forwards to)"
         if svc.type == "worker":
             if svc.queue is None:
-                yield (*loc, "queue"), "a worker needs a 'queue' to consume; defined queues: " + (
-                    ", ".join(_known(design, "queues")) or "none"
+                yield (
+                    (*loc, "queue"),
+                    "a worker needs a 'queue' to consume; defined queues: "
+                    + (", ".join(_known(design, "queues")) or "none"),
                 )
             if svc.port is not None or svc.path_patterns:
                 yield (*loc, "port"), "a worker takes no 'port' or 'path_patterns'; it is not behind the ALB"
@@ -73,7 +78,10 @@ def _service_links(design: Design) -> Iterator[tuple[Loc, str]]:
                     yield sub, _unknown(ref, design, kind)
         for j, pattern in enumerate(svc.path_patterns):
             if pattern in patterns:
-                yield (*loc, "path_patterns", j), f"path {pattern!r} is already routed to {patterns[pattern]!r}"
+                yield (
+                    (*loc, "path_patterns", j),
+                    f"path {pattern!r} is already routed to {patterns[pattern]!r}",
+                )
             patterns[pattern] = svc.name
 
 
@@ -81,16 +89,28 @@ def _frontends(design: Design) -> Iterator[tuple[Loc, str]]:
     for i, fe in enumerate(design.frontends):
         loc: Loc = ("frontends", i)
         if fe.hosting == "container" and fe.port is None:
-            yield (*loc, "port"), "a container frontend needs a 'port' (the container port the ALB forwards to)"
+            yield (
+                (*loc, "port"),
+                "a container frontend needs a 'port' (the container port the ALB forwards to)",
+            )
         if fe.hosting == "static" and (fe.port is not None or fe.path_patterns):
-            yield (*loc, "port"), "a static frontend takes no 'port' or 'path_patterns'; use hosting: container"
+            yield (
+                (*loc, "port"),
+                "a static frontend takes no 'port' or 'path_patterns'; use hosting: container",
+            )
         if fe.hosting == "static" and fe.api_path and not design.http_services():
-            yield (*loc, "api_path"), "api_path forwards to the ALB, but the design has no http service; set it to null"
+            yield (
+                (*loc, "api_path"),
+                "api_path forwards to the ALB, but the design has no http service; set it to null",
+            )
 
 
 def _environments(design: Design) -> Iterator[tuple[Loc, str]]:
     if not design.aws_environments():
-        yield ("environments",), "no environment has platform 'aws'; at least one (e.g. staging or prod) is needed"
+        yield (
+            ("environments",),
+            "no environment has platform 'aws'; at least one (e.g. staging or prod) is needed",
+        )
     for name, env in design.environments.items():
         loc: Loc = ("environments", name)
         if env.is_aws:
@@ -103,21 +123,30 @@ def _aws_target(loc: Loc, env: Environment) -> Iterator[tuple[Loc, str]]:
         if getattr(env, key) is None:
             yield (*loc, key), f"an aws environment needs '{key}' (it is never looked up)"
     if len(env.availability_zones) < 2:
-        yield (*loc, "availability_zones"), (
-            f"{list(env.availability_zones)} lists {len(env.availability_zones)} zone(s); "
-            "an aws environment needs at least 2 (RDS and the ALB span two zones)"
+        yield (
+            (*loc, "availability_zones"),
+            (
+                f"{list(env.availability_zones)} lists {len(env.availability_zones)} zone(s); "
+                "an aws environment needs at least 2 (RDS and the ALB span two zones)"
+            ),
         )
     for j, az in enumerate(env.availability_zones):
         if env.region and not az.startswith(env.region):
             yield (*loc, "availability_zones", j), f"{az!r} is not in region {env.region!r}"
     if env.availability_zones and env.nat_gateways > len(env.availability_zones):
-        yield (*loc, "nat_gateways"), (
-            f"{env.nat_gateways} NAT gateways but {len(env.availability_zones)} zones; allowed: 0-{len(env.availability_zones)}"
+        yield (
+            (*loc, "nat_gateways"),
+            (
+                f"{env.nat_gateways} NAT gateways but {len(env.availability_zones)} zones; allowed: 0-{len(env.availability_zones)}"
+            ),
         )
     if env.log_retention_days not in LOG_RETENTION_DAYS:
-        yield (*loc, "log_retention_days"), (
-            f"{env.log_retention_days} is not a CloudWatch Logs retention; allowed: "
-            + ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+        yield (
+            (*loc, "log_retention_days"),
+            (
+                f"{env.log_retention_days} is not a CloudWatch Logs retention; allowed: "
+                + ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+            ),
         )
 
 
@@ -130,17 +159,29 @@ def _sizing(design: Design, loc: Loc, env: Environment) -> Iterator[tuple[Loc, s
         given = getattr(env, key)
         for name in wanted:
             if name not in given:
-                yield (*loc, key), f"no sizing for {name!r}; every {key[:-1]} needs a size in every aws environment"
+                yield (
+                    (*loc, key),
+                    f"no sizing for {name!r}; every {key[:-1]} needs a size in every aws environment",
+                )
         for name in given:
             if name not in wanted:
-                yield (*loc, key, name), f"sizing for unknown {key[:-1]} {name!r}; known: {', '.join(wanted) or 'none'}"
+                yield (
+                    (*loc, key, name),
+                    f"sizing for unknown {key[:-1]} {name!r}; known: {', '.join(wanted) or 'none'}",
+                )
     for name, size in env.services.items():
         sloc: Loc = (*loc, "services", name)
         if size.cpu not in VALID_COMBINATIONS:
-            yield (*sloc, "cpu"), f"{size.cpu} is not a Fargate CPU value; allowed: {describe_allowed(size.cpu)}"
+            yield (
+                (*sloc, "cpu"),
+                f"{size.cpu} is not a Fargate CPU value; allowed: {describe_allowed(size.cpu)}",
+            )
         elif size.memory not in allowed_memory(size.cpu):
-            yield (*sloc, "memory"), (
-                f"{size.memory} MiB is not valid with cpu {size.cpu} on Fargate; allowed: {describe_allowed(size.cpu)} MiB"
+            yield (
+                (*sloc, "memory"),
+                (
+                    f"{size.memory} MiB is not valid with cpu {size.cpu} on Fargate; allowed: {describe_allowed(size.cpu)} MiB"
+                ),
             )
         if not size.min <= size.desired <= size.max:
             yield sloc, f"min {size.min} <= desired {size.desired} <= max {size.max} does not hold"
@@ -160,7 +201,8 @@ def _observability(design: Design) -> Iterator[tuple[Loc, str]]:
     for i, metric in enumerate(obs.business_metrics):
         key = (metric.namespace, metric.name)
         if key in seen:
-            yield ("observability", "business_metrics", i, "name"), (
-                f"duplicate business metric {metric.name!r}"
+            yield (
+                ("observability", "business_metrics", i, "name"),
+                (f"duplicate business metric {metric.name!r}"),
             )
         seen.add(key)

@@ -35,7 +35,9 @@ def ensure_assembly(root: Path, cdk_out: Path, design: Path, *, synth: bool) -> 
     """Make `cdk_out` current; returns True when it synthesized. With synth=False it only checks it exists."""
     if not synth:
         if not (cdk_out / "manifest.json").exists():
-            raise DocgenError(f"{cdk_out}/manifest.json not found: run `make synth` first (or drop --no-synth)")
+            raise DocgenError(
+                f"{cdk_out}/manifest.json not found: run `make synth` first (or drop --no-synth)"
+            )
         return False
     stamp = fingerprint(root, design)
     if is_fresh(cdk_out, stamp):
@@ -43,16 +45,28 @@ def ensure_assembly(root: Path, cdk_out: Path, design: Path, *, synth: bool) -> 
     node_bin = root / "node_modules" / ".bin"
     if not (node_bin / "cdk").exists():
         raise DocgenError("the CDK CLI is not installed (node_modules/.bin/cdk): run `make setup`")
-    env = {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}", "DESIGN_FILE": str(design)}
+    env = {
+        **os.environ,
+        "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DESIGN_FILE": str(design),
+    }
     if (node_bin / "node").exists():
         env.setdefault("JSII_NODE", str(node_bin / "node"))
     proc = subprocess.run(
         [str(node_bin / "cdk"), "synth", "--quiet", "--no-notices", "-o", str(cdk_out)],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
-        lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip().startswith("error:")]
-        detail = lines[0].removeprefix("error: ") if lines else (proc.stderr.strip().splitlines() or ["?"])[-1]
+        lines = [
+            line for line in (proc.stderr + proc.stdout).splitlines() if line.strip().startswith("error:")
+        ]
+        detail = (
+            lines[0].removeprefix("error: ") if lines else (proc.stderr.strip().splitlines() or ["?"])[-1]
+        )
         raise DocgenError(f"cdk synth failed: {detail}")
     (cdk_out / STAMP).write_text(stamp + "\n")
     return True

@@ -59,14 +59,24 @@ def t(headers: list[str], rows: list[list[Any]]) -> Table:
     return Table(tuple(headers), tuple(tuple(str(c) for c in row) for row in rows))
 
 
-def build(assembly: Assembly, *, compose: dict[str, Any] | None, pipeline: dict[str, Any] | None,
-          estimate: Any, picture: str | None) -> DocModel:
+def build(
+    assembly: Assembly,
+    *,
+    compose: dict[str, Any] | None,
+    pipeline: dict[str, Any] | None,
+    estimate: Any,
+    picture: str | None,
+) -> DocModel:
     index = facts.Index(assembly)
     envs = env_sorted(assembly.environments)
     project = Counter(r.tags.get("Project", "") for r in assembly.resources).most_common(1)
-    model = DocModel(project=project[0][0] if project else "design", environments=envs,
-                     cdk_version=assembly.cdk_version, stack_count=len(assembly.stacks),
-                     resource_count=len(assembly.resources))
+    model = DocModel(
+        project=project[0][0] if project else "design",
+        environments=envs,
+        cdk_version=assembly.cdk_version,
+        stack_count=len(assembly.stacks),
+        resource_count=len(assembly.resources),
+    )
     _context(model, assembly, index, compose)
     _network(model, index)
     _compute(model, index)
@@ -87,7 +97,9 @@ def _context(model: DocModel, assembly: Assembly, index: facts.Index, compose: d
     rows = []
     for stack in sorted(assembly.stacks, key=lambda s: (ENV_ORDER.get(s.environment, 5), s.stack_name)):
         count = sum(1 for r in assembly.resources if r.stack == stack.artifact_id)
-        rows.append([stack.environment, stack.stack_name, f"{stack.account}/{stack.region}", count, stack.description])
+        rows.append(
+            [stack.environment, stack.stack_name, f"{stack.account}/{stack.region}", count, stack.description]
+        )
     model.tables["stacks"] = t(["Environment", "Stack", "Account/Region", "Resources", "Purpose"], rows)
     env_rows = []
     if compose:
@@ -95,32 +107,60 @@ def _context(model: DocModel, assembly: Assembly, index: facts.Index, compose: d
     for env in model.environments:
         net = facts.network(index, env)
         stacks = [s for s in assembly.stacks if s.environment == env]
-        env_rows.append([env, "AWS (ECS Fargate)", f"{stacks[0].account} / {stacks[0].region}" if stacks else "-",
-                         ", ".join(net.zones) if net else "-", len(facts.ecs_services(index, env))])
-    model.tables["environments"] = t(["Environment", "Platform", "Account / Region", "Availability zones",
-                                      "Services"], env_rows)
+        env_rows.append(
+            [
+                env,
+                "AWS (ECS Fargate)",
+                f"{stacks[0].account} / {stacks[0].region}" if stacks else "-",
+                ", ".join(net.zones) if net else "-",
+                len(facts.ecs_services(index, env)),
+            ]
+        )
+    model.tables["environments"] = t(
+        ["Environment", "Platform", "Account / Region", "Availability zones", "Services"], env_rows
+    )
     comps: dict[str, set[str]] = {}
     for r in assembly.resources:
         if r.service and _kind(r.type):
             comps.setdefault(r.service, set()).add(_kind(r.type))
     model.tables["components"] = t(
         ["Component (Service tag)", "Seq", "Requirements", "AWS resources"],
-        [[name, _first_tag(assembly, name, "Seq"), _first_tag(assembly, name, "Requirements"),
-          ", ".join(sorted(k for k in kinds if k))] for name, kinds in sorted(comps.items())])
+        [
+            [
+                name,
+                _first_tag(assembly, name, "Seq"),
+                _first_tag(assembly, name, "Requirements"),
+                ", ".join(sorted(k for k in kinds if k)),
+            ]
+            for name, kinds in sorted(comps.items())
+        ],
+    )
 
 
 def _first_tag(assembly: Assembly, service: str, tag: str) -> str:
-    return next((r.tags.get(tag, "-") for r in assembly.resources if r.service == service and tag in r.tags), "-")
+    return next(
+        (r.tags.get(tag, "-") for r in assembly.resources if r.service == service and tag in r.tags), "-"
+    )
 
 
 _KINDS = {
-    "AWS::ECS::Service": "ECS Fargate service", "AWS::RDS::DBInstance": "RDS PostgreSQL",
-    "AWS::ElastiCache::ReplicationGroup": "ElastiCache Redis", "AWS::SQS::Queue": "SQS",
-    "AWS::SecretsManager::Secret": "Secrets Manager", "AWS::CloudFront::Distribution": "CloudFront",
-    "AWS::S3::Bucket": "S3", "AWS::ElasticLoadBalancingV2::LoadBalancer": "ALB", "AWS::EC2::VPC": "VPC",
-    "AWS::EC2::NatGateway": "NAT gateway", "AWS::ECS::Cluster": "ECS cluster", "AWS::SNS::Topic": "SNS",
-    "AWS::CloudWatch::Alarm": "CloudWatch alarms", "AWS::CloudWatch::Dashboard": "CloudWatch dashboards",
-    "AWS::Budgets::Budget": "AWS Budgets", "AWS::ECR::Repository": "ECR", "AWS::Backup::BackupPlan": "AWS Backup",
+    "AWS::ECS::Service": "ECS Fargate service",
+    "AWS::RDS::DBInstance": "RDS PostgreSQL",
+    "AWS::ElastiCache::ReplicationGroup": "ElastiCache Redis",
+    "AWS::SQS::Queue": "SQS",
+    "AWS::SecretsManager::Secret": "Secrets Manager",
+    "AWS::CloudFront::Distribution": "CloudFront",
+    "AWS::S3::Bucket": "S3",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": "ALB",
+    "AWS::EC2::VPC": "VPC",
+    "AWS::EC2::NatGateway": "NAT gateway",
+    "AWS::ECS::Cluster": "ECS cluster",
+    "AWS::SNS::Topic": "SNS",
+    "AWS::CloudWatch::Alarm": "CloudWatch alarms",
+    "AWS::CloudWatch::Dashboard": "CloudWatch dashboards",
+    "AWS::Budgets::Budget": "AWS Budgets",
+    "AWS::ECR::Repository": "ECR",
+    "AWS::Backup::BackupPlan": "AWS Backup",
     "AWS::KMS::Key": "KMS",
 }
 
@@ -134,72 +174,182 @@ def _network(model: DocModel, index: facts.Index) -> None:
     for env in model.environments:
         net = facts.network(index, env)
         if net:
-            vpc_rows.append([env, net.cidr, len(net.zones), net.nat_gateways,
-                             f"yes ({net.flow_log_retention_days} d retention)" if net.flow_logs else "no"])
+            vpc_rows.append(
+                [
+                    env,
+                    net.cidr,
+                    len(net.zones),
+                    net.nat_gateways,
+                    f"yes ({net.flow_log_retention_days} d retention)" if net.flow_logs else "no",
+                ]
+            )
             tiers = Counter((s.tier) for s in net.subnets)
             for tier, count in sorted(tiers.items()):
                 cidrs = ", ".join(s.cidr for s in net.subnets if s.tier == tier)
                 subnet_rows.append([env, tier, count, cidrs])
         sg_rows += [[env, r.source, r.target, r.port, r.description] for r in facts.ingress_rules(index, env)]
         route_rows += [[env, r.priority, ", ".join(r.paths), r.service] for r in facts.alb_routes(index, env)]
-        cdn_rows += [[env, d.name, "<br>".join(d.behaviours), d.price_class, yes(d.logging), d.http_version]
-                     for d in facts.distributions(index, env)]
+        cdn_rows += [
+            [env, d.name, "<br>".join(d.behaviours), d.price_class, yes(d.logging), d.http_version]
+            for d in facts.distributions(index, env)
+        ]
     model.tables["vpc"] = t(["Environment", "VPC CIDR", "AZs", "NAT gateways", "Flow logs"], vpc_rows)
     model.tables["subnets"] = t(["Environment", "Tier", "Subnets", "CIDRs"], subnet_rows)
     model.tables["ingress"] = t(["Environment", "From", "To", "Port", "Why"], sg_rows)
     model.tables["routes"] = t(["Environment", "Priority", "Path patterns", "Target service"], route_rows)
-    model.tables["cdn"] = t(["Environment", "Front end", "Behaviours", "Price class", "Logging", "HTTP"], cdn_rows)
+    model.tables["cdn"] = t(
+        ["Environment", "Front end", "Behaviours", "Price class", "Logging", "HTTP"], cdn_rows
+    )
 
 
 def _compute(model: DocModel, index: facts.Index) -> None:
     for env in model.environments:
-        rows = [[s.name, s.task_family, f"{s.cpu} ({s.vcpu} vCPU)", f"{s.memory} MiB", s.architecture,
-                 s.desired, s.scaling] for s in facts.ecs_services(index, env)]
-        model.tables[f"ecs:{env}"] = t(["Service", "Task Definition", "CPU", "Memory", "Arch", "Desired",
-                                        "Scaling"], rows)
+        rows = [
+            [
+                s.name,
+                s.task_family,
+                f"{s.cpu} ({s.vcpu} vCPU)",
+                f"{s.memory} MiB",
+                s.architecture,
+                s.desired,
+                s.scaling,
+            ]
+            for s in facts.ecs_services(index, env)
+        ]
+        model.tables[f"ecs:{env}"] = t(
+            ["Service", "Task Definition", "CPU", "Memory", "Arch", "Desired", "Scaling"], rows
+        )
     cap_rows = []
     for env in model.environments:
         for s in facts.ecs_services(index, env):
-            cap_rows.append([env, s.name, s.min, s.desired, s.max, f"{s.cpu * s.max / 1024:g} vCPU / "
-                             f"{s.memory * s.max / 1024:g} GB", "; ".join(p.summary for p in s.policies) or "none"])
-    model.tables["capacity"] = t(["Environment", "Service", "Min", "Desired", "Max", "Capacity at max",
-                                  "Policies"], cap_rows)
+            cap_rows.append(
+                [
+                    env,
+                    s.name,
+                    s.min,
+                    s.desired,
+                    s.max,
+                    f"{s.cpu * s.max / 1024:g} vCPU / {s.memory * s.max / 1024:g} GB",
+                    "; ".join(p.summary for p in s.policies) or "none",
+                ]
+            )
+    model.tables["capacity"] = t(
+        ["Environment", "Service", "Min", "Desired", "Max", "Capacity at max", "Policies"], cap_rows
+    )
 
 
 def _data(model: DocModel, index: facts.Index) -> None:
     db_rows, cache_rows, queue_rows, bucket_rows = [], [], [], []
     for env in model.environments:
-        db_rows += [[env, d.name + (" (read replica)" if d.replica_of else ""), d.engine, d.instance_class,
-                     yes(d.multi_az), f"{d.storage_gb}→{d.max_storage_gb or d.storage_gb} GB {d.storage_type}",
-                     yes(d.encrypted), f"{d.backup_days} d", yes(d.deletion_protection)]
-                    for d in facts.databases(index, env)]
-        cache_rows += [[env, c.name, c.engine, c.node_type, c.nodes, yes(c.failover), yes(c.multi_az),
-                        yes(c.tls), yes(c.at_rest), yes(c.auth_from_secrets_manager), f"{c.snapshot_days} d"]
-                       for c in facts.caches(index, env)]
-        queue_rows += [[env, q.name, q.role, q.visibility_timeout or "-",
-                        f"{(q.retention_seconds or 345600) // 86400} d", q.max_receive_count or "-", yes(q.encrypted)]
-                       for q in facts.queues(index, env)]
-        bucket_rows += [[env, b.name, b.purpose, b.encryption, yes(b.versioned),
-                         f"{b.expiry_days} d" if b.expiry_days else "kept", yes(b.public_access_blocked)]
-                        for b in facts.buckets(index, env)]
-    model.tables["databases"] = t(["Environment", "Database", "Engine", "Class", "Multi-AZ", "Storage",
-                                   "Encrypted", "Backups", "Deletion protection"], db_rows)
-    model.tables["caches"] = t(["Environment", "Cache", "Engine", "Node type", "Nodes", "Failover", "Multi-AZ",
-                                "TLS", "At rest", "AUTH from Secrets Manager", "Snapshots"], cache_rows)
-    model.tables["queues"] = t(["Environment", "Queue", "Role", "Visibility (s)", "Retention", "Max receives",
-                                "SSE"], queue_rows)
-    model.tables["buckets"] = t(["Environment", "Owner", "Bucket", "Encryption", "Versioned", "Expiry",
-                                 "Public access blocked"], bucket_rows)
+        db_rows += [
+            [
+                env,
+                d.name + (" (read replica)" if d.replica_of else ""),
+                d.engine,
+                d.instance_class,
+                yes(d.multi_az),
+                f"{d.storage_gb}→{d.max_storage_gb or d.storage_gb} GB {d.storage_type}",
+                yes(d.encrypted),
+                f"{d.backup_days} d",
+                yes(d.deletion_protection),
+            ]
+            for d in facts.databases(index, env)
+        ]
+        cache_rows += [
+            [
+                env,
+                c.name,
+                c.engine,
+                c.node_type,
+                c.nodes,
+                yes(c.failover),
+                yes(c.multi_az),
+                yes(c.tls),
+                yes(c.at_rest),
+                yes(c.auth_from_secrets_manager),
+                f"{c.snapshot_days} d",
+            ]
+            for c in facts.caches(index, env)
+        ]
+        queue_rows += [
+            [
+                env,
+                q.name,
+                q.role,
+                q.visibility_timeout or "-",
+                f"{(q.retention_seconds or 345600) // 86400} d",
+                q.max_receive_count or "-",
+                yes(q.encrypted),
+            ]
+            for q in facts.queues(index, env)
+        ]
+        bucket_rows += [
+            [
+                env,
+                b.name,
+                b.purpose,
+                b.encryption,
+                yes(b.versioned),
+                f"{b.expiry_days} d" if b.expiry_days else "kept",
+                yes(b.public_access_blocked),
+            ]
+            for b in facts.buckets(index, env)
+        ]
+    model.tables["databases"] = t(
+        [
+            "Environment",
+            "Database",
+            "Engine",
+            "Class",
+            "Multi-AZ",
+            "Storage",
+            "Encrypted",
+            "Backups",
+            "Deletion protection",
+        ],
+        db_rows,
+    )
+    model.tables["caches"] = t(
+        [
+            "Environment",
+            "Cache",
+            "Engine",
+            "Node type",
+            "Nodes",
+            "Failover",
+            "Multi-AZ",
+            "TLS",
+            "At rest",
+            "AUTH from Secrets Manager",
+            "Snapshots",
+        ],
+        cache_rows,
+    )
+    model.tables["queues"] = t(
+        ["Environment", "Queue", "Role", "Visibility (s)", "Retention", "Max receives", "SSE"], queue_rows
+    )
+    model.tables["buckets"] = t(
+        ["Environment", "Owner", "Bucket", "Encryption", "Versioned", "Expiry", "Public access blocked"],
+        bucket_rows,
+    )
 
 
 def _security(model: DocModel, assembly: Assembly, index: facts.Index) -> None:
     acks: dict[tuple[str, str], set[str]] = {}
     for a in assembly.acknowledgements:
         acks.setdefault((a.rule, a.reason), set()).add(a.environment)
-    model.tables["acks"] = t(["Rule", "Reason", "Environments", "Resources"],
-                             [[rule, reason, ", ".join(env_sorted(envs)),
-                               sum(1 for a in assembly.acknowledgements if a.rule == rule and a.reason == reason)]
-                              for (rule, reason), envs in sorted(acks.items())])
+    model.tables["acks"] = t(
+        ["Rule", "Reason", "Environments", "Resources"],
+        [
+            [
+                rule,
+                reason,
+                ", ".join(env_sorted(envs)),
+                sum(1 for a in assembly.acknowledgements if a.rule == rule and a.reason == reason),
+            ]
+            for (rule, reason), envs in sorted(acks.items())
+        ],
+    )
     role_rows = []
     env = model.environments[-1] if model.environments else ""
     for role in facts.roles(index, env):
@@ -213,19 +363,33 @@ def _security(model: DocModel, assembly: Assembly, index: facts.Index) -> None:
             description = s.properties.get("Description")
             if not isinstance(description, str):  # CDK's generated database credentials carry a token here
                 description = "generated database credentials"
-            secret_rows.append([env, facts.name_of(s), description,
-                                "every 30 days (hosted rotation)" if s.logical_id in rotated else "manual (runbook)"])
+            secret_rows.append(
+                [
+                    env,
+                    facts.name_of(s),
+                    description,
+                    "every 30 days (hosted rotation)" if s.logical_id in rotated else "manual (runbook)",
+                ]
+            )
     model.tables["secrets"] = t(["Environment", "Owner", "Secret", "Rotation"], sorted(secret_rows))
     enc_rows = []
     for env in model.environments:
-        enc_rows += [[env, f"RDS {d.name}", yes(d.encrypted) + " (KMS)", "TLS (PostgreSQL sslmode)"]
-                     for d in facts.databases(index, env)]
-        enc_rows += [[env, f"ElastiCache {c.name}", yes(c.at_rest), "TLS" if c.tls else "none"]
-                     for c in facts.caches(index, env)]
-        enc_rows += [[env, f"SQS {q.name} ({q.role})", yes(q.encrypted) + " (SSE-SQS)", "TLS only (queue policy)"]
-                     for q in facts.queues(index, env)]
-        enc_rows += [[env, f"S3 {b.name}/{b.purpose}", b.encryption, "TLS only (bucket policy)"]
-                     for b in facts.buckets(index, env)]
+        enc_rows += [
+            [env, f"RDS {d.name}", yes(d.encrypted) + " (KMS)", "TLS (PostgreSQL sslmode)"]
+            for d in facts.databases(index, env)
+        ]
+        enc_rows += [
+            [env, f"ElastiCache {c.name}", yes(c.at_rest), "TLS" if c.tls else "none"]
+            for c in facts.caches(index, env)
+        ]
+        enc_rows += [
+            [env, f"SQS {q.name} ({q.role})", yes(q.encrypted) + " (SSE-SQS)", "TLS only (queue policy)"]
+            for q in facts.queues(index, env)
+        ]
+        enc_rows += [
+            [env, f"S3 {b.name}/{b.purpose}", b.encryption, "TLS only (bucket policy)"]
+            for b in facts.buckets(index, env)
+        ]
     model.tables["encryption"] = t(["Environment", "Data store", "At rest", "In transit"], enc_rows)
 
 
@@ -243,28 +407,51 @@ def _rotated_secrets(index: facts.Index, env: str) -> set[str]:
 def _observability(model: DocModel, index: facts.Index) -> None:
     log_rows, alarm_rows = [], []
     for env in model.environments:
-        log_rows += [[env, g.name, g.kind, f"{g.retention_days} d" if g.retention_days else "never expires"]
-                     for g in facts.log_groups(index, env)]
-        alarm_rows += [[env, a.name, a.severity, a.metric, f"{_op(a.comparison)} {a.threshold:g}",
-                        a.runbook, ", ".join(a.actions) or "-"] for a in facts.alarms(index, env)]
+        log_rows += [
+            [env, g.name, g.kind, f"{g.retention_days} d" if g.retention_days else "never expires"]
+            for g in facts.log_groups(index, env)
+        ]
+        alarm_rows += [
+            [
+                env,
+                a.name,
+                a.severity,
+                a.metric,
+                f"{_op(a.comparison)} {a.threshold:g}",
+                a.runbook,
+                ", ".join(a.actions) or "-",
+            ]
+            for a in facts.alarms(index, env)
+        ]
     model.tables["logs"] = t(["Environment", "Owner", "Log type", "Retention"], log_rows)
-    model.tables["alarms"] = t(["Environment", "Alarm", "Severity", "Metric", "Condition", "Runbook", "Notifies"],
-                               alarm_rows)
+    model.tables["alarms"] = t(
+        ["Environment", "Alarm", "Severity", "Metric", "Condition", "Runbook", "Notifies"], alarm_rows
+    )
     dash_rows = []
     for env in model.environments:
         for d in index.of_type("AWS::CloudWatch::Dashboard", env):
             info = d.metadata.get("Dashboard", {})  # written by stacks/dashboards.py: {kind, sections}
             body = json_text(d.properties.get("DashboardBody", ""))
             name = d.properties.get("DashboardName", facts.name_of(d))
-            dash_rows.append([env, info.get("kind", "-"), name if isinstance(name, str) else facts.name_of(d),
-                              body.count('\\"type\\"') or body.count('"type"'),
-                              ", ".join(info.get("sections", [])) or "-"])
+            dash_rows.append(
+                [
+                    env,
+                    info.get("kind", "-"),
+                    name if isinstance(name, str) else facts.name_of(d),
+                    body.count('\\"type\\"') or body.count('"type"'),
+                    ", ".join(info.get("sections", [])) or "-",
+                ]
+            )
     model.tables["dashboards"] = t(["Environment", "Kind", "Dashboard", "Widgets", "Sections"], dash_rows)
 
 
 def _op(comparison: str) -> str:
-    return {"GreaterThanThreshold": ">", "LessThanThreshold": "<", "GreaterThanOrEqualToThreshold": "≥",
-            "LessThanOrEqualToThreshold": "≤"}.get(comparison, comparison)
+    return {
+        "GreaterThanThreshold": ">",
+        "LessThanThreshold": "<",
+        "GreaterThanOrEqualToThreshold": "≥",
+        "LessThanOrEqualToThreshold": "≤",
+    }.get(comparison, comparison)
 
 
 def _cicd(model: DocModel, pipeline: dict[str, Any] | None) -> None:
@@ -273,13 +460,33 @@ def _cicd(model: DocModel, pipeline: dict[str, Any] | None) -> None:
     stages = pipeline.get("stages", [])
     names = {s.get("id", ""): s.get("name", "") for s in stages}
     model.text["ci_platform"] = str(pipeline.get("platform", ""))
-    model.tables["pipeline"] = t(["Stage", "Purpose", "Trigger", "Needs", "Environment", "Approval"], [
-        [s.get("name", ""), s.get("purpose", ""), s.get("trigger", ""),
-         ", ".join(names.get(n, n) for n in s.get("needs", [])) or "-",
-         s.get("environment") or "-", "required" if s.get("approval") else "none"] for s in stages])
-    model.tables["variations"] = t(["Environment", "Deployment Type", "Approval", "Tests Run", "Rollback"], [
-        [d.get("label", d.get("environment", "")), d.get("deployment_type", ""), d.get("approval", ""),
-         ", ".join(d.get("tests_run", [])), d.get("rollback", "")] for d in pipeline.get("deployments", [])])
+    model.tables["pipeline"] = t(
+        ["Stage", "Purpose", "Trigger", "Needs", "Environment", "Approval"],
+        [
+            [
+                s.get("name", ""),
+                s.get("purpose", ""),
+                s.get("trigger", ""),
+                ", ".join(names.get(n, n) for n in s.get("needs", [])) or "-",
+                s.get("environment") or "-",
+                "required" if s.get("approval") else "none",
+            ]
+            for s in stages
+        ],
+    )
+    model.tables["variations"] = t(
+        ["Environment", "Deployment Type", "Approval", "Tests Run", "Rollback"],
+        [
+            [
+                d.get("label", d.get("environment", "")),
+                d.get("deployment_type", ""),
+                d.get("approval", ""),
+                ", ".join(d.get("tests_run", [])),
+                d.get("rollback", ""),
+            ]
+            for d in pipeline.get("deployments", [])
+        ],
+    )
 
 
 def _compose(model: DocModel, index: facts.Index, compose: dict[str, Any] | None) -> None:
@@ -287,16 +494,30 @@ def _compose(model: DocModel, index: facts.Index, compose: dict[str, Any] | None
         return
     prod = model.environments[-1] if model.environments else ""
     prod_services = {s.name: s for s in facts.ecs_services(index, prod)}
-    managed = {"postgres": "RDS PostgreSQL", "redis": "ElastiCache Redis", "elasticmq": "SQS", "localstack": "SQS"}
+    managed = {
+        "postgres": "RDS PostgreSQL",
+        "redis": "ElastiCache Redis",
+        "elasticmq": "SQS",
+        "localstack": "SQS",
+    }
     rows = []
     for name, svc in sorted(compose.get("services", {}).items()):
-        image = svc.get("image") or f"build: {svc.get('build', {}).get('context', svc.get('build', '')) if isinstance(svc.get('build'), dict) else svc.get('build', '')}"
-        counterpart = (f"ECS Fargate `{name}` ({prod_services[name].vcpu} vCPU / {prod_services[name].memory_gb} GB)"
-                       if name in prod_services else next((v for k, v in managed.items() if k in name), "CloudFront + S3"
-                                                          if name.startswith("frontend") else "-"))
+        image = (
+            svc.get("image")
+            or f"build: {svc.get('build', {}).get('context', svc.get('build', '')) if isinstance(svc.get('build'), dict) else svc.get('build', '')}"
+        )
+        counterpart = (
+            f"ECS Fargate `{name}` ({prod_services[name].vcpu} vCPU / {prod_services[name].memory_gb} GB)"
+            if name in prod_services
+            else next(
+                (v for k, v in managed.items() if k in name),
+                "CloudFront + S3" if name.startswith("frontend") else "-",
+            )
+        )
         rows.append([name, image, ", ".join(str(p) for p in svc.get("ports", [])) or "-", counterpart])
-    model.tables["compose"] = t(["Dev service (Docker Compose)", "Image / build", "Ports", f"{prod} counterpart"],
-                                rows)
+    model.tables["compose"] = t(
+        ["Dev service (Docker Compose)", "Image / build", "Ports", f"{prod} counterpart"], rows
+    )
     model.text["compose_services"] = "\n".join(f"  {name}:" for name in sorted(compose.get("services", {})))
 
 
@@ -306,24 +527,56 @@ def _cost(model: DocModel, estimate: Any) -> None:
     from docgen.cost import format_money
 
     for env in model.environments:
-        svc_rows = [[r.key, format_money(r.totals.monthly), f"{format_money(r.totals.monthly_min)}–"
-                     f"{format_money(r.totals.monthly_max)}"] for r in estimate.by_service()
-                    if r.environment == env and r.totals.monthly_max]
-        aws_rows = [[r.key, format_money(r.totals.monthly), f"{format_money(r.totals.monthly_min)}–"
-                     f"{format_money(r.totals.monthly_max)}"] for r in estimate.by_aws_service()
-                    if r.environment == env and r.totals.monthly_max]
-        free = sorted(r.key for r in estimate.by_aws_service() if r.environment == env and not r.totals.monthly_max)
+        svc_rows = [
+            [
+                r.key,
+                format_money(r.totals.monthly),
+                f"{format_money(r.totals.monthly_min)}–{format_money(r.totals.monthly_max)}",
+            ]
+            for r in estimate.by_service()
+            if r.environment == env and r.totals.monthly_max
+        ]
+        aws_rows = [
+            [
+                r.key,
+                format_money(r.totals.monthly),
+                f"{format_money(r.totals.monthly_min)}–{format_money(r.totals.monthly_max)}",
+            ]
+            for r in estimate.by_aws_service()
+            if r.environment == env and r.totals.monthly_max
+        ]
+        free = sorted(
+            r.key for r in estimate.by_aws_service() if r.environment == env and not r.totals.monthly_max
+        )
         model.text[f"cost_free:{env}"] = ", ".join(free)
         total = estimate.total(env)
-        model.tables[f"cost_service:{env}"] = t(["Service", "Monthly (USD)", "Range from auto-scaling"], svc_rows)
-        model.tables[f"cost_aws:{env}"] = t(["AWS service", "Monthly (USD)", "Range from auto-scaling"], aws_rows)
-        model.text[f"cost_total:{env}"] = (f"{format_money(total.monthly)} USD/month expected "
-                                           f"({format_money(total.monthly_min)}–{format_money(total.monthly_max)})")
-        model.tables[f"cost_unpriced:{env}"] = t(["Resource", "Type", "Why"], [
-            [line.path, line.resource_type, line.arithmetic] for line in estimate.unpriced(env)])
-    model.tables["rates"] = t(["Rate", "Price (USD)", "Unit", "Source", "Read on"], [
-        [key, str(r.price), r.unit, r.source + (" (unverified)" if r.confidence == "unverified" else ""), str(r.read_on)]
-        for key, r in estimate.rates])
+        model.tables[f"cost_service:{env}"] = t(
+            ["Service", "Monthly (USD)", "Range from auto-scaling"], svc_rows
+        )
+        model.tables[f"cost_aws:{env}"] = t(
+            ["AWS service", "Monthly (USD)", "Range from auto-scaling"], aws_rows
+        )
+        model.text[f"cost_total:{env}"] = (
+            f"{format_money(total.monthly)} USD/month expected "
+            f"({format_money(total.monthly_min)}–{format_money(total.monthly_max)})"
+        )
+        model.tables[f"cost_unpriced:{env}"] = t(
+            ["Resource", "Type", "Why"],
+            [[line.path, line.resource_type, line.arithmetic] for line in estimate.unpriced(env)],
+        )
+    model.tables["rates"] = t(
+        ["Rate", "Price (USD)", "Unit", "Source", "Read on"],
+        [
+            [
+                key,
+                str(r.price),
+                r.unit,
+                r.source + (" (unverified)" if r.confidence == "unverified" else ""),
+                str(r.read_on),
+            ]
+            for key, r in estimate.rates
+        ],
+    )
 
 
 def _disaster_recovery(model: DocModel, assembly: Assembly, index: facts.Index) -> None:
@@ -332,21 +585,41 @@ def _disaster_recovery(model: DocModel, assembly: Assembly, index: facts.Index) 
     for env in model.environments:
         for plan in index.of_type("AWS::Backup::BackupPlan", env):
             for rule in plan.properties["BackupPlan"].get("BackupPlanRule", []):
-                copies = [str(c.get("DestinationBackupVaultArn", "")).split(":")[3] + f" ({c['Lifecycle']['DeleteAfterDays']} d)"
-                          for c in rule.get("CopyActions", []) if "Lifecycle" in c]
-                plan_rows.append([env, plan.properties["BackupPlan"].get("BackupPlanName", facts.name_of(plan)),
-                                  rule.get("RuleName", ""), rule.get("ScheduleExpression", ""),
-                                  f"{rule.get('Lifecycle', {}).get('DeleteAfterDays', '-')} d",
-                                  ", ".join(copies) or "none"])
+                copies = [
+                    str(c.get("DestinationBackupVaultArn", "")).split(":")[3]
+                    + f" ({c['Lifecycle']['DeleteAfterDays']} d)"
+                    for c in rule.get("CopyActions", [])
+                    if "Lifecycle" in c
+                ]
+                plan_rows.append(
+                    [
+                        env,
+                        plan.properties["BackupPlan"].get("BackupPlanName", facts.name_of(plan)),
+                        rule.get("RuleName", ""),
+                        rule.get("ScheduleExpression", ""),
+                        f"{rule.get('Lifecycle', {}).get('DeleteAfterDays', '-')} d",
+                        ", ".join(copies) or "none",
+                    ]
+                )
         for c in facts.caches(index, env):
-            rr_rows.append([env, f"ElastiCache {c.name}", yes(c.multi_az), f"{c.snapshot_days} d snapshots", c.nodes - 1,
-                            "up to 24 h (daily snapshot)" if c.snapshot_days else "no snapshots: cache contents only",
-                            "automatic failover to a replica" if c.failover else "rebuild from an empty cache"])
-    model.tables["backup_plans"] = t(["Environment", "Plan", "Rule", "Schedule", "Retention", "Cross-region copy"],
-                                     plan_rows)
+            rr_rows.append(
+                [
+                    env,
+                    f"ElastiCache {c.name}",
+                    yes(c.multi_az),
+                    f"{c.snapshot_days} d snapshots",
+                    c.nodes - 1,
+                    "up to 24 h (daily snapshot)" if c.snapshot_days else "no snapshots: cache contents only",
+                    "automatic failover to a replica" if c.failover else "rebuild from an empty cache",
+                ]
+            )
+    model.tables["backup_plans"] = t(
+        ["Environment", "Plan", "Rule", "Schedule", "Retention", "Cross-region copy"], plan_rows
+    )
     # RDS rows come from docgen/verification.py (table "recovery"), which also checks them against targets.
-    model.tables["cache_recovery"] = t(["Environment", "Data store", "Multi-AZ", "Backups", "Replicas", "RPO",
-                                        "RTO"], rr_rows)
+    model.tables["cache_recovery"] = t(
+        ["Environment", "Data store", "Multi-AZ", "Backups", "Replicas", "RPO", "RTO"], rr_rows
+    )
 
 
 def _matrix(model: DocModel, index: facts.Index) -> None:
@@ -371,8 +644,13 @@ def _matrix(model: DocModel, index: facts.Index) -> None:
     model.tables["matrix"] = t(["Component", "AWS Service", f"Count ({prod})"], rows)
 
 
-def _diagrams(model: DocModel, assembly: Assembly, compose: dict[str, Any] | None,
-              pipeline: dict[str, Any] | None, picture: str | None) -> None:
+def _diagrams(
+    model: DocModel,
+    assembly: Assembly,
+    compose: dict[str, Any] | None,
+    pipeline: dict[str, Any] | None,
+    picture: str | None,
+) -> None:
     from docgen import mermaid
 
     for env in model.environments:
@@ -384,58 +662,133 @@ def _diagrams(model: DocModel, assembly: Assembly, compose: dict[str, Any] | Non
         model.text["picture"] = picture
 
 
-def success_criteria(model: DocModel, index: facts.Index, pipeline: dict[str, Any] | None,
-                     estimate: Any) -> list[Check]:
+def success_criteria(
+    model: DocModel, index: facts.Index, pipeline: dict[str, Any] | None, estimate: Any
+) -> list[Check]:
     """The specification's Success Criteria, each ticked only when the tree shows it."""
     checks: list[Check] = []
     services = [s for env in model.environments for s in facts.ecs_services(index, env)]
     unscaled = sorted({f"{s.environment}/{s.name}" for s in services if not s.policies})
     untagged = sorted({r.type for r in index.assembly.resources if r.tags and "Service" not in r.tags})
-    checks.append(Check("All components have infrastructure", bool(services) and not untagged,
-                        f"{len(services)} ECS services across {len(model.environments)} environments; every tagged "
-                        "resource names its component" if not untagged else f"untagged types: {', '.join(untagged)}"))
-    open_world = [r for env in model.environments for r in facts.ingress_rules(index, env)
-                  if r.source.startswith("0.0.0.0") and "ALB" not in r.target]
-    checks.append(Check("Network security configured", not open_world and bool(model.table("ingress").rows),
-                        f"{len(model.table('ingress').rows)} ingress rules; only the ALB accepts 0.0.0.0/0"
-                        if not open_world else f"open to the internet: {', '.join(r.target for r in open_world)}"))
-    checks.append(Check("Auto-scaling defined", bool(services) and not unscaled,
-                        "every ECS service has a scalable target and a policy" if not unscaled
-                        else f"no scaling policy: {', '.join(unscaled)}"))
+    checks.append(
+        Check(
+            "All components have infrastructure",
+            bool(services) and not untagged,
+            f"{len(services)} ECS services across {len(model.environments)} environments; every tagged "
+            "resource names its component"
+            if not untagged
+            else f"untagged types: {', '.join(untagged)}",
+        )
+    )
+    open_world = [
+        r
+        for env in model.environments
+        for r in facts.ingress_rules(index, env)
+        if r.source.startswith("0.0.0.0") and "ALB" not in r.target
+    ]
+    checks.append(
+        Check(
+            "Network security configured",
+            not open_world and bool(model.table("ingress").rows),
+            f"{len(model.table('ingress').rows)} ingress rules; only the ALB accepts 0.0.0.0/0"
+            if not open_world
+            else f"open to the internet: {', '.join(r.target for r in open_world)}",
+        )
+    )
+    checks.append(
+        Check(
+            "Auto-scaling defined",
+            bool(services) and not unscaled,
+            "every ECS service has a scalable target and a policy"
+            if not unscaled
+            else f"no scaling policy: {', '.join(unscaled)}",
+        )
+    )
     dbs = [d for env in model.environments for d in facts.databases(index, env)]
     no_backup = [d.name for d in dbs if d.backup_days < 1]
-    checks.append(Check("DR strategy documented", bool(dbs) and not no_backup,
-                        "automated backups on every database; see Disaster Recovery" if not no_backup
-                        else f"no backups: {', '.join(no_backup)}"))
+    checks.append(
+        Check(
+            "DR strategy documented",
+            bool(dbs) and not no_backup,
+            "automated backups on every database; see Disaster Recovery"
+            if not no_backup
+            else f"no backups: {', '.join(no_backup)}",
+        )
+    )
     unpriced = len(estimate.unpriced()) if estimate is not None else None
-    checks.append(Check("Cost estimates provided", estimate is not None,
-                        f"priced from the templates; {unpriced} resource(s) listed as unpriced"
-                        if estimate is not None else "no estimate"))
+    checks.append(
+        Check(
+            "Cost estimates provided",
+            estimate is not None,
+            f"priced from the templates; {unpriced} resource(s) listed as unpriced"
+            if estimate is not None
+            else "no estimate",
+        )
+    )
     stages = (pipeline or {}).get("stages", [])
-    checks.append(Check("CI/CD pipeline architecture designed", bool(stages),
-                        f"{len(stages)} stages on {(pipeline or {}).get('platform', '-')}" if stages
-                        else "no generated pipeline (run make generate)"))
-    checks.append(Check("Pipeline stages defined with triggers", bool(stages) and all(s.get("trigger") for s in stages),
-                        "every stage has a trigger" if stages else "no stages"))
+    checks.append(
+        Check(
+            "CI/CD pipeline architecture designed",
+            bool(stages),
+            f"{len(stages)} stages on {(pipeline or {}).get('platform', '-')}"
+            if stages
+            else "no generated pipeline (run make generate)",
+        )
+    )
+    checks.append(
+        Check(
+            "Pipeline stages defined with triggers",
+            bool(stages) and all(s.get("trigger") for s in stages),
+            "every stage has a trigger" if stages else "no stages",
+        )
+    )
     alarms = [a for env in model.environments for a in facts.alarms(index, env)]
     logs = [g for env in model.environments for g in facts.log_groups(index, env)]
-    checks.append(Check("Observability stack selected and documented", bool(alarms) and bool(logs),
-                        "CloudWatch Logs, metrics and alarms with SNS notification" if alarms else "no alarms"))
-    tracing = any("xray" in json_text(r.properties).lower() or "aws-otel" in json_text(r.properties).lower()
-                  for r in index.assembly.resources if r.type == "AWS::ECS::TaskDefinition")
+    checks.append(
+        Check(
+            "Observability stack selected and documented",
+            bool(alarms) and bool(logs),
+            "CloudWatch Logs, metrics and alarms with SNS notification" if alarms else "no alarms",
+        )
+    )
+    tracing = any(
+        "xray" in json_text(r.properties).lower() or "aws-otel" in json_text(r.properties).lower()
+        for r in index.assembly.resources
+        if r.type == "AWS::ECS::TaskDefinition"
+    )
     no_retention = [g.name for g in logs if g.retention_days is None]
-    checks.append(Check("Logging, metrics, tracing configured", bool(logs) and not no_retention and tracing,
-                        "log groups with retention, Container Insights, X-Ray sidecar" if tracing and not no_retention
-                        else ("no tracing sidecar in any task definition" if not tracing
-                              else f"log groups without retention: {', '.join(no_retention)}")))
+    checks.append(
+        Check(
+            "Logging, metrics, tracing configured",
+            bool(logs) and not no_retention and tracing,
+            "log groups with retention, Container Insights, X-Ray sidecar"
+            if tracing and not no_retention
+            else (
+                "no tracing sidecar in any task definition"
+                if not tracing
+                else f"log groups without retention: {', '.join(no_retention)}"
+            ),
+        )
+    )
     no_action = [a.name for a in alarms if not a.actions]
     severities = {a.severity for a in alarms}
-    checks.append(Check("Alerting rules and escalation defined", bool(alarms) and not no_action and "-" not in severities,
-                        f"{len(alarms)} alarms, all with severities and SNS actions" if alarms and not no_action
-                        and "-" not in severities else "alarms without severity or action"))
+    checks.append(
+        Check(
+            "Alerting rules and escalation defined",
+            bool(alarms) and not no_action and "-" not in severities,
+            f"{len(alarms)} alarms, all with severities and SNS actions"
+            if alarms and not no_action and "-" not in severities
+            else "alarms without severity or action",
+        )
+    )
     dashboards = model.table("dashboards").rows
-    checks.append(Check("Dashboards specified", bool(dashboards),
-                        f"{len(dashboards)} dashboards" if dashboards else "no CloudWatch dashboard in the templates"))
+    checks.append(
+        Check(
+            "Dashboards specified",
+            bool(dashboards),
+            f"{len(dashboards)} dashboards" if dashboards else "no CloudWatch dashboard in the templates",
+        )
+    )
     return checks
 
 

@@ -16,7 +16,9 @@ TIER_NAMES = {"public": "public", "app": "private (egress via NAT)", "data": "is
 def _refs(value: Any) -> set[str]:
     """Logical ids referenced by Ref / Fn::GetAtt anywhere inside `value` (same-stack references)."""
     text = json.dumps(value)
-    return set(re.findall(r'"Ref": "([A-Za-z0-9]+)"', text)) | set(re.findall(r'"Fn::GetAtt": \["([A-Za-z0-9]+)"', text))
+    return set(re.findall(r'"Ref": "([A-Za-z0-9]+)"', text)) | set(
+        re.findall(r'"Fn::GetAtt": \["([A-Za-z0-9]+)"', text)
+    )
 
 
 def _imports(value: Any) -> set[str]:
@@ -96,21 +98,40 @@ def ecs_services(index: Index, env: str) -> list[EcsService]:
         (task,) = index.targets(svc, svc.properties["TaskDefinition"]) or (None,)
         if task is None:
             continue
-        target = next((t for t in targets if t.stack == svc.stack and svc.logical_id in _refs(t.properties["ResourceId"])), None)
-        mine = [p for p in policies if target and target.logical_id in _refs(p.properties.get("ScalingTargetId"))]
+        target = next(
+            (
+                t
+                for t in targets
+                if t.stack == svc.stack and svc.logical_id in _refs(t.properties["ResourceId"])
+            ),
+            None,
+        )
+        mine = [
+            p for p in policies if target and target.logical_id in _refs(p.properties.get("ScalingTargetId"))
+        ]
         container = task.properties["ContainerDefinitions"][0]
-        out.append(EcsService(
-            environment=env, name=name_of(svc), task_family=task.properties.get("Family", task.logical_id),
-            cpu=int(task.properties["Cpu"]), memory=int(task.properties["Memory"]),
-            architecture=task.properties.get("RuntimePlatform", {}).get("CpuArchitecture", "X86_64"),
-            desired=int(svc.properties.get("DesiredCount", 1)),
-            min=int(target.properties["MinCapacity"]) if target else int(svc.properties.get("DesiredCount", 1)),
-            max=int(target.properties["MaxCapacity"]) if target else int(svc.properties.get("DesiredCount", 1)),
-            policies=tuple(sorted((_policy(p) for p in mine), key=lambda p: p.summary)),
-            secrets=tuple(sorted(s["Name"] for s in container.get("Secrets", []))),
-            environment_vars=tuple(sorted(e["Name"] for e in container.get("Environment", []))),
-            logical_id=svc.logical_id, stack=svc.stack,
-        ))
+        out.append(
+            EcsService(
+                environment=env,
+                name=name_of(svc),
+                task_family=task.properties.get("Family", task.logical_id),
+                cpu=int(task.properties["Cpu"]),
+                memory=int(task.properties["Memory"]),
+                architecture=task.properties.get("RuntimePlatform", {}).get("CpuArchitecture", "X86_64"),
+                desired=int(svc.properties.get("DesiredCount", 1)),
+                min=int(target.properties["MinCapacity"])
+                if target
+                else int(svc.properties.get("DesiredCount", 1)),
+                max=int(target.properties["MaxCapacity"])
+                if target
+                else int(svc.properties.get("DesiredCount", 1)),
+                policies=tuple(sorted((_policy(p) for p in mine), key=lambda p: p.summary)),
+                secrets=tuple(sorted(s["Name"] for s in container.get("Secrets", []))),
+                environment_vars=tuple(sorted(e["Name"] for e in container.get("Environment", []))),
+                logical_id=svc.logical_id,
+                stack=svc.stack,
+            )
+        )
     return sorted(out, key=lambda s: s.name)
 
 
@@ -126,10 +147,14 @@ def _policy(policy: Resource) -> ScalingPolicy:
     if props["PolicyType"] == "TargetTrackingScaling":
         cfg = props["TargetTrackingScalingPolicyConfiguration"]
         metric = cfg.get("PredefinedMetricSpecification", {}).get("PredefinedMetricType", "custom metric")
-        return ScalingPolicy("target tracking", f"{_METRIC_LABEL.get(metric, metric)} {cfg['TargetValue']:g}%")
+        return ScalingPolicy(
+            "target tracking", f"{_METRIC_LABEL.get(metric, metric)} {cfg['TargetValue']:g}%"
+        )
     steps = props.get("StepScalingPolicyConfiguration", {}).get("StepAdjustments", [])
     direction = "in" if all(int(s.get("ScalingAdjustment", 0)) < 0 for s in steps) else "out"
-    return ScalingPolicy("step", f"backlog step scale-{direction} ({len(steps)} step{'s' if len(steps) != 1 else ''})")
+    return ScalingPolicy(
+        "step", f"backlog step scale-{direction} ({len(steps)} step{'s' if len(steps) != 1 else ''})"
+    )
 
 
 @dataclass(frozen=True)
@@ -157,16 +182,21 @@ def network(index: Index, env: str) -> Network | None:
     subnets = []
     for s in index.of_type("AWS::EC2::Subnet", env):
         tier = next((t for t in TIER_NAMES if f"/{t}Subnet" in s.path), "other")
-        subnets.append(Subnet(TIER_NAMES.get(tier, tier), s.properties["CidrBlock"], s.properties["AvailabilityZone"]))
+        subnets.append(
+            Subnet(TIER_NAMES.get(tier, tier), s.properties["CidrBlock"], s.properties["AvailabilityZone"])
+        )
     flow = index.of_type("AWS::EC2::FlowLog", env)
     retention = None
     for f in flow:
         for group in index.targets(f, f.properties.get("LogGroupName")):
             retention = group.properties.get("RetentionInDays")
     return Network(
-        environment=env, cidr=vpcs[0].properties["CidrBlock"], zones=tuple(sorted({s.zone for s in subnets})),
+        environment=env,
+        cidr=vpcs[0].properties["CidrBlock"],
+        zones=tuple(sorted({s.zone for s in subnets})),
         subnets=tuple(sorted(subnets, key=lambda s: (s.tier, s.zone))),
-        nat_gateways=len(index.of_type("AWS::EC2::NatGateway", env)), flow_logs=bool(flow),
+        nat_gateways=len(index.of_type("AWS::EC2::NatGateway", env)),
+        flow_logs=bool(flow),
         flow_log_retention_days=retention,
     )
 
@@ -192,12 +222,23 @@ def ingress_rules(index: Index, env: str) -> list[IngressRule]:
     rules = []
     for r in index.of_type("AWS::EC2::SecurityGroupIngress", env):
         p = r.properties
-        rules.append(IngressRule(env, _sg_label(index, r, p.get("SourceSecurityGroupId")), _sg_label(index, r, p["GroupId"]),
-                                 _port(p), p.get("Description", "")))
+        rules.append(
+            IngressRule(
+                env,
+                _sg_label(index, r, p.get("SourceSecurityGroupId")),
+                _sg_label(index, r, p["GroupId"]),
+                _port(p),
+                p.get("Description", ""),
+            )
+        )
     for sg in index.of_type("AWS::EC2::SecurityGroup", env):
         for p in sg.properties.get("SecurityGroupIngress", []):
             source = p.get("CidrIp") or _sg_label(index, sg, p.get("SourceSecurityGroupId"))
-            rules.append(IngressRule(env, source, sg.properties["GroupDescription"], _port(p), p.get("Description", "")))
+            rules.append(
+                IngressRule(
+                    env, source, sg.properties["GroupDescription"], _port(p), p.get("Description", "")
+                )
+            )
     return sorted(rules, key=lambda x: (x.target, x.source, x.port))
 
 
@@ -246,14 +287,23 @@ def databases(index: Index, env: str) -> list[Database]:
     out = []
     for r in index.of_type("AWS::RDS::DBInstance", env):
         p = r.properties
-        out.append(Database(
-            env, name_of(r), f"{p.get('Engine', '?')} {p.get('EngineVersion', '')}".strip(), p["DBInstanceClass"],
-            bool(p.get("MultiAZ", False)), int(p.get("AllocatedStorage", 0) or 0),
-            int(p["MaxAllocatedStorage"]) if "MaxAllocatedStorage" in p else None, p.get("StorageType", "gp2"),
-            bool(p.get("StorageEncrypted", False)), int(p.get("BackupRetentionPeriod", 1)),
-            bool(p.get("DeletionProtection", False)), bool(p.get("EnableIAMDatabaseAuthentication", False)),
-            "replica" if "SourceDBInstanceIdentifier" in p else None,
-        ))
+        out.append(
+            Database(
+                env,
+                name_of(r),
+                f"{p.get('Engine', '?')} {p.get('EngineVersion', '')}".strip(),
+                p["DBInstanceClass"],
+                bool(p.get("MultiAZ", False)),
+                int(p.get("AllocatedStorage", 0) or 0),
+                int(p["MaxAllocatedStorage"]) if "MaxAllocatedStorage" in p else None,
+                p.get("StorageType", "gp2"),
+                bool(p.get("StorageEncrypted", False)),
+                int(p.get("BackupRetentionPeriod", 1)),
+                bool(p.get("DeletionProtection", False)),
+                bool(p.get("EnableIAMDatabaseAuthentication", False)),
+                "replica" if "SourceDBInstanceIdentifier" in p else None,
+            )
+        )
     return sorted(out, key=lambda d: (d.name, d.replica_of or ""))
 
 
@@ -276,13 +326,25 @@ def caches(index: Index, env: str) -> list[Cache]:
     out = []
     for r in index.of_type("AWS::ElastiCache::ReplicationGroup", env):
         p = r.properties
-        nodes = int(p.get("NumCacheClusters") or int(p.get("NumNodeGroups", 1)) * (1 + int(p.get("ReplicasPerNodeGroup", 0))))
-        out.append(Cache(
-            env, name_of(r), f"{p.get('Engine', 'redis')} {p.get('EngineVersion', '')}".strip(), p["CacheNodeType"],
-            nodes, bool(p.get("AutomaticFailoverEnabled")), bool(p.get("MultiAZEnabled")),
-            bool(p.get("TransitEncryptionEnabled")), bool(p.get("AtRestEncryptionEnabled")),
-            "resolve:secretsmanager" in json.dumps(p.get("AuthToken", "")), int(p.get("SnapshotRetentionLimit", 0)),
-        ))
+        nodes = int(
+            p.get("NumCacheClusters")
+            or int(p.get("NumNodeGroups", 1)) * (1 + int(p.get("ReplicasPerNodeGroup", 0)))
+        )
+        out.append(
+            Cache(
+                env,
+                name_of(r),
+                f"{p.get('Engine', 'redis')} {p.get('EngineVersion', '')}".strip(),
+                p["CacheNodeType"],
+                nodes,
+                bool(p.get("AutomaticFailoverEnabled")),
+                bool(p.get("MultiAZEnabled")),
+                bool(p.get("TransitEncryptionEnabled")),
+                bool(p.get("AtRestEncryptionEnabled")),
+                "resolve:secretsmanager" in json.dumps(p.get("AuthToken", "")),
+                int(p.get("SnapshotRetentionLimit", 0)),
+            )
+        )
     return sorted(out, key=lambda c: c.name)
 
 
@@ -302,9 +364,17 @@ def queues(index: Index, env: str) -> list[Queue]:
     for r in index.of_type("AWS::SQS::Queue", env):
         p = r.properties
         redrive = p.get("RedrivePolicy", {})
-        out.append(Queue(env, name_of(r), "dead-letter queue" if "DeadLetter" in r.path else "queue",
-                         p.get("VisibilityTimeout"), p.get("MessageRetentionPeriod"), redrive.get("maxReceiveCount"),
-                         bool(p.get("SqsManagedSseEnabled") or p.get("KmsMasterKeyId"))))
+        out.append(
+            Queue(
+                env,
+                name_of(r),
+                "dead-letter queue" if "DeadLetter" in r.path else "queue",
+                p.get("VisibilityTimeout"),
+                p.get("MessageRetentionPeriod"),
+                redrive.get("maxReceiveCount"),
+                bool(p.get("SqsManagedSseEnabled") or p.get("KmsMasterKeyId")),
+            )
+        )
     return sorted(out, key=lambda q: (q.name, q.role))
 
 
@@ -325,11 +395,23 @@ def buckets(index: Index, env: str) -> list[Bucket]:
         p = r.properties
         enc = p.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [{}])[0]
         algo = enc.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm", "none")
-        expiry = next((rule.get("ExpirationInDays") for rule in p.get("LifecycleConfiguration", {}).get("Rules", [])), None)
+        expiry = next(
+            (rule.get("ExpirationInDays") for rule in p.get("LifecycleConfiguration", {}).get("Rules", [])),
+            None,
+        )
         purpose = r.path.split("/")[-2]
         block = p.get("PublicAccessBlockConfiguration", {})
-        out.append(Bucket(env, name_of(r), purpose, algo, p.get("VersioningConfiguration", {}).get("Status") == "Enabled",
-                          expiry, bool(block) and all(block.values())))
+        out.append(
+            Bucket(
+                env,
+                name_of(r),
+                purpose,
+                algo,
+                p.get("VersioningConfiguration", {}).get("Status") == "Enabled",
+                expiry,
+                bool(block) and all(block.values()),
+            )
+        )
     return sorted(out, key=lambda b: (b.name, b.purpose))
 
 
@@ -349,9 +431,19 @@ def distributions(index: Index, env: str) -> list[Distribution]:
         cfg = r.properties["DistributionConfig"]
         default = cfg["DefaultCacheBehavior"]
         behaviours = [f"default → S3 ({default['ViewerProtocolPolicy']})"]
-        behaviours += [f"{b['PathPattern']} → ALB ({b['ViewerProtocolPolicy']})" for b in cfg.get("CacheBehaviors", [])]
-        out.append(Distribution(env, name_of(r), tuple(behaviours), cfg.get("PriceClass", "PriceClass_All"),
-                                "Logging" in cfg, cfg.get("HttpVersion", "http2")))
+        behaviours += [
+            f"{b['PathPattern']} → ALB ({b['ViewerProtocolPolicy']})" for b in cfg.get("CacheBehaviors", [])
+        ]
+        out.append(
+            Distribution(
+                env,
+                name_of(r),
+                tuple(behaviours),
+                cfg.get("PriceClass", "PriceClass_All"),
+                "Logging" in cfg,
+                cfg.get("HttpVersion", "http2"),
+            )
+        )
     return sorted(out, key=lambda d: d.name)
 
 
@@ -367,8 +459,12 @@ def roles(index: Index, env: str) -> list[Role]:
     policies = index.of_type("AWS::IAM::Policy", env)
     out = []
     for role in index.of_type("AWS::IAM::Role", env):
-        principals = sorted({str(s.get("Principal", {}).get("Service", "")) for s in
-                             role.properties.get("AssumeRolePolicyDocument", {}).get("Statement", [])})
+        principals = sorted(
+            {
+                str(s.get("Principal", {}).get("Service", ""))
+                for s in role.properties.get("AssumeRolePolicyDocument", {}).get("Statement", [])
+            }
+        )
         perms: list[str] = []
         for managed in role.properties.get("ManagedPolicyArns", []):
             perms.append("managed: " + json.dumps(managed).split("policy/")[-1].strip('"]}'))
@@ -377,7 +473,8 @@ def roles(index: Index, env: str) -> list[Role]:
                 for st in pol.properties["PolicyDocument"]["Statement"]:
                     actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
                     on = sorted({name_of(t) for t in index.targets(pol, st.get("Resource"))}) or (
-                        ["*"] if st.get("Resource") == "*" else ["scoped ARN"])
+                        ["*"] if st.get("Resource") == "*" else ["scoped ARN"]
+                    )
                     perms.append(f"{', '.join(sorted(actions))} on {', '.join(on)}")
         label = "/".join(role.path.split("/")[2:-1]) or role.logical_id
         out.append(Role(env, label, ", ".join(p for p in principals if p) or "-", tuple(sorted(set(perms)))))
@@ -395,8 +492,9 @@ class LogGroup:
 def log_groups(index: Index, env: str) -> list[LogGroup]:
     out = []
     for r in index.of_type("AWS::Logs::LogGroup", env):
-        kind = r.tags.get("LogType") or ("flow logs" if "FlowLog" in r.path else "slow log" if "SlowLog" in r.path
-                                         else "application")
+        kind = r.tags.get("LogType") or (
+            "flow logs" if "FlowLog" in r.path else "slow log" if "SlowLog" in r.path else "application"
+        )
         out.append(LogGroup(env, name_of(r), kind, r.properties.get("RetentionInDays")))
     for r in index.of_type("Custom::LogRetention", env):
         # CDK sets retention on log groups a service creates itself (RDS exports): name = "/aws/rds/.../<log>"
@@ -435,15 +533,34 @@ def alarms(index: Index, env: str) -> list[Alarm]:
             continue
         p = r.properties
         description = str(p.get("AlarmDescription", ""))
-        severity = r.tags.get("Severity") or (m.group(1) if (m := re.match(r"\[(P[1-4])\]", description)) else "-")
-        runbook = r.tags.get("Runbook") or (m.group(1) if (m := re.search(r"Runbook: (\S+)", description)) else "-")
-        metric = p.get("MetricName") or ", ".join(sorted(
-            q.get("MetricStat", {}).get("Metric", {}).get("MetricName", q.get("Expression", ""))
-            for q in p.get("Metrics", []) if q.get("ReturnData", True) is not False or "MetricStat" in q))
+        severity = r.tags.get("Severity") or (
+            m.group(1) if (m := re.match(r"\[(P[1-4])\]", description)) else "-"
+        )
+        runbook = r.tags.get("Runbook") or (
+            m.group(1) if (m := re.search(r"Runbook: (\S+)", description)) else "-"
+        )
+        metric = p.get("MetricName") or ", ".join(
+            sorted(
+                q.get("MetricStat", {}).get("Metric", {}).get("MetricName", q.get("Expression", ""))
+                for q in p.get("Metrics", [])
+                if q.get("ReturnData", True) is not False or "MetricStat" in q
+            )
+        )
         actions = tuple(sorted(name_of(t) for t in index.targets(r, p.get("AlarmActions", []))))
-        out.append(Alarm(env, name_of(r) + "/" + r.path.split("/")[-2], description, metric,
-                         p.get("ComparisonOperator", ""), float(p.get("Threshold", 0)), int(p.get("EvaluationPeriods", 1)),
-                         severity, runbook, actions))
+        out.append(
+            Alarm(
+                env,
+                name_of(r) + "/" + r.path.split("/")[-2],
+                description,
+                metric,
+                p.get("ComparisonOperator", ""),
+                float(p.get("Threshold", 0)),
+                int(p.get("EvaluationPeriods", 1)),
+                severity,
+                runbook,
+                actions,
+            )
+        )
     return sorted(out, key=lambda a: a.name)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,9 @@ class Resource:
     environment: str  # the stage name: "staging", "prod"
     properties: Mapping[str, Any] = field(default_factory=dict)
     metadata: Mapping[str, Any] = field(default_factory=dict)  # template Metadata (cdk_nag acknowledgements)
-    l2_fqn: str | None = None  # constructInfo.fqn of the nearest L2 ancestor, e.g. "aws-cdk-lib.aws_ecs.FargateService"
+    l2_fqn: str | None = (
+        None  # constructInfo.fqn of the nearest L2 ancestor, e.g. "aws-cdk-lib.aws_ecs.FargateService"
+    )
     l2_path: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -83,7 +86,9 @@ class Assembly:
     resources: tuple[Resource, ...]  # sorted by (environment, stack, logical id)
     edges: tuple[Edge, ...]  # sorted
     acknowledgements: tuple[Acknowledgement, ...]  # sorted
-    outputs_and_exports: Mapping[str, Any] = field(default_factory=dict)  # export name -> resource_key it resolves to
+    outputs_and_exports: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # export name -> resource_key it resolves to
 
     @property
     def environments(self) -> tuple[str, ...]:
@@ -94,5 +99,7 @@ class Assembly:
 
     def of_type(self, cfn_type: str, environment: str | None = None) -> tuple[Resource, ...]:
         return tuple(
-            r for r in self.resources if r.type == cfn_type and (environment is None or r.environment == environment)
+            r
+            for r in self.resources
+            if r.type == cfn_type and (environment is None or r.environment == environment)
         )

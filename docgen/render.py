@@ -21,7 +21,10 @@ def cell(value: object) -> str:
 def table(tbl: Table, empty: str = "_None in the synthesized templates._") -> str:
     if not tbl.rows:
         return empty
-    lines = ["| " + " | ".join(cell(h) for h in tbl.headers) + " |", "|" + "|".join("---" for _ in tbl.headers) + "|"]
+    lines = [
+        "| " + " | ".join(cell(h) for h in tbl.headers) + " |",
+        "|" + "|".join("---" for _ in tbl.headers) + "|",
+    ]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in tbl.rows]
     return "\n".join(lines)
 

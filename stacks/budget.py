@@ -12,11 +12,14 @@ from designspec.model import Budget
 class CostBudget(Construct):
     """Filters on the cost-allocation tags Project and Environment, so it counts only this environment's spend."""
 
-    def __init__(self, scope: Construct, id: str, *, project: str, environment: str, budget: Budget,
-                 topic: sns.ITopic) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, project: str, environment: str, budget: Budget, topic: sns.ITopic
+    ) -> None:
         super().__init__(scope, id)
         subscribers = [budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=topic.topic_arn)]
-        subscribers += [budgets.CfnBudget.SubscriberProperty(subscription_type="EMAIL", address=e) for e in budget.emails]
+        subscribers += [
+            budgets.CfnBudget.SubscriberProperty(subscription_type="EMAIL", address=e) for e in budget.emails
+        ]
         self.budget = budgets.CfnBudget(
             self,
             "Budget",

@@ -28,7 +28,9 @@ class Platform(Construct):
 
     def __init__(self, scope: Construct, id: str, *, vpc: ec2.IVpc, access_log_days: int) -> None:
         super().__init__(scope, id)
-        self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENHANCED)
+        self.cluster = ecs.Cluster(
+            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENHANCED
+        )
         self.access_logs = s3.Bucket(
             self,
             "AlbAccessLogs",
@@ -45,9 +47,15 @@ class Platform(Construct):
             "This bucket receives the ALB's access logs; logging its own access would log into itself.",
         )
         self.security_group = ec2.SecurityGroup(
-            self, "AlbSecurityGroup", vpc=vpc, description="ALB: HTTP from the internet", allow_all_outbound=False
+            self,
+            "AlbSecurityGroup",
+            vpc=vpc,
+            description="ALB: HTTP from the internet",
+            allow_all_outbound=False,
         )
-        self.security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(ALB_PORT), "HTTP from CloudFront and clients")
+        self.security_group.add_ingress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(ALB_PORT), "HTTP from CloudFront and clients"
+        )
         acknowledge(
             self.security_group,
             "AwsSolutions-EC23",
@@ -67,7 +75,9 @@ class Platform(Construct):
             "Http",
             port=ALB_PORT,
             open=False,
-            default_action=elbv2.ListenerAction.fixed_response(404, content_type="text/plain", message_body="no route"),
+            default_action=elbv2.ListenerAction.fixed_response(
+                404, content_type="text/plain", message_body="no route"
+            ),
         )
 
 
@@ -121,9 +131,7 @@ class FargateWorkload(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.port = port
-        self.log_groups = {
-            log_type: self._log_group(log_type, telemetry) for log_type in WORKLOAD_LOG_TYPES
-        }
+        self.log_groups = {log_type: self._log_group(log_type, telemetry) for log_type in WORKLOAD_LOG_TYPES}
         self.log_group = self.log_groups["application"]
         self.task_definition = ecs.FargateTaskDefinition(
             self,
@@ -131,7 +139,9 @@ class FargateWorkload(Construct):
             cpu=sizing.cpu,
             memory_limit_mib=sizing.memory,
             runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.ARM64 if sizing.architecture == "arm64" else ecs.CpuArchitecture.X86_64,
+                cpu_architecture=ecs.CpuArchitecture.ARM64
+                if sizing.architecture == "arm64"
+                else ecs.CpuArchitecture.X86_64,
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
         )
@@ -151,9 +161,13 @@ class FargateWorkload(Construct):
         self._log_router(telemetry)
         self.collector = None
         if telemetry.tracing is not None:
-            self.collector = add_collector(self.task_definition, settings=telemetry.tracing,
-                                           region=Stack.of(self).region, log_group=self.log_group,
-                                           log_group_name=f"{telemetry.log_group_prefix}/application")
+            self.collector = add_collector(
+                self.task_definition,
+                settings=telemetry.tracing,
+                region=Stack.of(self).region,
+                log_group=self.log_group,
+                log_group_name=f"{telemetry.log_group_prefix}/application",
+            )
             acknowledge(
                 self.task_definition.task_role,
                 "AwsSolutions-IAM5[Resource::*]",
@@ -173,7 +187,9 @@ class FargateWorkload(Construct):
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=cluster.vpc, description=f"{id} tasks", allow_all_outbound=False
         )
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs, ECR and external APIs")
+        self.security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs, ECR and external APIs"
+        )
         self.service = ecs.FargateService(
             self,
             "Service",
@@ -211,15 +227,17 @@ class FargateWorkload(Construct):
         """FireLens: each JSON line goes to the log group of its `log_type` field; lines without one are
         application logs. The router parses the line, so the group holds the JSON fields, not a string."""
         application = f"{telemetry.log_group_prefix}/application"
-        return ecs.LogDrivers.firelens(options={
-            "Name": "cloudwatch_logs",
-            "region": Stack.of(self).region,
-            "log_group_name": application,
-            "log_group_template": f"{telemetry.log_group_prefix}/$log_type",
-            "log_stream_prefix": f"{id}/",
-            "auto_create_group": "false",
-            "retry_limit": "2",
-        })
+        return ecs.LogDrivers.firelens(
+            options={
+                "Name": "cloudwatch_logs",
+                "region": Stack.of(self).region,
+                "log_group_name": application,
+                "log_group_template": f"{telemetry.log_group_prefix}/$log_type",
+                "log_stream_prefix": f"{id}/",
+                "auto_create_group": "false",
+                "retry_limit": "2",
+            }
+        )
 
     def _log_router(self, telemetry: Telemetry) -> None:
         router = self.task_definition.add_firelens_log_router(
@@ -235,12 +253,14 @@ class FargateWorkload(Construct):
             ),
             essential=True,
             memory_reservation_mib=50,
-            logging=ecs.LogDrivers.aws_logs(stream_prefix="log-router", log_group=self.log_group,
-                                            mode=ecs.AwsLogDriverMode.NON_BLOCKING),
+            logging=ecs.LogDrivers.aws_logs(
+                stream_prefix="log-router", log_group=self.log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING
+            ),
             readonly_root_filesystem=False,  # Fluent Bit buffers to its file system
         )
         self.container.add_container_dependencies(
-            ecs.ContainerDependency(container=router, condition=ecs.ContainerDependencyCondition.START))
+            ecs.ContainerDependency(container=router, condition=ecs.ContainerDependencyCondition.START)
+        )
         for group in self.log_groups.values():  # the router writes with the task role
             group.grant_write(self.task_definition.task_role)
 
@@ -273,7 +293,10 @@ class FargateWorkload(Construct):
         """Target tracking on CPU and memory (and requests per target when the spec sets it)."""
         cooldown = Duration.seconds(60)
         self.scaling.scale_on_cpu_utilization(
-            "Cpu", target_utilization_percent=scaling.cpu_target, scale_in_cooldown=cooldown, scale_out_cooldown=cooldown
+            "Cpu",
+            target_utilization_percent=scaling.cpu_target,
+            scale_in_cooldown=cooldown,
+            scale_out_cooldown=cooldown,
         )
         self.scaling.scale_on_memory_utilization(
             "Memory",
@@ -309,4 +332,3 @@ class FargateWorkload(Construct):
             adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
             cooldown=Duration.seconds(120),
         )
-

@@ -29,7 +29,7 @@ DEFAULT_MAX_CONNECTIONS = 100  # for other classes: a conservative guess, which 
 def postgres_max_connections(instance_class: str) -> int:
     """PostgreSQL's default max_connections on RDS: LEAST(DBInstanceClassMemory / 9531392, 5000)."""
     family, size = instance_class.removeprefix("db.").split(".", 1)
-    if family.startswith("t"):
+    if family.startswith("t"):  # noqa: SIM108  (two lookups read better than one long ternary)
         gib = _BURSTABLE_GIB.get(size)
     else:
         gib = _vcpus(size) * _GIB_PER_VCPU.get(family[0], 0) or None
@@ -95,9 +95,13 @@ class PostgresDatabase(Construct):
         rotation = secretsmanager.HostedRotation.postgre_sql_single_user(
             vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         )
-        self.secret.add_rotation_schedule("Rotation", hosted_rotation=rotation, automatically_after=Duration.days(30))
+        self.secret.add_rotation_schedule(
+            "Rotation", hosted_rotation=rotation, automatically_after=Duration.days(30)
+        )
         # The rotation function logs in to change the password, so it needs the database port too.
-        self.instance.connections.allow_from(rotation, ec2.Port.tcp(POSTGRES_PORT), "secret rotation to PostgreSQL")
+        self.instance.connections.allow_from(
+            rotation, ec2.Port.tcp(POSTGRES_PORT), "secret rotation to PostgreSQL"
+        )
         self.replicas = [
             rds.DatabaseInstanceReadReplica(
                 self,
@@ -132,11 +136,23 @@ class PostgresDatabase(Construct):
             "AwsSolutions-IAM5[Resource::*]",
             "CDK's LogRetention handler must reach log groups RDS creates with generated names, so it needs Resource '*'.",
         )
-        acknowledge(self, "AwsSolutions-RDS11", "PostgreSQL keeps its standard port 5432; only the app tier's security groups may reach it.")
+        acknowledge(
+            self,
+            "AwsSolutions-RDS11",
+            "PostgreSQL keeps its standard port 5432; only the app tier's security groups may reach it.",
+        )
         if not sizing.multi_az:
-            acknowledge(self, "AwsSolutions-RDS3", "Multi-AZ is off by design in this environment (spec: multi_az false) to save cost.")
+            acknowledge(
+                self,
+                "AwsSolutions-RDS3",
+                "Multi-AZ is off by design in this environment (spec: multi_az false) to save cost.",
+            )
         if not sizing.deletion_protection:
-            acknowledge(self, "AwsSolutions-RDS10", "Deletion protection is off by design in this environment (spec) so it can be torn down.")
+            acknowledge(
+                self,
+                "AwsSolutions-RDS10",
+                "Deletion protection is off by design in this environment (spec) so it can be torn down.",
+            )
 
     def allow_from(self, peer: ec2.IConnectable) -> None:
         """Open 5432 from `peer`; the rules are created on `peer`'s side so its stack owns them."""
@@ -160,7 +176,9 @@ class RedisCache(Construct):
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description=f"{id}: Redis", allow_all_outbound=False
         )
-        self.connections = ec2.Connections(security_groups=[self.security_group], default_port=ec2.Port.tcp(REDIS_PORT))
+        self.connections = ec2.Connections(
+            security_groups=[self.security_group], default_port=ec2.Port.tcp(REDIS_PORT)
+        )
         self.auth_secret = secretsmanager.Secret(
             self,
             "AuthToken",
@@ -175,7 +193,9 @@ class RedisCache(Construct):
             description=f"{id}: isolated subnets",
             subnet_ids=vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnet_ids,
         )
-        self.slow_log = logs.LogGroup(self, "SlowLog", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        self.slow_log = logs.LogGroup(
+            self, "SlowLog", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
         failover = sizing.replicas > 0
         self.nodes = 1 + sizing.replicas
         self.replication_group = elasticache.CfnReplicationGroup(
@@ -210,14 +230,22 @@ class RedisCache(Construct):
             ],
         )
         self.replication_group.add_resource_dependency(subnets)
-        acknowledge(self, "AwsSolutions-AEC5", "Redis keeps its standard port 6379; only the app tier's security groups may reach it.")
+        acknowledge(
+            self,
+            "AwsSolutions-AEC5",
+            "Redis keeps its standard port 6379; only the app tier's security groups may reach it.",
+        )
         acknowledge(
             self.auth_secret,
             "AwsSolutions-SMG4",
             "ElastiCache AUTH tokens rotate through modify-replication-group (ROTATE strategy), which Secrets Manager cannot drive; rotation is a runbook step.",
         )
         if not failover:
-            acknowledge(self, "AwsSolutions-AEC4", "A single node without Multi-AZ is the spec's choice for this environment (replicas: 0).")
+            acknowledge(
+                self,
+                "AwsSolutions-AEC4",
+                "A single node without Multi-AZ is the spec's choice for this environment (replicas: 0).",
+            )
 
     @property
     def endpoint(self) -> str:
@@ -231,15 +259,23 @@ class RedisCache(Construct):
     def metric_memory_usage(self) -> cw.IMetric:
         """DatabaseMemoryUsagePercentage of the fullest node (the primary can move after a failover)."""
         per_node = {
-            f"n{i}": cw.Metric(namespace="AWS/ElastiCache", metric_name="DatabaseMemoryUsagePercentage",
-                               dimensions_map={"CacheClusterId": node}, period=Duration.minutes(5),
-                               statistic="Maximum")
+            f"n{i}": cw.Metric(
+                namespace="AWS/ElastiCache",
+                metric_name="DatabaseMemoryUsagePercentage",
+                dimensions_map={"CacheClusterId": node},
+                period=Duration.minutes(5),
+                statistic="Maximum",
+            )
             for i, node in enumerate(self.node_ids, 1)
         }
         if len(per_node) == 1:
             return per_node["n1"]
-        return cw.MathExpression(expression=f"MAX([{', '.join(per_node)}])", using_metrics=per_node,
-                                 period=Duration.minutes(5), label="memory of the fullest node (%)")
+        return cw.MathExpression(
+            expression=f"MAX([{', '.join(per_node)}])",
+            using_metrics=per_node,
+            period=Duration.minutes(5),
+            label="memory of the fullest node (%)",
+        )
 
     def allow_from(self, peer: ec2.IConnectable) -> None:
         """Open 6379 from `peer`; the rules are created on `peer`'s side so its stack owns them."""

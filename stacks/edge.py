@@ -27,7 +27,8 @@ def log_bucket(scope: Construct, id: str, *, days: int) -> s3.Bucket:
         removal_policy=RemovalPolicy.RETAIN,
     )
     acknowledge_all(
-        bucket, {"AwsSolutions-S1": "This is the log bucket itself; logging its own access would log into itself."}
+        bucket,
+        {"AwsSolutions-S1": "This is the log bucket itself; logging its own access would log into itself."},
     )
     return bucket
 
@@ -61,22 +62,30 @@ class StaticSite(Construct):
             "SecurityHeaders",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=Duration.days(365), include_subdomains=True, preload=True, override=True
+                    access_control_max_age=Duration.days(365),
+                    include_subdomains=True,
+                    preload=True,
+                    override=True,
                 ),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(
                     frame_option=cloudfront.HeadersFrameOption.DENY, override=True
                 ),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override=True
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    override=True,
                 ),
-                xss_protection=cloudfront.ResponseHeadersXSSProtection(protection=True, mode_block=True, override=True),
+                xss_protection=cloudfront.ResponseHeadersXSSProtection(
+                    protection=True, mode_block=True, override=True
+                ),
             ),
         )
         extra: dict[str, cloudfront.BehaviorOptions] = {}
         if api_path and alb is not None:
             extra[api_path] = cloudfront.BehaviorOptions(
-                origin=origins.LoadBalancerV2Origin(alb, protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY),
+                origin=origins.LoadBalancerV2Origin(
+                    alb, protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY
+                ),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
@@ -96,7 +105,9 @@ class StaticSite(Construct):
             ),
             additional_behaviors=extra,
             error_responses=[
-                cloudfront.ErrorResponse(http_status=code, response_http_status=200, response_page_path="/index.html")
+                cloudfront.ErrorResponse(
+                    http_status=code, response_http_status=200, response_page_path="/index.html"
+                )
                 for code in (403, 404)
             ],
             enable_logging=True,
@@ -108,11 +119,13 @@ class StaticSite(Construct):
         )
         findings = {
             "AwsSolutions-CFR1": "The apps serve every country; no geo restriction is required by the design.",
-            "AwsSolutions-CFR2": "No WAF web ACL: the design names no WAF; rate limiting is a listed follow-up in the doc.",
+            "AwsSolutions-CFR2": "No WAF web ACL: the design names none; adding one (and its rate rules) is a decision for the Security Design.",
             "AwsSolutions-CFR4": "The design names no custom domain, so the default *.cloudfront.net certificate (TLSv1) is used.",
         }
         if extra:
-            findings["AwsSolutions-CFR5"] = "The ALB origin has no certificate (no domain in the design), so CloudFront reaches it over HTTP."
+            findings["AwsSolutions-CFR5"] = (
+                "The ALB origin has no certificate (no domain in the design), so CloudFront reaches it over HTTP."
+            )
         acknowledge_all(self.distribution, findings)
 
 

@@ -31,7 +31,9 @@ class WorkQueue(Construct):
             retention_period=Duration.days(spec.retention_days),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=spec.max_receive_count),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=spec.max_receive_count
+            ),
         )
         acknowledge(
             self.dead_letter_queue,

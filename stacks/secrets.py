@@ -18,7 +18,9 @@ class AppSecret(Construct):
             secret_name=secret_name,
             description=spec.description or spec.name,
             # The real value is put by an operator (aws secretsmanager put-secret-value); until then a random one.
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=48, exclude_punctuation=True
+            ),
         )
         acknowledge(
             self.secret,

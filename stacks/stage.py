@@ -47,8 +47,17 @@ BUDGET_SEVERITY: Severity = "P3"  # a cost overrun is not an outage
 class DesignStack(Stack):
     """A stack whose availability zones come from the spec: reading them never registers a context lookup."""
 
-    def __init__(self, scope: Construct, id: str, *, zones: tuple[str, ...], stack_name: str, description: str,
-                 service_tag: str, seq: int) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        zones: tuple[str, ...],
+        stack_name: str,
+        description: str,
+        service_tag: str,
+        seq: int,
+    ) -> None:
         super().__init__(scope, id, stack_name=stack_name, description=description)
         self._zones = list(zones)
         tag_component(self, service=service_tag, seq=seq, requirements=())
@@ -59,10 +68,28 @@ class DesignStack(Stack):
 
 
 _RETENTION = {
-    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH", 60: "TWO_MONTHS",
-    90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS", 365: "ONE_YEAR",
-    400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS", 1827: "FIVE_YEARS",
-    2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS", 3653: "TEN_YEARS",
+    1: "ONE_DAY",
+    3: "THREE_DAYS",
+    5: "FIVE_DAYS",
+    7: "ONE_WEEK",
+    14: "TWO_WEEKS",
+    30: "ONE_MONTH",
+    60: "TWO_MONTHS",
+    90: "THREE_MONTHS",
+    120: "FOUR_MONTHS",
+    150: "FIVE_MONTHS",
+    180: "SIX_MONTHS",
+    365: "ONE_YEAR",
+    400: "THIRTEEN_MONTHS",
+    545: "EIGHTEEN_MONTHS",
+    731: "TWO_YEARS",
+    1096: "THREE_YEARS",
+    1827: "FIVE_YEARS",
+    2192: "SIX_YEARS",
+    2557: "SEVEN_YEARS",
+    2922: "EIGHT_YEARS",
+    3288: "NINE_YEARS",
+    3653: "TEN_YEARS",
 }
 
 
@@ -95,22 +122,42 @@ class EnvironmentStage(Stage):
 
         self.obs = design.observability
         self.name_prefix = f"{design.project}-{env_name}"
-        self.observability = self._stack("Observability", "observability", first_seq,
-                                         "Alarm topics per severity, X-Ray sampling rules and budget")
+        self.observability = self._stack(
+            "Observability",
+            "observability",
+            first_seq,
+            "Alarm topics per severity, X-Ray sampling rules and budget",
+        )
         self.alarm_topics = AlarmTopics(self.observability, "Alarms", emails=self._notify())
         self.routing = AlarmRouting(self.obs.severities, self.alarm_topics.topics, self.name_prefix)
         if env.budget:
-            CostBudget(self.observability, "Budget", project=design.project, environment=env_name,
-                       budget=env.budget, topic=self.alarm_topics.topics[BUDGET_SEVERITY])
+            CostBudget(
+                self.observability,
+                "Budget",
+                project=design.project,
+                environment=env_name,
+                budget=env.budget,
+                topic=self.alarm_topics.topics[BUDGET_SEVERITY],
+            )
         if self.obs.tracing.enabled:
-            SamplingRules(self.observability, "Sampling", name_prefix=self.name_prefix,
-                          sampling_rate=self.obs.tracing.sampling_rate,
-                          reservoir_per_second=self.obs.tracing.reservoir_per_second,
-                          health_check_paths=[r.health_check_path for r in route_table(design).values()])
+            SamplingRules(
+                self.observability,
+                "Sampling",
+                name_prefix=self.name_prefix,
+                sampling_rate=self.obs.tracing.sampling_rate,
+                reservoir_per_second=self.obs.tracing.reservoir_per_second,
+                health_check_paths=[r.health_check_path for r in route_table(design).values()],
+            )
 
         net_stack = self._stack("Network", "network", first_seq, "VPC, subnets, NAT and flow logs")
-        self.network = Network(net_stack, "Network", cidr=env.vpc_cidr, availability_zones=list(env.availability_zones),
-                               nat_gateways=env.nat_gateways, flow_log_retention=self._retention("flow"))
+        self.network = Network(
+            net_stack,
+            "Network",
+            cidr=env.vpc_cidr,
+            availability_zones=list(env.availability_zones),
+            nat_gateways=env.nat_gateways,
+            flow_log_retention=self._retention("flow"),
+        )
         Tags.of(self.network.flow_log_group).add("LogType", "flow")
         self.vpc = self.network.vpc
         self.workloads: dict[str, FargateWorkload] = {}
@@ -144,8 +191,13 @@ class EnvironmentStage(Stage):
 
     def _stack(self, id: str, service_tag: str, seq: int, what: str) -> DesignStack:
         return DesignStack(
-            self, id, zones=self.env_spec.availability_zones, stack_name=f"{self.design.project}-{self.env_name}-{id}",
-            description=f"{self.design.project} {self.env_name}: {what}", service_tag=service_tag, seq=seq,
+            self,
+            id,
+            zones=self.env_spec.availability_zones,
+            stack_name=f"{self.design.project}-{self.env_name}-{id}",
+            description=f"{self.design.project} {self.env_name}: {what}",
+            service_tag=service_tag,
+            seq=seq,
         )
 
     def _data(self) -> None:
@@ -157,27 +209,55 @@ class EnvironmentStage(Stage):
         self.secrets: dict[str, AppSecret] = {}
         for db in d.databases:
             self.databases[db.name] = PostgresDatabase(
-                stack, db.name, vpc=self.vpc, sizing=env.databases[db.name], engine_version=db.engine_version,
-                database_name=db.database_name, log_retention=self._retention("application"))
+                stack,
+                db.name,
+                vpc=self.vpc,
+                sizing=env.databases[db.name],
+                engine_version=db.engine_version,
+                database_name=db.database_name,
+                log_retention=self._retention("application"),
+            )
             tag_component(self.databases[db.name], service=db.name, seq=db.seq, requirements=db.requirements)
             size = env.databases[db.name]
-            database_alarms(self.databases[db.name], name=db.name, instance=self.databases[db.name].instance,
-                            max_connections=postgres_max_connections(size.instance_class),
-                            allocated_storage_gb=size.allocated_storage_gb, thresholds=self.obs.thresholds,
-                            routing=self.routing)
+            database_alarms(
+                self.databases[db.name],
+                name=db.name,
+                instance=self.databases[db.name].instance,
+                max_connections=postgres_max_connections(size.instance_class),
+                allocated_storage_gb=size.allocated_storage_gb,
+                thresholds=self.obs.thresholds,
+                routing=self.routing,
+            )
         for cache in d.caches:
             self.caches[cache.name] = RedisCache(
-                stack, cache.name, vpc=self.vpc, sizing=env.caches[cache.name], engine_version=cache.engine_version,
-                log_retention=self._retention("application"))
-            tag_component(self.caches[cache.name], service=cache.name, seq=cache.seq, requirements=cache.requirements)
+                stack,
+                cache.name,
+                vpc=self.vpc,
+                sizing=env.caches[cache.name],
+                engine_version=cache.engine_version,
+                log_retention=self._retention("application"),
+            )
+            tag_component(
+                self.caches[cache.name], service=cache.name, seq=cache.seq, requirements=cache.requirements
+            )
             redis = self.caches[cache.name]
-            cache_alarms(redis, name=cache.name, memory_usage=redis.metric_memory_usage(),
-                         thresholds=self.obs.thresholds, routing=self.routing)
+            cache_alarms(
+                redis,
+                name=cache.name,
+                memory_usage=redis.metric_memory_usage(),
+                thresholds=self.obs.thresholds,
+                routing=self.routing,
+            )
         for secret in d.secrets:
             self.secrets[secret.name] = AppSecret(
-                stack, secret.name, spec=secret, secret_name=f"{d.project}/{self.env_name}/{secret.name}")
-            tag_component(self.secrets[secret.name], service=secret.name, seq=secret.seq,
-                          requirements=secret.requirements)
+                stack, secret.name, spec=secret, secret_name=f"{d.project}/{self.env_name}/{secret.name}"
+            )
+            tag_component(
+                self.secrets[secret.name],
+                service=secret.name,
+                seq=secret.seq,
+                requirements=secret.requirements,
+            )
         if d.databases:
             self._backup(stack, first)
 
@@ -186,42 +266,69 @@ class EnvironmentStage(Stage):
         copy_region = plan.cross_region_copy.get(self.env_name)
         copy_arn = None
         if copy_region:
-            copy_stack = copy_vault_stack(self, project=self.design.project, environment=self.env_name,
-                                          account=self.env_spec.account, region=copy_region,
-                                          vault_name=f"{vault_name}-copy", seq=seq)
+            copy_stack = copy_vault_stack(
+                self,
+                project=self.design.project,
+                environment=self.env_name,
+                account=self.env_spec.account,
+                region=copy_region,
+                vault_name=f"{vault_name}-copy",
+                seq=seq,
+            )
             stack.add_stack_dependency(copy_stack)
             copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=f"{vault_name}-copy")
-        DataBackup(stack, "Backup", vault_name=vault_name, retention_days=plan.retention_days,
-                   hour_utc=plan.daily_at_utc_hour, copy_to_vault_arn=copy_arn,
-                   resources=[backup.BackupResource.from_rds_database_instance(db.instance)
-                              for _, db in sorted(self.databases.items())])
+        DataBackup(
+            stack,
+            "Backup",
+            vault_name=vault_name,
+            retention_days=plan.retention_days,
+            hour_utc=plan.daily_at_utc_hour,
+            copy_to_vault_arn=copy_arn,
+            resources=[
+                backup.BackupResource.from_rds_database_instance(db.instance)
+                for _, db in sorted(self.databases.items())
+            ],
+        )
 
     def _messaging(self) -> None:
         d = self.design
-        stack = self._stack("Messaging", "messaging", min((q.seq for q in d.queues), default=1), "SQS queues and DLQs")
+        stack = self._stack(
+            "Messaging", "messaging", min((q.seq for q in d.queues), default=1), "SQS queues and DLQs"
+        )
         self.queues: dict[str, WorkQueue] = {}
         for q in d.queues:
             self.queues[q.name] = WorkQueue(stack, q.name, spec=q)
             tag_component(self.queues[q.name], service=q.name, seq=q.seq, requirements=q.requirements)
             multiple = self.obs.thresholds.queue_age_visibility_multiple
             max_age = max(60, round(q.visibility_timeout_seconds * multiple))
-            queue_alarms(self.queues[q.name], name=q.name, queue=self.queues[q.name].queue,
-                         dead_letter_queue=self.queues[q.name].dead_letter_queue,
-                         max_age_seconds=max_age, routing=self.routing)
+            queue_alarms(
+                self.queues[q.name],
+                name=q.name,
+                queue=self.queues[q.name].queue,
+                dead_letter_queue=self.queues[q.name].dead_letter_queue,
+                max_age_seconds=max_age,
+                routing=self.routing,
+            )
 
     def _platform(self, seq: int) -> None:
-        self.platform_stack = self._stack("Platform", "platform", seq, "ECS cluster, ALB and image repositories")
-        self.platform = Platform(self.platform_stack, "Platform", vpc=self.vpc,
-                                 access_log_days=self._retention_days("access"))
+        self.platform_stack = self._stack(
+            "Platform", "platform", seq, "ECS cluster, ALB and image repositories"
+        )
+        self.platform = Platform(
+            self.platform_stack, "Platform", vpc=self.vpc, access_log_days=self._retention_days("access")
+        )
         Tags.of(self.platform.access_logs).add("LogType", "access")
         alb_alarms(self.platform, alb=self.platform.alb, thresholds=self.obs.thresholds, routing=self.routing)
         for workload in (*self.design.services, *self.design.container_frontends()):
             if workload.build:
                 ecr.Repository(
-                    self.platform_stack, f"Repository-{workload.name}",
+                    self.platform_stack,
+                    f"Repository-{workload.name}",
                     repository_name=f"{self.design.project}/{workload.name}",
-                    image_scan_on_push=True, image_tag_mutability=ecr.TagMutability.IMMUTABLE,
-                    lifecycle_rules=[ecr.LifecycleRule(max_image_count=30)], removal_policy=RemovalPolicy.RETAIN,
+                    image_scan_on_push=True,
+                    image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+                    lifecycle_rules=[ecr.LifecycleRule(max_image_count=30)],
+                    removal_policy=RemovalPolicy.RETAIN,
                 )
 
     def _edge(self, seq: int) -> None:
@@ -236,8 +343,13 @@ class EnvironmentStage(Stage):
             tag_component(site, service=fe.name, seq=fe.seq, requirements=fe.requirements)
             self.distributions[fe.name] = site.distribution
             if self.env_spec.region == CLOUDFRONT_METRICS_REGION:
-                cloudfront_alarms(site, name=fe.name, distribution=site.distribution,
-                                  thresholds=self.obs.thresholds, routing=self.routing)
+                cloudfront_alarms(
+                    site,
+                    name=fe.name,
+                    distribution=site.distribution,
+                    thresholds=self.obs.thresholds,
+                    routing=self.routing,
+                )
             else:
                 note_no_cdn_alarm(site, region=self.env_spec.region or "")
 
@@ -252,22 +364,39 @@ class EnvironmentStage(Stage):
             image = ecs.ContainerImage.from_registry(w.image or "")
         plain, secret = self._environment(bindings(self.design, w))
         workload = FargateWorkload(
-            stack, w.name, cluster=self.platform.cluster, sizing=env.services[w.name], image=image, port=w.port,
-            environment=plain, secrets=secret, telemetry=self._telemetry(w.name))
+            stack,
+            w.name,
+            cluster=self.platform.cluster,
+            sizing=env.services[w.name],
+            image=image,
+            port=w.port,
+            environment=plain,
+            secrets=secret,
+            telemetry=self._telemetry(w.name),
+        )
         tag_component(workload, service=w.name, seq=w.seq, requirements=w.requirements)
         self.workloads[w.name] = workload
-        service_alarms(workload, name=w.name, service=workload.service, thresholds=self.obs.thresholds,
-                       routing=self.routing)
+        service_alarms(
+            workload,
+            name=w.name,
+            service=workload.service,
+            thresholds=self.obs.thresholds,
+            routing=self.routing,
+        )
         if w.port is not None:
             alb_sg = self.platform.security_group
             listener = elbv2.ApplicationListener.from_application_listener_attributes(
-                stack, "Listener", listener_arn=self.platform.listener.listener_arn,
-                security_group=_imported_sg(stack, alb_sg.security_group_id))
+                stack,
+                "Listener",
+                listener_arn=self.platform.listener.listener_arn,
+                security_group=_imported_sg(stack, alb_sg.security_group_id),
+            )
             workload.route_from(listener, route_table(self.design)[w.name])
             assert workload.target_group is not None
             self.kpi[w.name] = kpi_metrics(workload.target_group, w.name)
-            http_kpi_alarms(workload, name=w.name, kpi=self.kpi[w.name], kpis=self.design.kpis,
-                            routing=self.routing)
+            http_kpi_alarms(
+                workload, name=w.name, kpi=self.kpi[w.name], kpis=self.design.kpis, routing=self.routing
+            )
         if isinstance(w, Service):
             if w.type == "http":
                 workload.scale_http(w.scaling)
@@ -286,20 +415,36 @@ class EnvironmentStage(Stage):
                 collector_image=tracing.collector_image,
                 metrics_namespace=f"{project}/{env}",
                 resource_attributes=f"service.namespace={project},deployment.environment={env}",
-            ) if tracing.enabled else None,
+            )
+            if tracing.enabled
+            else None,
         )
 
     def _dashboards(self, seq: int) -> None:
-        stack = self._stack("Dashboards", "observability", seq,
-                            "Operations, application and business dashboards")
+        stack = self._stack(
+            "Dashboards", "observability", seq, "Operations, application and business dashboards"
+        )
         workers = {s.name: self.queues[s.queue] for s in self.design.workers() if s.queue}
         sources = DashboardSources(
-            workloads=self.workloads, capacity=self.env_spec.services, kpi=self.kpi, worker_queues=workers,
-            queues=self.queues, databases=self.databases, caches=self.caches, alb=self.platform.alb,
-            distributions=self.distributions)
-        Dashboards(stack, "Dashboards", name_prefix=self.name_prefix, sources=sources, kpis=self.design.kpis,
-                   business_metrics=self.obs.business_metrics,
-                   metrics_namespace=f"{self.design.project}/{self.env_name}")
+            workloads=self.workloads,
+            capacity=self.env_spec.services,
+            kpi=self.kpi,
+            worker_queues=workers,
+            queues=self.queues,
+            databases=self.databases,
+            caches=self.caches,
+            alb=self.platform.alb,
+            distributions=self.distributions,
+        )
+        Dashboards(
+            stack,
+            "Dashboards",
+            name_prefix=self.name_prefix,
+            sources=sources,
+            kpis=self.design.kpis,
+            business_metrics=self.obs.business_metrics,
+            metrics_namespace=f"{self.design.project}/{self.env_name}",
+        )
 
     def _connect(self, svc: Service, workload: FargateWorkload) -> None:
         for db in svc.databases:
@@ -308,9 +453,13 @@ class EnvironmentStage(Stage):
             self.caches[cache].allow_from(workload.service)
         consumes = self.queues[svc.queue] if svc.queue else None
         backlog = next((q.backlog_per_task for q in self.design.queues if q.name == svc.queue), 1)
-        workload.link_queues(QueueLinks(
-            consumes=consumes.queue if consumes else None, backlog_per_task=backlog,
-            sends_to=tuple(self.queues[q].queue for q in svc.sends_to)))
+        workload.link_queues(
+            QueueLinks(
+                consumes=consumes.queue if consumes else None,
+                backlog_per_task=backlog,
+                sends_to=tuple(self.queues[q].queue for q in svc.sends_to),
+            )
+        )
 
     def _environment(self, binds: tuple[Binding, ...]) -> tuple[dict[str, str], dict[str, ecs.Secret]]:
         plain: dict[str, str] = {}
@@ -325,10 +474,15 @@ class EnvironmentStage(Stage):
     def _plain_value(self, b: Binding) -> str:
         if b.component_kind == "database":
             db = self.databases[b.component]
-            return {"host": db.instance.db_instance_endpoint_address, "port": str(POSTGRES_PORT),
-                    "name": next(x.database_name for x in self.design.databases if x.name == b.component)}[b.attribute]
+            return {
+                "host": db.instance.db_instance_endpoint_address,
+                "port": str(POSTGRES_PORT),
+                "name": next(x.database_name for x in self.design.databases if x.name == b.component),
+            }[b.attribute]
         if b.component_kind == "cache":
-            return {"host": self.caches[b.component].endpoint, "port": str(REDIS_PORT), "tls": "true"}[b.attribute]
+            return {"host": self.caches[b.component].endpoint, "port": str(REDIS_PORT), "tls": "true"}[
+                b.attribute
+            ]
         return self.queues[b.component].queue.queue_url
 
     def _secret_value(self, b: Binding) -> ecs.Secret:
@@ -346,4 +500,3 @@ def _imported_sg(scope: Construct, security_group_id: str) -> ec2.ISecurityGroup
     return ec2.SecurityGroup.from_security_group_id(
         scope, "AlbSecurityGroup", security_group_id, allow_all_outbound=False, mutable=True
     )
-

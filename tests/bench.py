@@ -48,12 +48,27 @@ def docgen_alone(cdk_out: Path, doc: Path, runs: int = 5) -> list[float]:
 
 def bench(name: str, design: Path, work: Path) -> None:
     cdk_out = work / f"{name}.out"
-    synth = [timed([str(ROOT / "node_modules/.bin/cdk"), "synth", "--quiet", "--no-notices", "-o", str(cdk_out),
-                    "-c", f"design={design}"]) for _ in range(3)]
+    synth = [
+        timed(
+            [
+                str(ROOT / "node_modules/.bin/cdk"),
+                "synth",
+                "--quiet",
+                "--no-notices",
+                "-o",
+                str(cdk_out),
+                "-c",
+                f"design={design}",
+            ]
+        )
+        for _ in range(3)
+    ]
     alone = docgen_alone(cdk_out, work / f"{name}.md")
-    print(f"{name:>8}: synth median {statistics.median(synth):.2f} s (runs {', '.join(f'{t:.2f}' for t in synth)}); "
-          f"docgen alone median {statistics.median(alone):.3f} s (min {min(alone):.3f}); "
-          f"end to end ≈ {statistics.median(synth) + statistics.median(alone):.2f} s")
+    print(
+        f"{name:>8}: synth median {statistics.median(synth):.2f} s (runs {', '.join(f'{t:.2f}' for t in synth)}); "
+        f"docgen alone median {statistics.median(alone):.3f} s (min {min(alone):.3f}); "
+        f"end to end ≈ {statistics.median(synth) + statistics.median(alone):.2f} s"
+    )
 
 
 def main() -> int:

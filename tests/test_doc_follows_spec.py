@@ -29,13 +29,19 @@ QUEUE = """  - name: summary-tasks
 
 def changed_design() -> str:
     text = (ROOT / "design.yaml").read_text()
-    text = text.replace("backend: {cpu: 1024, memory: 2048, desired: 3", "backend: {cpu: 2048, memory: 4096, desired: 3")
+    text = text.replace(
+        "backend: {cpu: 1024, memory: 2048, desired: 3", "backend: {cpu: 2048, memory: 4096, desired: 3"
+    )
     text = text.replace("nat_gateways: 3", "nat_gateways: 2")
     text = text.replace("\nfrontends:\n", "\n" + WORKER + "\nfrontends:\n", 1)
     text = text.replace("\nsecrets:\n", "\n" + QUEUE + "\nsecrets:\n", 1)
-    for env, size in (("staging", "{cpu: 256, memory: 512, desired: 0, min: 0, max: 1}"),
-                      ("prod", "{cpu: 512, memory: 1024, desired: 1, min: 0, max: 3}")):
-        anchor = f"      agent-report: {{cpu: {'256, memory: 512' if env == 'staging' else '512, memory: 1024'}"
+    for env, size in (
+        ("staging", "{cpu: 256, memory: 512, desired: 0, min: 0, max: 1}"),
+        ("prod", "{cpu: 512, memory: 1024, desired: 1, min: 0, max: 3}"),
+    ):
+        anchor = (
+            f"      agent-report: {{cpu: {'256, memory: 512' if env == 'staging' else '512, memory: 1024'}"
+        )
         text = text.replace(anchor, f"      agent-summary: {size}\n{anchor}", 1)
     return text
 
@@ -49,8 +55,21 @@ def changed_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 def doc_for(cdk_out: Path, doc: Path) -> str:
-    assert main(["--cdk-out", str(cdk_out), "--no-synth", "--doc", str(doc), "--template", str(TEMPLATE),
-                 "--no-picture"]) == 0
+    assert (
+        main(
+            [
+                "--cdk-out",
+                str(cdk_out),
+                "--no-synth",
+                "--doc",
+                str(doc),
+                "--template",
+                str(TEMPLATE),
+                "--no-picture",
+            ]
+        )
+        == 0
+    )
     return doc.read_text()
 
 
@@ -76,8 +95,9 @@ def test_the_doc_follows_a_spec_change(default_synth: Synth, changed_synth: Synt
     assert {("prod", "summary-tasks", "queue"), ("prod", "summary-tasks", "dead-letter queue")} <= queues
 
 
-def test_the_cost_table_follows_a_task_size_change(default_synth: Synth, changed_synth: Synth,
-                                                   tmp_path: Path) -> None:
+def test_the_cost_table_follows_a_task_size_change(
+    default_synth: Synth, changed_synth: Synth, tmp_path: Path
+) -> None:
     def backend_cost(cdk_out: Path, name: str) -> float:
         rows = tables(doc_for(cdk_out, tmp_path / name))
         prod_heading = next(k for k in rows if k.startswith("prod: ") and "USD/month" in k)

@@ -15,15 +15,44 @@ from tests.conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "assemblies" / "default"
 TEMPLATE = ROOT / "design-templates" / "design-doc-template-infrastructure.md"
-SECTIONS = ("Infrastructure Context", "Network", "Compute", "Storage", "Database", "Security", "Observability",
-            "CI/CD", "Disaster Recovery", "Cost Management", "Compliance", "Operations", "Scalability",
-            "Deployment Progression", "Docker Compose Structure", "AWS Services Matrix", "Cross-References",
-            "Success Criteria")
+SECTIONS = (
+    "Infrastructure Context",
+    "Network",
+    "Compute",
+    "Storage",
+    "Database",
+    "Security",
+    "Observability",
+    "CI/CD",
+    "Disaster Recovery",
+    "Cost Management",
+    "Compliance",
+    "Operations",
+    "Scalability",
+    "Deployment Progression",
+    "Docker Compose Structure",
+    "AWS Services Matrix",
+    "Cross-References",
+    "Success Criteria",
+)
 
 
 def run_docgen(doc: Path, *extra: str, cdk_out: Path = FIXTURE) -> int:
-    return main(["--cdk-out", str(cdk_out), "--no-synth", "--doc", str(doc), "--template", str(TEMPLATE),
-                 "--generated", str(doc.parent / "no-generated"), "--no-picture", *extra])
+    return main(
+        [
+            "--cdk-out",
+            str(cdk_out),
+            "--no-synth",
+            "--doc",
+            str(doc),
+            "--template",
+            str(TEMPLATE),
+            "--generated",
+            str(doc.parent / "no-generated"),
+            "--no-picture",
+            *extra,
+        ]
+    )
 
 
 @pytest.fixture()
@@ -67,7 +96,9 @@ def templates(cdk_out: Path, env: str) -> dict[str, dict[str, Any]]:
 
 
 def resources_of(cdk_out: Path, env: str, cfn_type: str) -> list[dict[str, Any]]:
-    return [r for t in templates(cdk_out, env).values() for r in t["Resources"].values() if r["Type"] == cfn_type]
+    return [
+        r for t in templates(cdk_out, env).values() for r in t["Resources"].values() if r["Type"] == cfn_type
+    ]
 
 
 def test_every_key_design_section_is_present(doc: Path) -> None:
@@ -90,15 +121,20 @@ def test_ecs_table_equals_the_task_definitions(doc: Path, env: str) -> None:
 
 
 def test_ecs_table_header_follows_the_specification(doc: Path) -> None:
-    header = next(line for line in doc.read_text().splitlines() if line.startswith("| Service | Task Definition"))
+    header = next(
+        line for line in doc.read_text().splitlines() if line.startswith("| Service | Task Definition")
+    )
     assert _cells(header)[:4] == ["Service", "Task Definition", "CPU", "Memory"]
     assert "Scaling" in _cells(header)
 
 
 def test_database_table_equals_the_rds_instances(doc: Path) -> None:
     rows = tables(doc.read_text())["RDS"]
-    expected = {(env, r["Properties"]["DBInstanceClass"], "yes" if r["Properties"]["MultiAZ"] else "no")
-                for env in ("staging", "prod") for r in resources_of(FIXTURE, env, "AWS::RDS::DBInstance")}
+    expected = {
+        (env, r["Properties"]["DBInstanceClass"], "yes" if r["Properties"]["MultiAZ"] else "no")
+        for env in ("staging", "prod")
+        for r in resources_of(FIXTURE, env, "AWS::RDS::DBInstance")
+    }
     assert {(r["Environment"], r["Class"], r["Multi-AZ"]) for r in rows} == expected
 
 
@@ -118,7 +154,9 @@ def test_nat_and_vpc_table_follow_the_templates(doc: Path) -> None:
     rows = {r["Environment"]: r for r in tables(doc.read_text())["VPC"]}
     for env in ("staging", "prod"):
         assert rows[env]["NAT gateways"] == str(len(resources_of(FIXTURE, env, "AWS::EC2::NatGateway")))
-        assert rows[env]["VPC CIDR"] == resources_of(FIXTURE, env, "AWS::EC2::VPC")[0]["Properties"]["CidrBlock"]
+        assert (
+            rows[env]["VPC CIDR"] == resources_of(FIXTURE, env, "AWS::EC2::VPC")[0]["Properties"]["CidrBlock"]
+        )
 
 
 def test_success_criteria_tick_only_what_the_tree_shows(tmp_path: Path) -> None:
@@ -126,8 +164,11 @@ def test_success_criteria_tick_only_what_the_tree_shows(tmp_path: Path) -> None:
     shutil.copytree(FIXTURE, broken)
     for path in broken.glob("assembly-*/*.template.json"):
         tpl = json.loads(path.read_text())
-        tpl["Resources"] = {k: v for k, v in tpl["Resources"].items()
-                            if v["Type"] != "AWS::ApplicationAutoScaling::ScalingPolicy"}
+        tpl["Resources"] = {
+            k: v
+            for k, v in tpl["Resources"].items()
+            if v["Type"] != "AWS::ApplicationAutoScaling::ScalingPolicy"
+        }
         path.write_text(json.dumps(tpl))
     doc = tmp_path / "doc.md"
     assert run_docgen(doc, cdk_out=broken) == 0
@@ -154,7 +195,9 @@ def test_hand_written_text_survives_byte_for_byte(doc: Path) -> None:
     assert doc.read_text() == edited
 
 
-def test_hand_edit_inside_a_region_is_refused_unless_forced(doc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hand_edit_inside_a_region_is_refused_unless_forced(
+    doc: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = doc.read_text()
     edited = text.replace("| Fact | Value |", "| Fact | Value (edited) |", 1)
     doc.write_text(edited)
@@ -171,7 +214,9 @@ def test_crlf_checkout_still_checks_clean(doc: Path) -> None:
     assert run_docgen(doc, "--check") == 0
 
 
-def test_check_passes_when_fresh_and_fails_with_a_diff_when_stale(doc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_passes_when_fresh_and_fails_with_a_diff_when_stale(
+    doc: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_docgen(doc, "--check") == 0
     capsys.readouterr()
     doc.write_text(doc.read_text().replace("| CloudFormation stacks |", "| Stacks |"))
@@ -179,7 +224,11 @@ def test_check_passes_when_fresh_and_fails_with_a_diff_when_stale(doc: Path, cap
     rc = run_docgen(doc, "--check", "--force")
     out = capsys.readouterr()
     assert rc == 1
-    assert out.out.startswith(f"--- a/{doc}") and "-| Stacks |" in out.out and "+| CloudFormation stacks |" in out.out
+    assert (
+        out.out.startswith(f"--- a/{doc}")
+        and "-| Stacks |" in out.out
+        and "+| CloudFormation stacks |" in out.out
+    )
     assert doc.read_text() == before
 
 
@@ -192,8 +241,9 @@ def test_check_passes_when_fresh_and_fails_with_a_diff_when_stale(doc: Path, cap
         (lambda d: next(d.glob("assembly-prod/*Data*.template.json")).unlink(), "template"),
     ],
 )
-def test_bad_assembly_gives_one_line_and_leaves_the_doc(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                        breakage: Any, message: str) -> None:
+def test_bad_assembly_gives_one_line_and_leaves_the_doc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], breakage: Any, message: str
+) -> None:
     cdk_out = tmp_path / "cdk.out"
     shutil.copytree(FIXTURE, cdk_out)
     doc = tmp_path / "doc.md"
@@ -205,7 +255,9 @@ def test_bad_assembly_gives_one_line_and_leaves_the_doc(tmp_path: Path, capsys: 
     assert doc.read_text() == "existing doc\n"
 
 
-def test_broken_markers_give_one_line_and_leave_the_doc(doc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_markers_give_one_line_and_leave_the_doc(
+    doc: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = doc.read_text()
     broken = text.replace("<!-- END GENERATED: network -->\n", "", 1)
     doc.write_text(broken)

@@ -32,8 +32,12 @@ def test_default_design_is_valid() -> None:
 
 
 def test_unknown_key_names_the_allowed_keys() -> None:
-    text = DESIGN.replace("    health_check_path: /health\n", "    health_check_path: /health\n    helth: 1\n", 1)
-    assert error_of(text).startswith(f"design.yaml:{line_of(text, 'helth')}: services[0].helth: unknown key 'helth'; allowed keys: ")
+    text = DESIGN.replace(
+        "    health_check_path: /health\n", "    health_check_path: /health\n    helth: 1\n", 1
+    )
+    assert error_of(text).startswith(
+        f"design.yaml:{line_of(text, 'helth')}: services[0].helth: unknown key 'helth'; allowed keys: "
+    )
     assert "health_check_path" in error_of(text)
 
 
@@ -55,7 +59,10 @@ def test_invalid_fargate_pair_lists_allowed_memory() -> None:
 
 def test_invalid_fargate_cpu() -> None:
     text = DESIGN.replace("backend: {cpu: 1024,", "backend: {cpu: 300,")
-    assert "environments.prod.services.backend.cpu: 300 is not a Fargate CPU value; allowed: CPU must be one of 256, 512" in error_of(text)
+    assert (
+        "environments.prod.services.backend.cpu: 300 is not a Fargate CPU value; allowed: CPU must be one of 256, 512"
+        in error_of(text)
+    )
 
 
 def test_duplicate_names() -> None:
@@ -82,13 +89,21 @@ def test_worker_without_queue() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("    queue: research-tasks\n", "    queue: nosuch\n",
-         "services[1].queue: unknown queue 'nosuch'; defined queues: research-tasks, report-tasks"),
-        ("    secrets: [llm-api-key]\n    environment:\n      LOG_LEVEL: info\n      LOG_FORMAT: json\n    description: Research",
-         "    secrets: [nope]\n    environment:\n      LOG_LEVEL: info\n      LOG_FORMAT: json\n    description: Research",
-         "services[1].secrets[0]: unknown secret 'nope'; defined secrets: llm-api-key, session-signing-key"),
-        ("      agent-report: {cpu: 256,", "      agent-reporter: {cpu: 256,",
-         "environments.staging.services: no sizing for 'agent-report'; every service needs a size in every aws environment"),
+        (
+            "    queue: research-tasks\n",
+            "    queue: nosuch\n",
+            "services[1].queue: unknown queue 'nosuch'; defined queues: research-tasks, report-tasks",
+        ),
+        (
+            "    secrets: [llm-api-key]\n    environment:\n      LOG_LEVEL: info\n      LOG_FORMAT: json\n    description: Research",
+            "    secrets: [nope]\n    environment:\n      LOG_LEVEL: info\n      LOG_FORMAT: json\n    description: Research",
+            "services[1].secrets[0]: unknown secret 'nope'; defined secrets: llm-api-key, session-signing-key",
+        ),
+        (
+            "      agent-report: {cpu: 256,",
+            "      agent-reporter: {cpu: 256,",
+            "environments.staging.services: no sizing for 'agent-report'; every service needs a size in every aws environment",
+        ),
     ],
 )
 def test_unknown_references(old: str, new: str, expected: str) -> None:
@@ -97,9 +112,11 @@ def test_unknown_references(old: str, new: str, expected: str) -> None:
 
 
 def test_sizing_for_unknown_service() -> None:
-    text = DESIGN.replace("      agent-report: {cpu: 512, memory: 1024, desired: 1, min: 1, max: 4, architecture: arm64}\n",
-                          "      agent-report: {cpu: 512, memory: 1024, desired: 1, min: 1, max: 4, architecture: arm64}\n"
-                          "      ghost: {cpu: 256, memory: 512, desired: 1, min: 1, max: 1}\n")
+    text = DESIGN.replace(
+        "      agent-report: {cpu: 512, memory: 1024, desired: 1, min: 1, max: 4, architecture: arm64}\n",
+        "      agent-report: {cpu: 512, memory: 1024, desired: 1, min: 1, max: 4, architecture: arm64}\n"
+        "      ghost: {cpu: 256, memory: 512, desired: 1, min: 1, max: 1}\n",
+    )
     assert error_of(text) == (
         f"design.yaml:{line_of(text, 'ghost')}: environments.prod.services.ghost: sizing for unknown service 'ghost'; "
         "known: backend, agent-research, agent-report"
@@ -135,17 +152,25 @@ def test_top_level_not_a_mapping() -> None:
 
 def test_literal_choice_lists_allowed_values() -> None:
     text = DESIGN.replace("    type: worker\n", "    type: cron\n", 1)
-    assert error_of(text) == f"design.yaml:{line_of(text, 'type: cron')}: services[1].type: 'cron' is not allowed; expected 'http' or 'worker'"
+    assert (
+        error_of(text)
+        == f"design.yaml:{line_of(text, 'type: cron')}: services[1].type: 'cron' is not allowed; expected 'http' or 'worker'"
+    )
 
 
 def test_log_retention_must_be_a_cloudwatch_value() -> None:
     text = DESIGN.replace("log_retention_days: 30", "log_retention_days: 31")
-    assert "environments.staging.log_retention_days: 31 is not a CloudWatch Logs retention; allowed: 1, 3, 5, 7" in error_of(text)
+    assert (
+        "environments.staging.log_retention_days: 31 is not a CloudWatch Logs retention; allowed: 1, 3, 5, 7"
+        in error_of(text)
+    )
 
 
 def test_nat_gateways_cannot_exceed_zones() -> None:
     text = DESIGN.replace("nat_gateways: 1", "nat_gateways: 3")
-    assert error_of(text).endswith("environments.staging.nat_gateways: 3 NAT gateways but 2 zones; allowed: 0-2")
+    assert error_of(text).endswith(
+        "environments.staging.nat_gateways: 3 NAT gateways but 2 zones; allowed: 0-2"
+    )
 
 
 def test_cli_prints_one_line_and_writes_nothing(tmp_path: Path) -> None:
@@ -154,7 +179,10 @@ def test_cli_prints_one_line_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "cdk.out"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "app.py")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "DESIGN_FILE": str(bad), "CDK_OUTDIR": str(out)},
     )
     assert proc.returncode == 2
