@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from designspec import SpecError, load_design, parse_design
+from designspec import load_design, parse_design
 from designspec.model import LOG_RETENTION_DAYS
 from designspec.observability import CLOUDWATCH_RETENTION_DAYS, SEVERITIES
 from stacks.data import postgres_max_connections
 from tests.conftest import ROOT, Synth
+from tests.test_spec import error_of, line_of
 
 DESIGN = load_design(ROOT / "design.yaml")
 ENVS = sorted(DESIGN.aws_environments())
@@ -530,16 +531,6 @@ def test_no_cloudfront_alarm_outside_us_east_1_but_a_note(tmp_path: Path) -> Non
 
 
 # --- the spec: defaults and bad input ------------------------------------------------------------
-
-
-def error_of(text: str) -> str:
-    with pytest.raises(SpecError) as info:
-        parse_design(text, "design.yaml")
-    return str(info.value)
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def test_retention_set_is_cloudwatch_s() -> None:
