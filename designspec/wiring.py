@@ -50,3 +50,38 @@ def bindings(design: Design, workload: Service | Frontend) -> tuple[Binding, ...
         for secret in workload.secrets:
             out.append(Binding(secret_env_var(by_name[secret]), "secret", secret, "secret", "value"))
     return tuple(sorted(out, key=lambda b: b.name))
+
+
+# Variables the platform adds to every Fargate container besides the bindings above: JSON logging and the
+# OpenTelemetry SDK settings that point at the tracing sidecar (stacks/tracing.py builds prod's values from
+# these names). Compose sets the same names with dev values, so code reads the same variables everywhere.
+LOGGING_VARIABLES = ("LOG_FORMAT", "LOG_LEVEL")
+TELEMETRY_VARIABLES = (
+    "AWS_XRAY_DAEMON_ADDRESS",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "OTEL_METRICS_EXPORTER",
+    "OTEL_PROPAGATORS",
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "OTEL_SERVICE_NAME",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+)
+
+
+def dev_platform_environment(design: Design, name: str) -> dict[str, str]:
+    """Dev values for the platform's variables: same names as prod, nothing sampled or exported."""
+    env = {"LOG_FORMAT": "json", "LOG_LEVEL": "debug"}
+    if design.observability.tracing.enabled:
+        env |= {
+            "AWS_XRAY_DAEMON_ADDRESS": "localhost:2000",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_METRICS_EXPORTER": "none",
+            "OTEL_PROPAGATORS": "tracecontext,baggage,xray",
+            "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=dev",
+            "OTEL_SERVICE_NAME": name,
+            "OTEL_TRACES_SAMPLER": "always_off",
+            "OTEL_TRACES_SAMPLER_ARG": "",
+        }
+    return env

@@ -11,7 +11,7 @@ import yaml
 
 from designspec.errors import SpecError, format_loc
 from designspec.model import Database, Design, Frontend, Queue, Service
-from designspec.wiring import Binding, bindings, env_prefix
+from designspec.wiring import Binding, bindings, dev_platform_environment, env_prefix
 
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
@@ -206,7 +206,10 @@ def _service(design: Design, svc: Service, repo_root: str) -> dict[str, Any]:
     binds = bindings(design, svc)
     if any(b.kind == "secret" for b in binds):
         entry["env_file"] = [_path(repo_root, ENV_FILE)]
-    environment = _environment(design, binds)
+    # the spec's own settings win over the platform's defaults, as in prod (stacks/compute.py)
+    environment = dict(
+        sorted({**dev_platform_environment(design, svc.name), **_environment(design, binds)}.items())
+    )
     if environment:
         entry["environment"] = environment
     if svc.port is not None:

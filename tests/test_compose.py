@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from designspec import Design, SpecError, load_design, parse_design
-from designspec.wiring import bindings
+from designspec.wiring import bindings, dev_platform_environment
 from generators.__main__ import main as generators_main
 from generators.compose import (
     SDK_ENV_NAMES,
@@ -23,6 +23,7 @@ from generators.compose import (
     secret_names,
     stand_ins,
 )
+from tests.conftest import Synth
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -113,6 +114,7 @@ def test_generation_is_deterministic(design: Design) -> None:
 def test_plain_variable_names_are_exactly_prods(design: Design, compose: dict[str, Any]) -> None:
     for svc in design.services:
         prod_plain = {b.name for b in bindings(design, svc) if b.kind == "plain"}
+        prod_plain |= set(dev_platform_environment(design, svc.name))  # logging + OpenTelemetry settings
         dev = set(compose["services"][svc.name].get("environment", {}))
         # The SDK settings only point the AWS SDK at ElasticMQ; ECS provides the equivalents in prod.
         assert dev - set(SDK_ENV_NAMES) == prod_plain, svc.name
@@ -223,7 +225,8 @@ def test_a_service_added_to_the_spec_appears_in_compose() -> None:
     entry = compose_dict(design)["services"]["billing"]
     assert entry["build"] == {"context": "../billing"}
     assert entry["ports"] == ["127.0.0.1:8090:8090"]
-    assert set(entry["environment"]) == {"APPDB_HOST", "APPDB_NAME", "APPDB_PORT"}
+    platform = set(dev_platform_environment(design, "billing"))
+    assert set(entry["environment"]) - platform == {"APPDB_HOST", "APPDB_NAME", "APPDB_PORT"}
     assert entry["depends_on"] == {"postgres": {"condition": "service_healthy"}}
 
 
@@ -323,3 +326,31 @@ def test_cli_bad_design_prints_one_error_line_exits_2_and_writes_nothing(tmp_pat
     assert result.stderr.startswith(f"error: {bad}: services[3].port: host port 8080 is already published")
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
     assert not out.exists()
+
+
+def test_compose_and_prod_give_every_service_the_same_variable_names(default_synth: Synth) -> None:
+    """Names only: each synthesized prod task definition (bindings + platform variables) against dev compose."""
+    design = load_design(ROOT / "design.yaml")
+    services = compose_dict(design)["services"]
+    sdk = {
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ENDPOINT_URL_SQS",
+        "AWS_REGION",
+    }  # ElasticMQ only
+    checked = 0
+    for template in default_synth.templates("prod").values():
+        for res in template["Resources"].values():
+            if res["Type"] != "AWS::ECS::TaskDefinition":
+                continue
+            app = next(c for c in res["Properties"]["ContainerDefinitions"] if c["Name"] == "app")
+            name = {t["Key"]: t["Value"] for t in res["Properties"]["Tags"]}["Service"]
+            prod = {e["Name"] for e in app.get("Environment", [])}
+            prod_secrets = {s["Name"] for s in app.get("Secrets", [])}
+            spec = next(s for s in design.services if s.name == name)
+            assert prod_secrets == {b.name for b in bindings(design, spec) if b.kind == "secret"}
+            assert prod == set(services[name]["environment"]) - sdk, sorted(
+                prod ^ (set(services[name]["environment"]) - sdk)
+            )
+            checked += 1
+    assert checked == len(design.services)
