@@ -181,6 +181,12 @@ class Environment(Strict):
     databases: dict[Name, DatabaseSizing] = Field(default_factory=dict)
     caches: dict[Name, CacheSizing] = Field(default_factory=dict)
     budget: Budget | None = None
+    # Overrides of docgen's usage assumptions for the cost estimate (docgen/data/usage-defaults.yaml lists the
+    # fields and defaults, e.g. nat_gb_processed_month: 200). Carried to docgen through the Observability
+    # stack's template metadata; docgen rejects unknown fields.
+    cost_usage: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], Annotated[float, Field(ge=0)]
+    ] = Field(default_factory=dict)
 
     @property
     def is_aws(self) -> bool:

@@ -122,15 +122,28 @@ def generated_inputs(folder: Path) -> tuple[dict[str, Any] | None, dict[str, Any
     return compose, pipeline
 
 
+def usage_for(assembly: Any) -> Any:
+    """Usage assumptions: the defaults file, then each environment's overrides from its design spec, which
+    the stacks carry in the Observability stack's template metadata (docgen never reads the spec)."""
+    from docgen.cost import load_usage
+
+    overrides = {
+        s.environment: dict(s.metadata.get("CostUsage") or {})
+        for s in assembly.stacks
+        if s.construct_path.endswith("/Observability") and s.metadata.get("CostUsage")
+    }
+    return load_usage(overrides or None)
+
+
 def estimate_for(assembly: Any) -> Any:
     from collections import Counter
 
-    from docgen.cost import estimate, load_catalogue, load_usage
+    from docgen.cost import estimate, load_catalogue
 
     region = (
         Counter(s.region for s in assembly.stacks).most_common(1)[0][0] if assembly.stacks else "us-east-1"
     )
-    return estimate(assembly.resources, load_catalogue(region), load_usage())
+    return estimate(assembly.resources, load_catalogue(region), usage_for(assembly))
 
 
 def design_model(
@@ -141,7 +154,12 @@ def design_model(
 
     compose, pipeline = generated_inputs(args.generated)
     model = docmodel.build(
-        assembly, compose=compose, pipeline=pipeline, estimate=estimate_for(assembly), picture=picture
+        assembly,
+        compose=compose,
+        pipeline=pipeline,
+        estimate=estimate_for(assembly),
+        picture=picture,
+        usage=usage_for(assembly),
     )
     traces = traceability.build(assembly, model.environments)
     checked = verification.verify(assembly, targets, model.environments)

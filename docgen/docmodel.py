@@ -66,6 +66,7 @@ def build(
     pipeline: dict[str, Any] | None,
     estimate: Any,
     picture: str | None,
+    usage: Any = None,
 ) -> DocModel:
     index = facts.Index(assembly)
     envs = env_sorted(assembly.environments)
@@ -86,6 +87,7 @@ def build(
     _cicd(model, pipeline)
     _compose(model, index, compose)
     _cost(model, estimate)
+    _usage(model, usage)
     _disaster_recovery(model, assembly, index)
     _matrix(model, index)
     _diagrams(model, assembly, compose, pipeline, picture)
@@ -619,6 +621,18 @@ def _disaster_recovery(model: DocModel, assembly: Assembly, index: facts.Index) 
     # RDS rows come from docgen/verification.py (table "recovery"), which also checks them against targets.
     model.tables["cache_recovery"] = t(
         ["Environment", "Data store", "Multi-AZ", "Backups", "Replicas", "RPO", "RTO"], rr_rows
+    )
+
+
+def _usage(model: DocModel, usage: Any) -> None:
+    """The usage assumptions each environment's estimate used (defaults file, then the spec's cost_usage)."""
+    if usage is None:
+        return
+    per_env = {env: usage.for_environment(env).model_dump() for env in model.environments}
+    fields = sorted(next(iter(per_env.values()), {}))
+    model.tables["usage"] = t(
+        ["Assumption", *model.environments],
+        [[f, *(str(per_env[e][f]) for e in model.environments)] for f in fields],
     )
 
 

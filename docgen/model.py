@@ -74,6 +74,7 @@ class StackInfo:
     region: str
     description: str = ""
     dependencies: tuple[str, ...] = ()  # artifact ids this stack depends on
+    metadata: Mapping[str, Any] = field(default_factory=dict)  # the template's top-level Metadata
 
 
 @dataclass(frozen=True)

@@ -306,6 +306,7 @@ def _stack(
         region=region,
         description=str(template.get("Description", "")),
         dependencies=tuple(sorted(d for d in artifact.get("dependencies") or () if d in stack_ids)),
+        metadata=dict(template.get("Metadata") or {}),
     )
     return _Stack(info, template, _logical_paths(metadata), _acknowledged(metadata))
 

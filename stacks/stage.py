@@ -128,6 +128,8 @@ class EnvironmentStage(Stage):
             first_seq,
             "Alarm topics per severity, X-Ray sampling rules and budget",
         )
+        # docgen prices usage-based items from these (it reads the template, never the spec)
+        self.observability.template_options.metadata = {"CostUsage": dict(sorted(env.cost_usage.items()))}
         self.alarm_topics = AlarmTopics(self.observability, "Alarms", emails=self._notify())
         self.routing = AlarmRouting(self.obs.severities, self.alarm_topics.topics, self.name_prefix)
         if env.budget:

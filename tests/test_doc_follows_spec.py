@@ -32,7 +32,7 @@ def changed_design() -> str:
     text = text.replace(
         "backend: {cpu: 1024, memory: 2048, desired: 3", "backend: {cpu: 2048, memory: 4096, desired: 3"
     )
-    text = text.replace("nat_gateways: 3", "nat_gateways: 2")
+    text = text.replace("nat_gateways: 3", "nat_gateways: 2\n    cost_usage: {nat_gb_processed_month: 999}")
     text = text.replace("\nfrontends:\n", "\n" + WORKER + "\nfrontends:\n", 1)
     text = text.replace("\nsecrets:\n", "\n" + QUEUE + "\nsecrets:\n", 1)
     for env, size in (
@@ -105,3 +105,48 @@ def test_the_cost_table_follows_a_task_size_change(
         return float(row["Monthly (USD)"].replace(",", ""))
 
     assert backend_cost(changed_synth.outdir, "after.md") > backend_cost(default_synth.outdir, "before.md")
+
+
+def test_usage_overrides_in_the_spec_reach_the_estimate_through_the_tree(
+    default_synth: Synth, changed_synth: Synth, tmp_path: Path
+) -> None:
+    after = tables(doc_for(changed_synth.outdir, tmp_path / "after.md"))
+    before = tables(doc_for(default_synth.outdir, tmp_path / "before.md"))
+    usage = {r["Assumption"]: r for r in after["Usage assumptions"]}
+    assert usage["nat_gb_processed_month"]["prod"] == "999"
+    assert (
+        usage["nat_gb_processed_month"]["staging"]
+        == {r["Assumption"]: r for r in before["Usage assumptions"]}["nat_gb_processed_month"]["staging"]
+    )
+
+    def nat_cost(t: dict[str, list[dict[str, str]]]) -> float:
+        heading = next(
+            k for k in t if k.startswith("prod: ") and k.endswith("#2")
+        )  # the per-AWS-service table
+        return float(
+            next(r for r in t[heading] if r["AWS service"] == "NAT Gateway")["Monthly (USD)"].replace(",", "")
+        )
+
+    # 2 NAT gateways processing 999 GB each cost more than 3 processing the default
+    assert nat_cost(after) > nat_cost(before)
+
+
+def test_an_unknown_usage_field_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import shutil
+
+    from tests.test_docgen import FIXTURE
+
+    cdk_out = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURE, cdk_out)
+    template = next(cdk_out.glob("assembly-prod/*Observability*.template.json"))
+    data = json.loads(template.read_text())
+    data["Metadata"] = {"CostUsage": {"nat_gb_procesed_month": 5}}
+    template.write_text(json.dumps(data))
+    doc = tmp_path / "doc.md"
+    assert main(["--cdk-out", str(cdk_out), "--no-synth", "--doc", str(doc), "--no-picture"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nat_gb_procesed_month" in err[0] and "prod" in err[0], err
+    assert not doc.exists()
