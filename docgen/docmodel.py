@@ -89,6 +89,7 @@ def build(
     _cost(model, estimate)
     _usage(model, usage)
     _disaster_recovery(model, assembly, index)
+    _governance(model, assembly, index)
     _matrix(model, index)
     _diagrams(model, assembly, compose, pipeline, picture)
     model.checks = success_criteria(model, index, pipeline, estimate)
@@ -621,6 +622,64 @@ def _disaster_recovery(model: DocModel, assembly: Assembly, index: facts.Index) 
     # RDS rows come from docgen/verification.py (table "recovery"), which also checks them against targets.
     model.tables["cache_recovery"] = t(
         ["Environment", "Data store", "Multi-AZ", "Backups", "Replicas", "RPO", "RTO"], rr_rows
+    )
+
+
+REQUIRED_TAGS = ("Project", "Environment", "Service", "Seq", "Requirements")
+
+
+def _governance(model: DocModel, assembly: Assembly, index: facts.Index) -> None:
+    """Compliance, DNS and operations facts: regions, tag coverage, audit trails, routing of alarms."""
+    rows = []
+    for env in model.environments:
+        stacks = [s for s in assembly.stacks if s.environment == env]
+        tagged = [r for r in assembly.in_environment(env) if "Tags" in r.properties or r.tags]
+        missing = [r for r in tagged if any(t not in r.tags for t in REQUIRED_TAGS)]
+        albs = index.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer", env)
+        alb_logs = all(
+            any(
+                a.get("Key") == "access_logs.s3.enabled" and a.get("Value") == "true"
+                for a in r.properties.get("LoadBalancerAttributes", [])
+            )
+            for r in albs
+        )
+        cdn = facts.distributions(index, env)
+        trails = [
+            f"VPC flow logs ×{len(index.of_type('AWS::EC2::FlowLog', env))}",
+            f"ALB access logs {'on' if albs and alb_logs else 'off'}",
+            f"CloudFront logs {sum(d.logging for d in cdn)}/{len(cdn)}",
+            f"S3 access logs {sum(1 for b in index.of_type('AWS::S3::Bucket', env) if 'LoggingConfiguration' in b.properties)}"
+            f"/{len(index.of_type('AWS::S3::Bucket', env))} buckets",
+        ]
+        rows.append(
+            [
+                env,
+                ", ".join(sorted({s.region for s in stacks})),
+                f"{len(tagged) - len(missing)}/{len(tagged)}",
+                "; ".join(trails),
+            ]
+        )
+    model.tables["compliance"] = t(
+        ["Environment", "Regions (data residency)", "Resources with all 5 tags", "Audit trails"], rows
+    )
+    zones = sum(
+        len(index.of_type(k, e))
+        for e in model.environments
+        for k in ("AWS::Route53::HostedZone", "AWS::CertificateManager::Certificate")
+    )
+    model.text["dns"] = (
+        f"{zones} Route 53 zone(s) / ACM certificate(s) in the templates."
+        if zones
+        else "No Route 53 zone or ACM certificate is in the templates: the front ends use their "
+        "`*.cloudfront.net` names and the ALB listens on HTTP behind CloudFront."
+    )
+    topics = [
+        (e, facts.name_of(r), r.tags.get("Severity", "-"))
+        for e in model.environments
+        for r in index.of_type("AWS::SNS::Topic", e)
+    ]
+    model.tables["topics"] = t(
+        ["Environment", "Topic", "Severity"], sorted(topics, key=lambda x: (ENV_ORDER.get(x[0], 5), x))
     )
 
 
