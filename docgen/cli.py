@@ -101,6 +101,23 @@ def main(argv: list[str] | None = None) -> int:
     except DocgenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # anything else: one line and a log file, never a traceback (exit 3)
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    """An assembly of a shape docgen does not expect (or a bug): the traceback goes to a log file."""
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile("w", prefix="docgen-", suffix=".log", delete=False) as log:
+        traceback.print_exception(exc, file=log)
+    print(
+        f"error: unexpected {type(exc).__name__} while reading the assembly or rendering the doc: {exc}; "
+        f"nothing was written; details in {log.name}",
+        file=sys.stderr,
+    )
+    return 3
 
 
 def load_assembly(args: argparse.Namespace) -> Any:

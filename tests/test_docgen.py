@@ -37,22 +37,25 @@ SECTIONS = (
 )
 
 
+def docgen_argv(doc: Path, *extra: str, cdk_out: Path = FIXTURE) -> list[str]:
+    """docgen on a committed assembly, never synthesizing, with no generated inputs and no picture."""
+    return [
+        "--cdk-out",
+        str(cdk_out),
+        "--no-synth",
+        "--doc",
+        str(doc),
+        "--template",
+        str(TEMPLATE),
+        "--generated",
+        str(doc.parent / "no-generated"),
+        "--no-picture",
+        *extra,
+    ]
+
+
 def run_docgen(doc: Path, *extra: str, cdk_out: Path = FIXTURE) -> int:
-    return main(
-        [
-            "--cdk-out",
-            str(cdk_out),
-            "--no-synth",
-            "--doc",
-            str(doc),
-            "--template",
-            str(TEMPLATE),
-            "--generated",
-            str(doc.parent / "no-generated"),
-            "--no-picture",
-            *extra,
-        ]
-    )
+    return main(docgen_argv(doc, *extra, cdk_out=cdk_out))
 
 
 @pytest.fixture()
@@ -274,3 +277,24 @@ def test_every_mermaid_block_renders(doc: Path, tmp_path: Path) -> None:
     assert len(blocks) >= 3  # progression + one architecture per environment
     svgs = render_many({f"block{i}": b for i, b in enumerate(blocks)}, tmp_path / "svg")
     assert len(svgs) == len(blocks) and all(p.stat().st_size > 1000 for p in svgs.values())
+
+
+def test_an_unexpected_template_shape_is_one_line_and_a_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cdk_out = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURE, cdk_out)
+    for path in cdk_out.glob("assembly-prod/*.template.json"):
+        tpl = json.loads(path.read_text())
+        for res in tpl["Resources"].values():
+            if res["Type"] == "AWS::ECS::TaskDefinition":
+                del res["Properties"]["Cpu"]
+        path.write_text(json.dumps(tpl))
+    doc = tmp_path / "doc.md"
+    doc.write_text("existing doc\n")
+    assert run_docgen(doc, cdk_out=cdk_out) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: unexpected KeyError") and "Traceback" not in err[0]
+    log = Path(err[0].rsplit("details in ", 1)[1])
+    assert "Traceback" in log.read_text()
+    assert doc.read_text() == "existing doc\n"

@@ -16,10 +16,8 @@ import yaml
 from docgen.cli import main
 from docgen.invocation import InvocationError, load_context
 from docgen.protocol import ENDING, STARTING
-from tests.conftest import ROOT
+from tests.test_docgen import FIXTURE, docgen_argv
 
-FIXTURE = ROOT / "tests" / "fixtures" / "assemblies" / "default"
-TEMPLATE = ROOT / "design-templates" / "design-doc-template-infrastructure.md"
 LOG_FIELDS = [
     "agent",
     "action",
@@ -62,19 +60,7 @@ def write_context(folder: Path, **fields: Any) -> Path:
 
 
 def run_work(doc: Path, *args: str, cdk_out: Path = FIXTURE, context: Path | None = None) -> Result:
-    argv = [
-        "--cdk-out",
-        str(cdk_out),
-        "--no-synth",
-        "--doc",
-        str(doc),
-        "--template",
-        str(TEMPLATE),
-        "--generated",
-        str(doc.parent / "no-generated"),
-        "--no-picture",
-        *args,
-    ]
+    argv = docgen_argv(doc, *args, cdk_out=cdk_out)
     if context is not None:
         argv += ["--context", str(context)]
     buffer = io.StringIO()
@@ -150,20 +136,7 @@ def test_a_zero_padded_seq_is_decimal_not_octal(tmp_path: Path) -> None:
 def test_plain_invocation_keeps_its_output_without_the_protocol(
     doc: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rc = main(
-        [
-            "--cdk-out",
-            str(FIXTURE),
-            "--no-synth",
-            "--doc",
-            str(doc),
-            "--template",
-            str(TEMPLATE),
-            "--generated",
-            str(doc.parent / "none"),
-            "--no-picture",
-        ]
-    )
+    rc = main(docgen_argv(doc))
     out = capsys.readouterr().out
     assert rc == 0 and out == f"wrote {doc}\n"
 

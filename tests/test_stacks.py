@@ -196,14 +196,6 @@ def exported_resource(synth: Synth, env: str, value: Any) -> dict[str, Any]:
     raise AssertionError(f"no export found for {text}")
 
 
-def _sg_owner(synth: Synth, env: str) -> dict[str, str]:
-    """Security-group logical id (as exported/imported) -> the component that owns it, from construct paths."""
-    owners = {}
-    for stack_id, logical_id, res in resources(synth, env, "AWS::EC2::SecurityGroup"):
-        owners[logical_id] = f"{stack_id}:{res['Properties']['GroupDescription']}"
-    return owners
-
-
 def _ingress_rules(synth: Synth, env: str) -> set[tuple[str, str, int]]:
     """Every ingress rule as (source, target security group description, port); source 'cidr:x' for CIDRs."""
     descr = {
