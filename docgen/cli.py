@@ -152,7 +152,7 @@ def usage_for(assembly: Any) -> Any:
     return load_usage(overrides or None)
 
 
-def estimate_for(assembly: Any) -> Any:
+def estimate_for(assembly: Any, usage: Any = None) -> Any:
     from collections import Counter
 
     from docgen.cost import estimate, load_catalogue
@@ -160,7 +160,7 @@ def estimate_for(assembly: Any) -> Any:
     region = (
         Counter(s.region for s in assembly.stacks).most_common(1)[0][0] if assembly.stacks else "us-east-1"
     )
-    return estimate(assembly.resources, load_catalogue(region), usage_for(assembly))
+    return estimate(assembly.resources, load_catalogue(region), usage or usage_for(assembly))
 
 
 def design_model(
@@ -170,13 +170,14 @@ def design_model(
     from docgen import docmodel, traceability, verification
 
     compose, pipeline = generated_inputs(args.generated)
+    usage = usage_for(assembly)
     model = docmodel.build(
         assembly,
         compose=compose,
         pipeline=pipeline,
-        estimate=estimate_for(assembly),
+        estimate=estimate_for(assembly, usage),
         picture=picture,
-        usage=usage_for(assembly),
+        usage=usage,
     )
     traces = traceability.build(assembly, model.environments)
     checked = verification.verify(assembly, targets, model.environments)
