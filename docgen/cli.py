@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from docgen.assembly_cache import ensure_assembly
+from docgen.assembly.cache import ensure_assembly
 from docgen.errors import DocgenError
-from docgen.writer import read_text, same_content, unified_diff, write_atomic
+from docgen.output.writer import read_text, same_content, unified_diff, write_atomic
 
 DOC = Path("design-docs/60-infrastructure.md")
 PICTURE = Path("design-docs/60-infrastructure-architecture.png")
@@ -84,7 +84,7 @@ def is_work_item(args: argparse.Namespace) -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if is_work_item(args):
-        from docgen import workitem
+        from docgen.workitem import run as workitem
 
         def write(text: str) -> None:
             sys.stdout.write(text)
@@ -121,7 +121,7 @@ def _unexpected(exc: Exception) -> int:
 
 
 def load_assembly(args: argparse.Namespace) -> Any:
-    from docgen.reader import read_assembly
+    from docgen.assembly.reader import read_assembly
 
     ensure_assembly(Path.cwd(), args.cdk_out, args.design, synth=not args.no_synth)
     return read_assembly(args.cdk_out)
@@ -167,7 +167,8 @@ def design_model(
     args: argparse.Namespace, assembly: Any, picture: str | None, targets: Mapping[str, Any]
 ) -> tuple[Any, Any, list[Any]]:
     """The doc model with the traceability matrix and the requirement verification added."""
-    from docgen import docmodel, traceability, verification
+    from docgen.sections import build as docmodel
+    from docgen.verify import traceability, verification
 
     compose, pipeline = generated_inputs(args.generated)
     usage = usage_for(assembly)
@@ -194,8 +195,8 @@ def targets_path(args: argparse.Namespace) -> Path:
 
 
 def render_doc(args: argparse.Namespace, assembly: Any, picture: str | None) -> str:
-    from docgen import render
-    from docgen.invocation import load_targets
+    from docgen.render import template as render
+    from docgen.workitem.invocation import load_targets
 
     model, _, _ = design_model(args, assembly, picture, load_targets(targets_path(args)))
     return render.render(model, args.template)
@@ -203,8 +204,9 @@ def render_doc(args: argparse.Namespace, assembly: Any, picture: str | None) -> 
 
 def generated_with_seq_sections(existing: str, fresh: str, args: argparse.Namespace) -> dict[str, str]:
     """The template's regions, plus the Seq sections of work items already in the doc, kept as they are."""
-    from docgen import regions, render
-    from docgen.workitem import SEQ_REGION
+    from docgen.output import regions
+    from docgen.render import template as render
+    from docgen.workitem.run import SEQ_REGION
 
     generated = render.generated_regions(fresh, str(args.template))
     for region in regions.parse(existing, source=str(args.doc)).regions:
@@ -214,7 +216,8 @@ def generated_with_seq_sections(existing: str, fresh: str, args: argparse.Namesp
 
 
 def doc_command(args: argparse.Namespace) -> int:
-    from docgen import regions, render
+    from docgen.output import regions
+    from docgen.render import template as render
 
     assembly = load_assembly(args)
     picture = _picture(args, assembly)
@@ -250,7 +253,7 @@ def _picture(args: argparse.Namespace, assembly: Any) -> str | None:
         return None
     target = args.doc.parent / PICTURE.name
     if not args.check:
-        from docgen.picture import draw_architecture
+        from docgen.render.picture import draw_architecture
 
         env = sorted(assembly.environments, key=lambda e: (e != "prod", e))[0]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +263,7 @@ def _picture(args: argparse.Namespace, assembly: Any) -> str | None:
 
 def diff_command(args: argparse.Namespace) -> int:
     """What the current design adds, changes and removes since a recorded work item (default: the latest)."""
-    from docgen import inventory, seqdiff
+    from docgen.workitem import inventory, seqdiff
 
     folder = args.inventory if args.inventory is not None else args.doc.parent / "inventory"
     recorded = inventory.recorded(folder)
@@ -308,7 +311,7 @@ def cost_command(args: argparse.Namespace) -> int:
     assembly = load_assembly(args)
     est = estimate_for(assembly)
     if args.compare:
-        from docgen.reader import read_assembly
+        from docgen.assembly.reader import read_assembly
 
         return _compare(est, estimate_for(read_assembly(args.compare)), args.format)
     if args.format == "json":

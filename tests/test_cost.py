@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from docgen.assembly.model import Resource
 from docgen.cost import (
     Catalogue,
     CostLine,
@@ -28,7 +29,6 @@ from docgen.cost import (
 )
 from docgen.cost.catalogue import PRICES_DIR
 from docgen.errors import CostError
-from docgen.model import Resource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cost"
 US = load_catalogue("us-east-1")

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from docgen.cli import main
-from docgen.invocation import InvocationError, load_context
-from docgen.protocol import ENDING, STARTING
+from docgen.workitem.invocation import InvocationError, load_context
+from docgen.workitem.protocol import ENDING, STARTING
 from tests.test_docgen import FIXTURE, docgen_argv
 
 LOG_FIELDS = [
@@ -252,7 +252,7 @@ def test_an_unexpected_error_still_ends_the_protocol(doc: Path, monkeypatch: pyt
     def boom(*_: Any, **__: Any) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr("docgen.inventory.build", boom)
+    monkeypatch.setattr("docgen.workitem.inventory.build", boom)
     result = run_work(doc, "--mode", "create", "--seq", "1", "--short-name", "x")
     assert result.rc == 1 and "internal error: KeyError" in result.task["notes"]
     assert not doc.exists()

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from designspec import load_design
+from docgen.assembly.model import Assembly, Edge, Resource, resource_key
+from docgen.assembly.reader import read_assembly
 from docgen.errors import AssemblyError
-from docgen.model import Assembly, Edge, Resource, resource_key
-from docgen.reader import read_assembly
 from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "assemblies"
@@ -364,7 +364,7 @@ def test_reading_is_deterministic_and_location_free(assembly: Assembly, tmp_path
 
 def test_the_reader_imports_no_cdk() -> None:
     code = (
-        "import docgen.reader, sys; "
+        "import docgen.assembly.reader, sys; "
         "assert not any(m.startswith(('aws_cdk','jsii','constructs','stacks','designspec')) "
         "for m in sys.modules)"
     )

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from docgen import inventory, seqdiff
+from docgen.assembly.reader import read_assembly
 from docgen.cli import main
-from docgen.reader import read_assembly
-from docgen.regions import Text, parse
+from docgen.output.regions import Text, parse
+from docgen.workitem import inventory, seqdiff
 from tests.conftest import ROOT, Synth
 from tests.test_docgen import run_docgen, tables
 from tests.test_invocation import FIXTURE, Result, create, run_work, write_context

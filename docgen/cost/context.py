@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from docgen.assembly.model import Resource
 from docgen.cost.catalogue import Catalogue, Usage, UsageAssumptions
-from docgen.model import Resource
 
 
 @dataclass(frozen=True)

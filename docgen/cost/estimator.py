@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from docgen.assembly.model import Resource
 from docgen.cost.catalogue import Catalogue, PriceEntry, Usage
 from docgen.cost.context import Context, Free, Outcome, Priced, Unpriced, num, resource_name
 from docgen.cost.free import free_reason
 from docgen.cost.rules import RULES
-from docgen.model import Resource
 
 Status = Literal["priced", "free", "unpriced"]
 UNTAGGED = "(untagged)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from docgen.assembly.model import Resource
 from docgen.cost.context import (
     Free,
     Outcome,
@@ -18,7 +19,6 @@ from docgen.cost.context import (
     ref_id,
     walk_refs,
 )
-from docgen.model import Resource
 
 Rule = Callable[[Resource, Pricer], Outcome]
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from docgen.assembly.model import Edge, Resource, StackInfo, resource_key
 from docgen.errors import AssemblyError
-from docgen.model import Edge, Resource, StackInfo, resource_key
 
 __all__ = ["StackTemplate", "export_index", "find_edges", "resolve_exports"]
 

@@ -18,9 +18,9 @@ from diagrams.aws.security import SecretsManager
 from diagrams.aws.storage import S3
 from graphviz.backend import ExecutableNotFound
 
-from docgen.diagram_model import DiagramModel, Tier, build_model
+from docgen.assembly.model import Assembly
 from docgen.errors import DocgenError
-from docgen.model import Assembly
+from docgen.facts.diagram import DiagramModel, Tier, build_model
 
 __all__ = ["draw_architecture", "draw_model"]
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import yaml
 
-from docgen import facts
+from docgen.assembly.model import Assembly, Resource
 from docgen.cost.catalogue import SLAS, Sla
-from docgen.diagram_model import Component, DiagramModel, build_model
 from docgen.errors import DocgenError
-from docgen.model import Assembly, Resource
+from docgen.facts import index as facts
+from docgen.facts.diagram import Component, DiagramModel, build_model
 
 KIND_LABEL = {
     "cdn": "CloudFront",

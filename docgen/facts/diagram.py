@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from docgen.model import Assembly, Edge, Resource, resource_key
+from docgen.assembly.model import Assembly, Edge, Resource, resource_key
 
 __all__ = ["Component", "DiagramModel", "Link", "Tier", "build_model", "node_id"]
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from docgen.model import Assembly, Resource, resource_key
+from docgen.assembly.model import Assembly, Resource, resource_key
 
 TIER_NAMES = {"public": "public", "app": "private (egress via NAT)", "data": "isolated"}
 

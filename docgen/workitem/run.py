@@ -13,10 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from docgen import inventory, protocol, seqdiff, traceability
-from docgen.diagram_model import PRIMARY_KINDS
 from docgen.errors import DocgenError, MarkerError
-from docgen.invocation import (
+from docgen.facts.diagram import PRIMARY_KINDS
+from docgen.output.regions import append_region, merge, parse
+from docgen.output.writer import read_text, write_atomic
+from docgen.verify import traceability
+from docgen.workitem import inventory, protocol, seqdiff
+from docgen.workitem.invocation import (
     Context,
     InvocationError,
     load_context,
@@ -24,9 +27,7 @@ from docgen.invocation import (
     merged_targets,
     targets_yaml,
 )
-from docgen.protocol import Outcome
-from docgen.regions import append_region, merge, parse
-from docgen.writer import read_text, write_atomic
+from docgen.workitem.protocol import Outcome
 
 SEQ_REGION = re.compile(r"^seq-\d{3,}$")
 Say = Callable[[str], None]
@@ -76,7 +77,7 @@ def updated_text(
 ) -> str:
     """Existing with the template's regions regenerated, other Seq sections kept, and this seq's replaced or
     appended under its heading. Text outside the markers is kept byte for byte."""
-    from docgen.render import generated_regions
+    from docgen.render.template import generated_regions
 
     template_regions = generated_regions(fresh, str(template))
     generated = dict(template_regions)
@@ -145,7 +146,8 @@ def _details(
 
 
 def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> None:
-    from docgen import cli, render
+    from docgen import cli
+    from docgen.render import template as render
 
     doc = doc_path(args, ctx)
     folder = Path(args.inventory) if args.inventory else doc.parent / "inventory"
@@ -290,8 +292,8 @@ def _write_all(
 
 
 def _draw(outcome: Outcome, target: Path, assembly: Any) -> None:
-    from docgen.docmodel import env_sorted
-    from docgen.picture import draw_architecture
+    from docgen.render.picture import draw_architecture
+    from docgen.sections.build import env_sorted
 
     before = target.read_bytes() if target.exists() else None
     try:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import jinja2
 
-from docgen.docmodel import DocModel, Table
 from docgen.errors import DocgenError
-from docgen.regions import parse, render_region
+from docgen.output.regions import parse, render_region
+from docgen.sections.build import DocModel, Table
 
 TEMPLATE = Path("design-templates/design-doc-template-infrastructure.md")
 

@@ -24,9 +24,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from docgen.assembly.model import Assembly, Resource
 from docgen.errors import DocgenError
-from docgen.model import Assembly, Resource
-from docgen.writer import read_text, write_atomic
+from docgen.output.writer import read_text, write_atomic
 
 FORMAT = "docgen-inventory/1"
 SEQ_FILE = re.compile(r"^seq-(\d{3,})\.json$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from docgen.model import Assembly, Resource
+from docgen.assembly.model import Assembly, Resource
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from docgen.edges import StackTemplate, export_index, find_edges, resolve_exports
+from docgen.assembly.edges import StackTemplate, export_index, find_edges, resolve_exports
+from docgen.assembly.model import Acknowledgement, Assembly, Resource, StackInfo, resource_key
 from docgen.errors import AssemblyError
-from docgen.model import Acknowledgement, Assembly, Resource, StackInfo, resource_key
 
 __all__ = ["read_assembly"]
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from docgen import facts
-from docgen.model import Assembly
+from docgen.assembly.model import Assembly
+from docgen.facts import index as facts
 
 ENV_ORDER = {"dev": 0, "development": 0, "staging": 1, "prod": 2, "production": 2}
 
@@ -724,7 +724,7 @@ def _diagrams(
     pipeline: dict[str, Any] | None,
     picture: str | None,
 ) -> None:
-    from docgen import mermaid
+    from docgen.render import mermaid
 
     for env in model.environments:
         model.diagrams[f"architecture:{env}"] = mermaid.architecture(assembly, env)

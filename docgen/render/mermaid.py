@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
-from docgen.diagram_model import DiagramModel, build_model, node_id
-from docgen.model import Assembly
+from docgen.assembly.model import Assembly
+from docgen.facts.diagram import DiagramModel, build_model, node_id
 
 __all__ = ["architecture", "deployment_progression", "escape", "pipeline", "render_architecture"]
 

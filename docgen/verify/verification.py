@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from docgen.availability import (
+from docgen.assembly.model import Assembly
+from docgen.cost.catalogue import Sla, load_slas
+from docgen.verify.availability import (
     EnvironmentDesign,
     Figure,
     Recovery,
@@ -21,9 +23,7 @@ from docgen.availability import (
     minutes,
     percent,
 )
-from docgen.cost.catalogue import Sla, load_slas
-from docgen.invocation import Target
-from docgen.model import Assembly
+from docgen.workitem.invocation import Target
 
 NFR_AVAIL = re.compile(r"^REQ-\d+-NFR-AVAIL-\d+$")
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from docgen.diagram_model import build_model
-from docgen.mermaid import escape
-from docgen.model import Assembly, resource_key
+from docgen.assembly.model import Assembly, resource_key
+from docgen.facts.diagram import build_model
+from docgen.render.mermaid import escape
 
 CHANGE_ORDER = {"added": 0, "changed": 1, "removed": 2}
 SIGN = {"added": "[+]", "changed": "[~]", "removed": "[-]"}
@@ -207,7 +207,7 @@ def diagram(assembly: Assembly, environment: str, changes: list[Change]) -> str 
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    from docgen.render import cell
+    from docgen.render.template import cell
 
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
