@@ -24,11 +24,11 @@ from docgen.cost import (
     format_money,
     load_catalogue,
     load_catalogue_file,
-    load_slas,
     load_usage,
 )
 from docgen.cost.catalogue import PRICES_DIR
 from docgen.errors import CostError
+from docgen.verify.slas import load_slas
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cost"
 US = load_catalogue("us-east-1")

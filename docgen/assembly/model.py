@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from docgen.assembly.refs import References
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,23 @@ class Assembly:
     outputs_and_exports: Mapping[str, Any] = field(
         default_factory=dict
     )  # export name -> resource_key it resolves to
+    references: References | None = field(default=None, compare=False, repr=False)
+
+    def targets(self, value: Any, owner: Resource) -> list[Resource]:
+        """The resources `value` (a property of `owner`) names by Ref, GetAtt, Sub or ImportValue, in
+        document order, each once."""
+        if self.references is None:
+            return []
+        by_key = self._by_key()
+        keys = dict.fromkeys(self.references.keys(value, owner.stack))
+        return [by_key[k] for k in keys if k in by_key]
+
+    def _by_key(self) -> dict[str, Resource]:
+        cached: dict[str, Resource] | None = self.__dict__.get("_by_key_cache")
+        if cached is None:
+            cached = {resource_key(r): r for r in self.resources}
+            object.__setattr__(self, "_by_key_cache", cached)
+        return cached
 
     @property
     def environments(self) -> tuple[str, ...]:

@@ -4,13 +4,11 @@ from docgen.cost.catalogue import (
     Catalogue,
     FreeTier,
     PriceEntry,
-    Sla,
     Usage,
     UsageAssumptions,
     available_regions,
     load_catalogue,
     load_catalogue_file,
-    load_slas,
     load_usage,
 )
 from docgen.cost.estimator import CostLine, Estimate, Rollup, Totals, estimate, format_money
@@ -22,7 +20,6 @@ __all__ = [
     "FreeTier",
     "PriceEntry",
     "Rollup",
-    "Sla",
     "Totals",
     "Usage",
     "UsageAssumptions",
@@ -31,6 +28,5 @@ __all__ = [
     "format_money",
     "load_catalogue",
     "load_catalogue_file",
-    "load_slas",
     "load_usage",
 ]

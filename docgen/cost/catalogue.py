@@ -1,4 +1,4 @@
-"""Load the per-region price catalogue, the usage assumptions and the SLA table, validating every value."""
+"""Load the per-region price catalogue and the usage assumptions, validating every value."""
 
 from __future__ import annotations
 
@@ -8,47 +8,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from docgen.data import DATA_DIR, Strict, decimal, display_path, first_error, read_yaml
 from docgen.errors import CostError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PRICES_DIR = DATA_DIR / "prices"
 USAGE_DEFAULTS = DATA_DIR / "usage-defaults.yaml"
-SLAS = DATA_DIR / "slas.yaml"
-_REPO_ROOT = DATA_DIR.parent.parent
 
 
-def display_path(path: Path) -> str:
-    """A path as errors show it: relative to the repository when inside it, so messages are stable."""
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(_REPO_ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _decimal(value: Any) -> Decimal:
-    """A Decimal from a YAML scalar; floats are refused because they cannot carry an exact price."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise ValueError(f'{value!r} is not a decimal string (write it quoted, e.g. "0.045")')
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    if number < 0:
-        raise ValueError(f"{value!r} is negative")
-    return number
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PriceEntry(_Strict):
+class PriceEntry(Strict):
     """One list price: its amount in USD, what it is per, where it was read and when."""
 
     price: Decimal
@@ -61,14 +30,14 @@ class PriceEntry(_Strict):
     @field_validator("price", mode="before")
     @classmethod
     def _check_price(cls, value: Any) -> Decimal:
-        return _decimal(value)
+        return decimal(value)
 
     @property
     def verified(self) -> bool:
         return self.confidence is None
 
 
-class FreeTier(_Strict):
+class FreeTier(Strict):
     """An always-free monthly allowance, per account."""
 
     quantity: Decimal
@@ -81,10 +50,10 @@ class FreeTier(_Strict):
     @field_validator("quantity", mode="before")
     @classmethod
     def _check_quantity(cls, value: Any) -> Decimal:
-        return _decimal(value)
+        return decimal(value)
 
 
-class Catalogue(_Strict):
+class Catalogue(Strict):
     """The prices of one region, loaded from `docgen/data/prices/<region>.yaml`."""
 
     region: str
@@ -97,7 +66,7 @@ class Catalogue(_Strict):
     @field_validator("hours_per_month", mode="before")
     @classmethod
     def _check_hours(cls, value: Any) -> Decimal:
-        return _decimal(value)
+        return decimal(value)
 
     def entry(self, key: str, *, resource: str | None = None) -> PriceEntry:
         """The row for `key`; a missing row is an error naming the key, the file and who needs it."""
@@ -141,37 +110,17 @@ def load_catalogue(region: str, directory: Path = PRICES_DIR) -> Catalogue:
 def load_catalogue_file(path: Path) -> Catalogue:
     """Parse and validate one catalogue file; errors name the file and the key path of the bad value."""
     shown = display_path(path)
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     try:
         return Catalogue.model_validate({**raw, "file": shown})
     except ValidationError as exc:
-        raise CostError(f"{shown}: {_first_error(exc)}") from None
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    shown = display_path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CostError(f"{shown}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise CostError(f"{shown}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise CostError(f"{shown}: expected a mapping at the top level")
-    return raw
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(part) for part in err["loc"])
-    message = str(err["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}"
+        raise CostError(f"{shown}: {first_error(exc)}") from None
 
 
 # ---------------------------------------------------------------- usage assumptions
 
 
-class UsageAssumptions(_Strict):
+class UsageAssumptions(Strict):
     """Monthly usage of the usage-priced items in one environment (see docgen/data/usage-defaults.yaml)."""
 
     nat_gb_processed_month: Decimal  # per NAT gateway
@@ -216,7 +165,7 @@ def load_usage(
     the spec's environment section. Errors name the field as `usage.<environment>.<field>`.
     """
     shown = display_path(path)
-    layers_file = _usage_layers(_read_yaml(path), shown)
+    layers_file = _usage_layers(read_yaml(path), shown)
     layers_spec = _usage_layers(dict(overrides or {}), "the spec's cost usage overrides")
     environments = (set(layers_file) | set(layers_spec)) - {"default"}
     base = {**layers_file.get("default", {}), **layers_spec.get("default", {})}
@@ -273,38 +222,3 @@ def _assumptions(env: str, values: dict[str, Decimal], origin: str) -> UsageAssu
     if missing:
         raise CostError(f"{origin}: usage.{env}.{missing[0]}: no value (set it under `default`)")
     return UsageAssumptions(**values)
-
-
-# ---------------------------------------------------------------- SLAs
-
-
-class Sla(_Strict):
-    """A published monthly uptime commitment."""
-
-    service: str
-    scope: str
-    uptime_percent: Decimal
-    source: str = Field(min_length=1)
-    read_on: dt.date
-    confidence: Literal["unverified"] | None = None
-    note: str | None = None
-
-    @field_validator("uptime_percent", mode="before")
-    @classmethod
-    def _check_uptime(cls, value: Any) -> Decimal:
-        return _decimal(value)
-
-
-def load_slas(path: Path = SLAS) -> dict[str, Sla]:
-    """The SLA table keyed like `rds.multi_az`, validated."""
-    shown = display_path(path)
-    raw = _read_yaml(path).get("slas")
-    if not isinstance(raw, dict):
-        raise CostError(f"{shown}: expected a mapping under `slas`")
-    out: dict[str, Sla] = {}
-    for key, value in raw.items():
-        try:
-            out[str(key)] = Sla.model_validate(value)
-        except ValidationError as exc:
-            raise CostError(f"{shown}: slas.{key}.{_first_error(exc)}") from None
-    return out

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docgen.assembly.model import Assembly, Edge, Resource, resource_key
+from docgen.facts.diagram_labels import Labels
 
 __all__ = ["Component", "DiagramModel", "Link", "Tier", "build_model", "node_id"]
 
@@ -50,7 +51,6 @@ NOT_OWNERS = frozenset(
     {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"}
 )
 INTERNET = frozenset({"cidr:0.0.0.0/0", "cidr:::/0"})
-SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[^}]*)?\}")
 
 
 @dataclass(frozen=True)
@@ -107,12 +107,11 @@ def build_model(assembly: Assembly, environment: str) -> DiagramModel:
     return _Builder(assembly, environment).build()
 
 
-class _Builder:
+class _Builder(Labels):
     def __init__(self, assembly: Assembly, environment: str) -> None:
         self.environment = environment
+        self.assembly = assembly
         self.resources = {resource_key(r): r for r in assembly.in_environment(environment)}
-        self.exports = assembly.outputs_and_exports
-        self.where = {s.artifact_id: f"aws://{s.account}/{s.region}/" for s in assembly.stacks}
         self.edges = [e for e in assembly.edges if e.source in self.resources or e.target in self.resources]
         self.referrers: dict[str, list[str]] = {}
         for edge in self.edges:
@@ -125,43 +124,9 @@ class _Builder:
             str, str
         ] = {}  # subnet group name -> CDK subnet type (Public, Private, Isolated)
 
-    # --- resolving references inside property values --------------------------------------------
-
     def targets(self, value: Any, owner: Resource) -> list[Resource]:
-        """The resources `value` names by Ref, Fn::GetAtt, Fn::Sub or Fn::ImportValue, in document order."""
-        found: list[Resource] = []
-        self._walk(value, owner, found)
-        return found
-
-    def _walk(self, value: Any, owner: Resource, found: list[Resource]) -> None:
-        if isinstance(value, list):
-            for item in value:
-                self._walk(item, owner, found)
-            return
-        if not isinstance(value, dict):
-            return
-        if len(value) == 1:
-            ((name, arg),) = value.items()
-            key = None
-            if name == "Ref" and isinstance(arg, str):
-                key = f"{owner.stack}/{arg}"
-            elif name == "Fn::GetAtt":
-                logical = arg[0] if isinstance(arg, list) and arg else arg
-                key = f"{owner.stack}/{logical.split('.')[0]}" if isinstance(logical, str) else None
-            elif name == "Fn::ImportValue" and isinstance(arg, str):
-                # Names exported in two accounts or regions are qualified by the reader.
-                key = self.exports.get(arg) or self.exports.get(self.where.get(owner.stack, "") + arg)
-            elif name == "Fn::Sub":
-                text = arg[0] if isinstance(arg, list) and arg else arg
-                for logical in SUB_VARIABLE.findall(text if isinstance(text, str) else ""):
-                    if (hit := self.resources.get(f"{owner.stack}/{logical}")) is not None:
-                        found.append(hit)
-            if key is not None:
-                if (hit := self.resources.get(key)) is not None:
-                    found.append(hit)
-                return
-        for item in value.values():
-            self._walk(item, owner, found)
+        """The resources of this environment `value` names (Ref, GetAtt, Sub, ImportValue), in document order."""
+        return [r for r in self.assembly.targets(value, owner) if resource_key(r) in self.resources]
 
     def of_type(self, cfn_type: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type == cfn_type]
@@ -285,115 +250,6 @@ class _Builder:
             elif target.type in ("AWS::RDS::DBSubnetGroup", "AWS::ElastiCache::SubnetGroup"):
                 out += [s for s in self.targets(target.properties, target) if s.type == "AWS::EC2::Subnet"]
         return out
-
-    # --- labels ------------------------------------------------------------------------------------
-
-    def _label(self, kind: str, name: str, members: list[Resource]) -> str:
-        first = members[0]
-        props = first.properties
-        if kind == "cdn":
-            return f"{name}\nCloudFront distribution"
-        if kind == "bucket":
-            return f"{name}\nS3 bucket" + (f"s ×{len(members)}" if len(members) > 1 else "") + " (origin)"
-        if kind == "alb":
-            return f"{name}\n{self._alb_text(first)}"
-        if kind == "nat":
-            zones = sorted(
-                {str(s.properties.get("AvailabilityZone")) for m in members for s in self._subnets_of(m)}
-            )
-            return "\n".join(filter(None, [f"NAT gateway ×{len(members)}", ", ".join(zones)]))
-        if kind == "ecs":
-            return f"{name}\n{self._ecs_text(first)}"
-        if kind == "rds":
-            engine = str(props.get("Engine", "")).replace("postgres", "PostgreSQL").replace("mysql", "MySQL")
-            major = str(props.get("EngineVersion", "")).split(".")[0]
-            extra = ", Multi-AZ" if props.get("MultiAZ") is True else ""
-            return f"{name}\nRDS {engine} {major}".rstrip() + f"\n{props.get('DBInstanceClass', '')}{extra}"
-        if kind == "cache":
-            engine = str(props.get("Engine", "")).capitalize()
-            nodes = props.get("NumCacheClusters")
-            size = f" ×{nodes}" if isinstance(nodes, int) else ""
-            return (
-                f"{name}\nElastiCache {engine} {props.get('EngineVersion', '')}".rstrip()
-                + f"\n{props.get('CacheNodeType', '')}{size}"
-            )
-        if kind == "queue":
-            return f"{name}\n{self._queue_text(members)}"
-        if kind == "secret":
-            return f"{name}\nSecrets Manager secret" + self._rotation_text(members)
-        if kind == "topic":
-            protocols = sorted(
-                {
-                    str(s.properties.get("Protocol"))
-                    for s in self.of_type("AWS::SNS::Subscription")
-                    if any(t in members for t in self.targets(s.properties.get("TopicArn"), s))
-                }
-            )
-            return f"{name}\nSNS topic" + (f" → {', '.join(protocols)}" if protocols else "")
-        return name
-
-    def _alb_text(self, alb: Resource) -> str:
-        listeners = sorted(
-            f"{lst.properties.get('Protocol', '')} :{lst.properties.get('Port', '')}"
-            for lst in self.of_type("AWS::ElasticLoadBalancingV2::Listener")
-            if alb in self.targets(lst.properties.get("LoadBalancerArn"), lst)
-        )
-        kind = {"network": "NLB", "gateway": "GWLB"}.get(str(alb.properties.get("Type", "")), "ALB")
-        return ", ".join([f"{kind} {alb.properties.get('Scheme', 'internet-facing')}", *listeners])
-
-    def _ecs_text(self, service: Resource) -> str:
-        props = service.properties
-        tasks = [
-            t
-            for t in self.targets(props.get("TaskDefinition"), service)
-            if t.type == "AWS::ECS::TaskDefinition"
-        ]
-        strategy = str(props.get("CapacityProviderStrategy", ""))
-        launch = "ECS Fargate" if props.get("LaunchType") == "FARGATE" or "FARGATE" in strategy else "ECS"
-        size = ""
-        if tasks:
-            cpu, memory = _number(tasks[0].properties.get("Cpu")), _number(tasks[0].properties.get("Memory"))
-            if cpu and memory:
-                size = f" {cpu / 1024:g} vCPU/{memory / 1024:g} GB"
-        desired = props.get("DesiredCount")
-        text = f"{launch} {desired}×{size}" if desired is not None else f"{launch}{size}"
-        for target in self.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
-            if service in self.targets(target.properties.get("ResourceId"), target):
-                low, high = target.properties.get("MinCapacity"), target.properties.get("MaxCapacity")
-                text += f"\nscales {low}–{high} tasks"
-        return text
-
-    def _rotation_text(self, members: list[Resource]) -> str:
-        """When a schedule rotates the secret: it explains the rotation Lambda's link to the database."""
-        rules = set()
-        for schedule in self.of_type("AWS::SecretsManager::RotationSchedule"):
-            secret = self.targets(schedule.properties.get("SecretId"), schedule)
-            if secret and secret[0].type == "AWS::SecretsManager::SecretTargetAttachment":
-                secret = self.targets(secret[0].properties.get("SecretId"), secret[0])
-            if any(s in members for s in secret):
-                expression = str(
-                    (schedule.properties.get("RotationRules") or {}).get("ScheduleExpression", "")
-                )
-                rules.add(re.sub(r"^rate\((.*)\)$", r"every \1", expression))
-        return f"\nrotated {', '.join(sorted(rules))}".rstrip() if rules else ""
-
-    def _queue_text(self, members: list[Resource]) -> str:
-        receives = sorted(
-            {
-                str(q.properties["RedrivePolicy"].get("maxReceiveCount", "?"))
-                for q in members
-                if isinstance(q.properties.get("RedrivePolicy"), dict)
-            }
-        )
-        dead = {
-            resource_key(d)
-            for q in members
-            if isinstance(q.properties.get("RedrivePolicy"), dict)
-            for d in self.targets(q.properties["RedrivePolicy"], q)
-        }
-        if dead & {resource_key(m) for m in members}:
-            return f"SQS queue + DLQ (after {'/'.join(receives)} receives)"
-        return "SQS queue"
 
     # --- links ---------------------------------------------------------------------------------------
 
@@ -544,10 +400,3 @@ def _subnet_group(subnet: Resource) -> str:
 
 def _type_rank(subnet: Resource) -> int:
     return SUBNET_TYPE_ORDER.get(subnet.tags.get("aws-cdk:subnet-type", ""), len(SUBNET_TYPE_ORDER))
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

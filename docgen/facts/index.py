@@ -21,10 +21,6 @@ def _refs(value: Any) -> set[str]:
     )
 
 
-def _imports(value: Any) -> set[str]:
-    return set(re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(value)))
-
-
 class Index:
     """Lookups over one assembly: by key, by (stack, logical id), and export name -> exporting resource."""
 
@@ -37,13 +33,8 @@ class Index:
         return self.by_key.get(f"{stack}/{logical_id}")
 
     def targets(self, owner: Resource, value: Any) -> list[Resource]:
-        """Resources `value` points at: same-stack refs, and imports resolved through the exporting stack."""
-        found = [r for lid in sorted(_refs(value)) if (r := self.get(owner.stack, lid))]
-        for name in sorted(_imports(value)):
-            key = self.exports.get(name)
-            if key and key in self.by_key:
-                found.append(self.by_key[key])
-        return found
+        """Resources `value` (a property of `owner`) points at, through the assembly's one resolver."""
+        return self.assembly.targets(value, owner)
 
     def of_type(self, cfn_type: str, env: str) -> list[Resource]:
         return list(self.assembly.of_type(cfn_type, env))

@@ -353,3 +353,8 @@ def append_region(
     if heading is not None:
         text += heading + newline + newline
     return text + render_region(name, body, newline)
+
+
+def region_bodies(text: str, source: str) -> dict[str, str]:
+    """Region name -> body of a rendered document (the input of merge); broken markers fail here."""
+    return {r.name: r.body for r in parse(text, source=source).regions}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 
 from docgen.errors import DocgenError
-from docgen.output.regions import parse, render_region
 from docgen.sections.build import DocModel, Table
 
 TEMPLATE = Path("design-templates/design-doc-template-infrastructure.md")
@@ -37,7 +37,7 @@ def checkbox(ok: bool) -> str:
     return "[x]" if ok else "[ ]"
 
 
-def environment(template_path: Path) -> jinja2.Environment:
+def environment(template_path: Path, region: Callable[[str, str], str]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_path.parent)),
         undefined=jinja2.StrictUndefined,
@@ -47,23 +47,18 @@ def environment(template_path: Path) -> jinja2.Environment:
         autoescape=False,  # Markdown, not HTML
     )
     env.filters.update(table=table, cell=cell, mermaid=mermaid, checkbox=checkbox)
-    env.globals["render_region"] = render_region
+    env.globals["render_region"] = region  # the output layer's marker writer, passed in
     return env
 
 
-def render(model: DocModel, template_path: Path = TEMPLATE) -> str:
-    """The whole document as create mode writes it: template text plus every generated region."""
+def render(model: DocModel, template_path: Path, region: Callable[[str, str], str]) -> str:
+    """The whole document as create mode writes it: template text, each generated region wrapped by `region`
+    (name, body) -> text, which the output layer supplies (its markers)."""
     try:
-        template = environment(template_path).get_template(template_path.name)
+        template = environment(template_path, region).get_template(template_path.name)
         text = template.render(doc=model)
     except jinja2.TemplateNotFound:
         raise DocgenError(f"template {template_path} not found") from None
     except jinja2.TemplateError as exc:
         raise DocgenError(f"template {template_path}: {exc}") from None
-    parse(text, source=str(template_path))  # a template with broken markers fails here, not in the doc
     return text
-
-
-def generated_regions(text: str, source: str) -> dict[str, str]:
-    """Region name -> body of a rendered document (the input of merge in update mode)."""
-    return {r.name: r.body for r in parse(text, source=source).regions}

@@ -91,7 +91,8 @@ def build(
     _disaster_recovery(model, assembly, index)
     _governance(model, assembly, index)
     _matrix(model, index)
-    _diagrams(model, assembly, compose, pipeline, picture)
+    if picture:
+        model.text["picture"] = picture
     model.checks = success_criteria(model, index, pipeline, estimate)
     return model
 
@@ -715,24 +716,6 @@ def _matrix(model: DocModel, index: facts.Index) -> None:
             count = len(index.of_type(cfn, prod))
             rows.append([component, label, count])
     model.tables["matrix"] = t(["Component", "AWS Service", f"Count ({prod})"], rows)
-
-
-def _diagrams(
-    model: DocModel,
-    assembly: Assembly,
-    compose: dict[str, Any] | None,
-    pipeline: dict[str, Any] | None,
-    picture: str | None,
-) -> None:
-    from docgen.render import mermaid
-
-    for env in model.environments:
-        model.diagrams[f"architecture:{env}"] = mermaid.architecture(assembly, env)
-    model.diagrams["progression"] = mermaid.deployment_progression(assembly, compose)
-    if pipeline:
-        model.diagrams["pipeline"] = mermaid.pipeline(pipeline)
-    if picture:
-        model.text["picture"] = picture
 
 
 def success_criteria(

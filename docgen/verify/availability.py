@@ -18,10 +18,10 @@ from typing import Any
 import yaml
 
 from docgen.assembly.model import Assembly, Resource
-from docgen.cost.catalogue import SLAS, Sla
 from docgen.errors import DocgenError
 from docgen.facts import index as facts
 from docgen.facts.diagram import Component, DiagramModel, build_model
+from docgen.verify.slas import SLAS, Sla
 
 KIND_LABEL = {
     "cdn": "CloudFront",

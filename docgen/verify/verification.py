@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from docgen.assembly.model import Assembly
-from docgen.cost.catalogue import Sla, load_slas
 from docgen.verify.availability import (
     EnvironmentDesign,
     Figure,
@@ -23,7 +22,8 @@ from docgen.verify.availability import (
     minutes,
     percent,
 )
-from docgen.workitem.invocation import Target
+from docgen.verify.slas import Sla, load_slas
+from docgen.verify.targets import Target
 
 NFR_AVAIL = re.compile(r"^REQ-\d+-NFR-AVAIL-\d+$")
 

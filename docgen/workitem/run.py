@@ -7,29 +7,22 @@ the requirements file exactly as they were, and says why in the Task Result and 
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from docgen.document import SEQ_REGION
 from docgen.errors import DocgenError, MarkerError
 from docgen.facts.diagram import PRIMARY_KINDS
-from docgen.output.regions import append_region, merge, parse
+from docgen.output.regions import append_region, merge, parse, region_bodies, render_region
 from docgen.output.writer import read_text, write_atomic
 from docgen.verify import traceability
+from docgen.verify.targets import load_targets, merged_targets, targets_yaml
 from docgen.workitem import inventory, protocol, seqdiff
-from docgen.workitem.invocation import (
-    Context,
-    InvocationError,
-    load_context,
-    load_targets,
-    merged_targets,
-    targets_yaml,
-)
+from docgen.workitem.invocation import Context, InvocationError, load_context
 from docgen.workitem.protocol import Outcome
 
-SEQ_REGION = re.compile(r"^seq-\d{3,}$")
 Say = Callable[[str], None]
 
 
@@ -77,9 +70,7 @@ def updated_text(
 ) -> str:
     """Existing with the template's regions regenerated, other Seq sections kept, and this seq's replaced or
     appended under its heading. Text outside the markers is kept byte for byte."""
-    from docgen.render.template import generated_regions
-
-    template_regions = generated_regions(fresh, str(template))
+    template_regions = region_bodies(fresh, str(template))
     generated = dict(template_regions)
     document = parse(existing, source=source)
     for region in document.regions:
@@ -146,7 +137,7 @@ def _details(
 
 
 def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> None:
-    from docgen import cli
+    from docgen import document as docs
     from docgen.render import template as render
 
     doc = doc_path(args, ctx)
@@ -173,12 +164,12 @@ def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> N
         return
 
     say(f"reading the cloud assembly in {args.cdk_out}")
-    assembly = cli.load_assembly(args)
+    assembly = docs.load_assembly(args)
     from_file = load_targets(targets_file)
     targets = merged_targets(from_file, ctx.targets)
-    picture = None if args.no_picture or not assembly.environments else cli.PICTURE.name
-    model, verification, traces = cli.design_model(args, assembly, picture, targets)
-    fresh = render.render(model, args.template)
+    picture = None if args.no_picture or not assembly.environments else docs.PICTURE.name
+    model, verification, traces = docs.design_model(args, assembly, picture, targets)
+    fresh = render.render(model, args.template, render_region)
 
     current = inventory.build(assembly, seq=ctx.seq, short_name=ctx.short_name, requirements=ctx.requirements)
     base = inventory.baseline(folder, ctx.seq)
