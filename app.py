@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from aws_cdk import App, Aspects, Validations
 from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect
 
 from designspec import SpecError, load_design
+from designspec import stamp as stamps
 from stacks.stage import EnvironmentStage
 
 
@@ -33,6 +35,33 @@ def build_app(
     return app
 
 
+def synthesize(app: App, design_path: str) -> Path:
+    """Synthesize `app` and stamp the assembly with the design and code it came from.
+
+    The stamp is removed before synthesis starts and written (atomically) only after it completes, so an
+    interrupted or failed synth leaves an assembly docgen will not trust.
+    """
+    outdir = Path(app.outdir)
+    stamp_path = outdir / stamps.CDK_OUT_STAMP
+    stamps.remove_stamp(stamp_path)
+    assembly = app.synth()
+    design = load_design(design_path)
+    root = Path(__file__).resolve().parent
+    stamps.write_stamp(
+        stamp_path,
+        stamps.make_stamp(
+            root=root,
+            design_file=Path(design_path),
+            project=design.project,
+            kind="cdk.out",
+            input_globs=stamps.SYNTH_INPUTS,
+            folder=Path(assembly.directory),
+            output_globs=stamps.CDK_OUT_OUTPUTS,
+        ),
+    )
+    return Path(assembly.directory)
+
+
 def main() -> int:
     probe = App()  # only to read context given with -c on the cdk command line
     design_path = probe.node.try_get_context("design") or os.environ.get("DESIGN_FILE", "design.yaml")
@@ -42,7 +71,7 @@ def main() -> int:
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    app.synth()
+    synthesize(app, design_path)
     return 0
 
 

@@ -26,16 +26,31 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("command", nargs="?", choices=["doc", "cost", "diff"], default="doc")
     p.add_argument(
-        "--design", type=Path, default=Path("design.yaml"), help="design spec the assembly is built from"
+        "--design",
+        type=Path,
+        default=None,
+        help="design spec of the project's own cdk.out (default: $DESIGN_FILE, else design.yaml)",
     )
-    p.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="cloud assembly directory")
-    p.add_argument("--no-synth", action="store_true", help="use --cdk-out as it is; never synthesize")
+    p.add_argument(
+        "--cdk-out",
+        type=Path,
+        default=None,
+        help="read this cloud assembly as it is (read-only: never synthesized into); default: the "
+        "project's own cdk.out, synthesized when stale",
+    )
+    p.add_argument("--no-synth", action="store_true", help="never synthesize; refuse a stale cdk.out")
     p.add_argument("--doc", type=Path, default=None, help=f"the design doc to write (default {DOC})")
     p.add_argument(
         "--template", type=Path, default=Path("design-templates/design-doc-template-infrastructure.md")
     )
     p.add_argument(
-        "--generated", type=Path, default=Path("generated"), help="compose/pipeline files from generators"
+        "--generated",
+        type=Path,
+        default=None,
+        help="compose/pipeline files of the design (default: generated/, refreshed when stale)",
+    )
+    p.add_argument(
+        "--no-generated", action="store_true", help="document without the compose file and pipeline"
     )
     p.add_argument("--check", action="store_true", help="exit 1 with a diff when the doc on disk is stale")
     p.add_argument(

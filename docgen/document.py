@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from docgen.assembly.cache import ensure_assembly
+from docgen.assembly import cache, generated
+from docgen.assembly.cache import Selection
 from docgen.errors import DocgenError
 
 DOC = Path("design-docs/60-infrastructure.md")
@@ -23,14 +24,26 @@ PICTURE = Path("design-docs/60-infrastructure-architecture.png")
 SEQ_REGION = re.compile(r"^seq-\d{3,}$")
 
 
+def selection(args: argparse.Namespace) -> Selection:
+    return cache.selection(root=Path.cwd(), design=args.design, cdk_out=args.cdk_out, synth=not args.no_synth)
+
+
 def load_assembly(args: argparse.Namespace) -> Any:
+    """The assembly the command line selects (synthesized first when it is the project's own and stale)."""
     from docgen.assembly.reader import read_assembly
 
-    ensure_assembly(Path.cwd(), args.cdk_out, args.design, synth=not args.no_synth)
-    return read_assembly(args.cdk_out)
+    sel = selection(args)
+    stamp = cache.ensure_assembly(sel)
+    assembly = read_assembly(sel.cdk_out)
+    args.stamp = stamp  # what the generated inputs are checked against
+    return assembly
 
 
-def generated_inputs(folder: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def generated_inputs(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The compose file and pipeline model of the assembly's design, when generated/ belongs to it."""
+    folder = generated.folder_for(args, getattr(args, "stamp", None))
+    if folder is None:
+        return None, None
     compose = pipeline = None
     try:
         if (folder / "docker-compose.yml").exists():
@@ -73,7 +86,7 @@ def design_model(
     from docgen.sections import build as docmodel
     from docgen.verify import traceability, verification
 
-    compose, pipeline = generated_inputs(args.generated)
+    compose, pipeline = generated_inputs(args)
     usage = usage_for(assembly)
     model = docmodel.build(
         assembly,

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from designspec import SpecError, load_design
+from designspec import stamp as stamps
 from designspec.model import Design
 from generators.compose import ELASTICMQ_CONF, compose_yaml, dev_services, elasticmq_conf, env_example
 from generators.pipeline import PIPELINE_FILES, pipeline_model, pipeline_model_to_dict
@@ -68,26 +69,51 @@ def write_atomic(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generators", description=__doc__)
-    parser.add_argument("--design", default="design.yaml", help="design spec (default: design.yaml)")
+    parser.add_argument(
+        "--design",
+        default=os.environ.get("DESIGN_FILE") or "design.yaml",
+        help="design spec (default: $DESIGN_FILE, else design.yaml)",
+    )
     parser.add_argument("--out", default="generated", help="output folder (default: generated/)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     try:
-        files = render_all(load_design(args.design), design_file=args.design, out=out)
+        design = load_design(args.design)
+        files = render_all(design, design_file=args.design, out=out)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    stamp_path = out / stamps.GENERATED_STAMP
     try:
+        stamps.remove_stamp(stamp_path)  # written again only once every file is in place
         for name, text in files.items():
             if text is None:
                 (out / name).unlink(missing_ok=True)
             else:
                 write_atomic(out / name, text)
+        stamps.write_stamp(stamp_path, _stamp(design.project, Path(args.design), out))
     except OSError as exc:
         print(f"error: cannot write {out}: {exc}", file=sys.stderr)
         return 1
     print(f"generators: wrote {sum(t is not None for t in files.values())} files to {out}/")
     return 0
+
+
+def _stamp(project: str, design_file: Path, out: Path) -> dict[str, object]:
+    """The stamp docgen checks: generated/ belongs to this design and project, and nothing changed since."""
+    return stamps.make_stamp(
+        root=Path(__file__).resolve().parent.parent,
+        design_file=design_file,
+        project=project,
+        kind="generated",
+        input_globs=stamps.GENERATOR_INPUTS,
+        folder=out,
+        output_globs=GENERATED_OUTPUTS,
+    )
+
+
+# Every file generators write, at any depth (dot-files included: .env.local.example, .gitlab-ci.yml).
+GENERATED_OUTPUTS = ("**/*", "**/.*")
 
 
 if __name__ == "__main__":

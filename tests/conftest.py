@@ -42,10 +42,10 @@ class Synth:
 
 
 def synth_design(design_path: Path, outdir: Path) -> Synth:
-    from app import build_app
+    from app import build_app, synthesize
 
     app = build_app(str(design_path), outdir=str(outdir))
-    app.synth()
+    synthesize(app, str(design_path))
     return Synth(app, outdir)
 
 

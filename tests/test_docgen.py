@@ -47,8 +47,7 @@ def docgen_argv(doc: Path, *extra: str, cdk_out: Path = FIXTURE) -> list[str]:
         str(doc),
         "--template",
         str(TEMPLATE),
-        "--generated",
-        str(doc.parent / "no-generated"),
+        "--no-generated",
         "--no-picture",
         *extra,
     ]

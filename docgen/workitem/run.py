@@ -163,7 +163,7 @@ def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> N
         )
         return
 
-    say(f"reading the cloud assembly in {args.cdk_out}")
+    say(f"reading the cloud assembly in {args.cdk_out or 'cdk.out'}")
     assembly = docs.load_assembly(args)
     from_file = load_targets(targets_file)
     targets = merged_targets(from_file, ctx.targets)
