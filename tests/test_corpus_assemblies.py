@@ -26,13 +26,14 @@ def read(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def manifests(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """(directory, manifest) of the assembly and of every nested (stage) assembly, outermost first."""
+def manifests(directory: Path, stage: str | None = None) -> list[tuple[Path, str | None, dict[str, Any]]]:
+    """(directory, stage display name, manifest) of the assembly and of every nested (stage) assembly."""
     manifest = read(directory / "manifest.json")
-    found = [(directory, manifest)]
+    found = [(directory, stage, manifest)]
     for artifact in manifest["artifacts"].values():
         if artifact["type"] == "cdk:cloud-assembly":
-            found += manifests(directory / artifact["properties"]["directoryName"])
+            props = artifact["properties"]
+            found += manifests(directory / props["directoryName"], props["displayName"])
     return found
 
 
@@ -41,7 +42,7 @@ def templates(app: str) -> dict[str, dict[str, Any]]:
     root = CORPUS / app / "cdk.out"
     todo = [
         directory / artifact["properties"]["templateFile"]
-        for directory, manifest in manifests(root)
+        for directory, _, manifest in manifests(root)
         for artifact in manifest["artifacts"].values()
         if artifact["type"] == "aws:cloudformation:stack"
     ]
@@ -63,7 +64,7 @@ def test_every_app_folder_is_in_expected_json() -> None:
 @pytest.mark.parametrize("app", APPS)
 def test_manifest_files_exist_and_nothing_needs_a_lookup(app: str) -> None:
     assert (CORPUS / app / "cdk.json").is_file()
-    for directory, manifest in manifests(CORPUS / app / "cdk.out"):
+    for directory, _, manifest in manifests(CORPUS / app / "cdk.out"):
         assert "missing" not in manifest, f"{directory}: synthesized with unresolved context lookups"
         for artifact_id, artifact in manifest["artifacts"].items():
             props = artifact.get("properties", {})
@@ -78,7 +79,7 @@ def test_manifest_files_exist_and_nothing_needs_a_lookup(app: str) -> None:
 def test_nested_templates_resolve_through_metadata_and_asset_manifest(app: str) -> None:
     root = CORPUS / app / "cdk.out"
     assets: dict[str, str] = {}  # asset hash -> source path, from the kept asset manifests
-    for directory, manifest in manifests(root):
+    for directory, _, manifest in manifests(root):
         for artifact in manifest["artifacts"].values():
             if artifact["type"] == "cdk:asset-manifest":
                 files = read(directory / artifact["properties"]["file"])["files"]
@@ -123,8 +124,7 @@ def test_expected_json_matches_the_templates(app: str) -> None:
 def test_expected_stages_and_environments_match_the_manifests() -> None:
     for app in APPS:
         stages: dict[str | None, set[str]] = {}
-        for directory, manifest in manifests(CORPUS / app / "cdk.out"):
-            stage = None if directory.name == "cdk.out" else directory.name.removeprefix("assembly-")
+        for _, stage, manifest in manifests(CORPUS / app / "cdk.out"):
             for artifact in manifest["artifacts"].values():
                 if artifact["type"] == "aws:cloudformation:stack":
                     stages.setdefault(stage, set()).add(artifact["environment"])
@@ -139,6 +139,8 @@ def test_corpus_covers_the_cases_issue_14_lists() -> None:
     assert any("unknown-region" in env for s in stages for env in s["environments"])
     assert any("unknown-region" not in env for s in stages for env in s["environments"])
     assert sum(1 for s in stages if s["name"]) >= 2
+    assert any("/" in (s["name"] or "") for s in stages), "a stage nested in a stage"
+    assert any(re.search(r"^aws://\d{12}/unknown-region$", e) for s in stages for e in s["environments"])
     assert any(n["parent"]["template"].endswith(".nested.template.json") for n in nested), "two levels"
     assert any('"Fn::GetAZs": ""' in text for text in every.values())
     assert any(re.search(r'"CidrIp": \{"Fn::GetAtt": \["\w+", "CidrBlock"\]\}', t) for t in every.values())

@@ -54,18 +54,21 @@ def stacks(root: Path) -> list[Stack]:
 
 
 def _assembly(root: Path, directory: Path, stage: str | None) -> list[Stack]:
+    """The stage's own stacks first, then those of the stages nested in it (CDK lists those first)."""
     found: list[Stack] = []
-    for artifact_id, artifact in read_json(directory / "manifest.json")["artifacts"].items():
-        props = artifact.get("properties", {})
-        if artifact["type"] == "cdk:cloud-assembly":
-            name = props.get("displayName") or props["directoryName"]
-            found += _assembly(root, directory / props["directoryName"], stage=name)
-        elif artifact["type"] == "aws:cloudformation:stack":
-            template = (directory / props["templateFile"]).relative_to(root).as_posix()
+    artifacts = read_json(directory / "manifest.json")["artifacts"]
+    for artifact_id, artifact in artifacts.items():
+        if artifact["type"] == "aws:cloudformation:stack":
+            template = (directory / artifact["properties"]["templateFile"]).relative_to(root).as_posix()
             # displayName is "<construct path>" or, in a stage, "<construct path> (<stack name>)".
             path = artifact.get("displayName", artifact_id).split(" (")[0]
             top = Stack(path, artifact_id, stage, artifact["environment"], template, None)
             found += _with_nested(root, top)
+    for artifact in artifacts.values():
+        if artifact["type"] == "cdk:cloud-assembly":
+            props = artifact["properties"]
+            name = props.get("displayName") or props["directoryName"]
+            found += _assembly(root, directory / props["directoryName"], stage=name)
     return found
 
 

@@ -11,8 +11,8 @@ HEADER = """\
 
 Small CDK v2 Python apps of our own, written the way public examples (aws-cdk-examples, aws-samples,
 serverless-patterns) write them, to test docgen on cloud assemblies this project did not generate. Each
-folder holds `app.py`, its `cdk.json` (feature flags), a `cdk.context.json` where the app pins an
-account/region (the availability zones a first `cdk synth` with credentials would have cached) and the
+folder holds `app.py`, its `cdk.json` (feature flags), a `cdk.context.json` where a VPC is built in a
+pinned account/region (the availability zones a first `cdk synth` with credentials would have cached) and the
 committed, pruned assembly `cdk.out/` (see `tests/fixtures/assemblies/README.md` for what pruning keeps;
 nested-stack templates `*.nested.template.json` are kept).
 
