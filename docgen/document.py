@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from docgen.assembly import cache, generated
 from docgen.assembly.cache import Selection
 from docgen.errors import DocgenError
@@ -39,20 +37,21 @@ def load_assembly(args: argparse.Namespace) -> Any:
     return assembly
 
 
-def generated_inputs(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The compose file and pipeline model of the assembly's design, when generated/ belongs to it."""
+def generated_inputs(
+    args: argparse.Namespace,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, Path | None]:
+    """compose.json and pipeline.json of the assembly's design, when generated/ belongs to it, and the folder."""
     folder = generated.folder_for(args, getattr(args, "stamp", None))
     if folder is None:
-        return None, None
-    compose = pipeline = None
-    try:
-        if (folder / "docker-compose.yml").exists():
-            compose = yaml.safe_load((folder / "docker-compose.yml").read_text())
-        if (folder / "pipeline.json").exists():
-            pipeline = json.loads((folder / "pipeline.json").read_text())
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise DocgenError(f"cannot read generated files in {folder}: {exc}; rerun `make generate`") from None
-    return compose, pipeline
+        return None, None, None
+    found: list[dict[str, Any] | None] = []
+    for name in ("compose.json", "pipeline.json"):
+        path = folder / name
+        try:
+            found.append(json.loads(path.read_text(encoding="utf-8")) if path.exists() else None)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DocgenError(f"cannot read {path}: {exc}; rerun `make generate`") from None
+    return found[0], found[1], folder
 
 
 def usage_for(assembly: Any) -> Any:
@@ -60,12 +59,13 @@ def usage_for(assembly: Any) -> Any:
     the stacks carry in the Observability stack's template metadata (docgen never reads the spec)."""
     from docgen.cost import load_usage
 
-    overrides = {
-        s.environment: dict(s.metadata.get("CostUsage") or {})
+    carriers = [
+        s
         for s in assembly.stacks
-        if s.construct_path.endswith("/Observability") and s.metadata.get("CostUsage")
-    }
-    return load_usage(overrides or None)
+        if isinstance(s.metadata.get("CostUsage"), dict) and s.metadata["CostUsage"]
+    ]
+    overrides = {s.environment: dict(s.metadata["CostUsage"]) for s in carriers}
+    return load_usage(overrides or None, override_files={s.environment: s.template_file for s in carriers})
 
 
 def estimate_for(assembly: Any, usage: Any = None) -> Any:
@@ -83,27 +83,27 @@ def design_model(
     args: argparse.Namespace, assembly: Any, picture: str | None, targets: Mapping[str, Any]
 ) -> tuple[Any, Any, list[Any]]:
     """The doc model with the traceability matrix and the requirement verification added."""
+    from docgen.facts.fact import Fact
     from docgen.sections import build as docmodel
+    from docgen.sections import requirements
     from docgen.verify import traceability, verification
 
-    compose, pipeline = generated_inputs(args)
+    compose, pipeline, folder = generated_inputs(args)
     usage = usage_for(assembly)
-    model = docmodel.build(
+    model, inputs = docmodel.build(
         assembly,
         compose=compose,
         pipeline=pipeline,
         estimate=estimate_for(assembly, usage),
-        picture=picture,
         usage=usage,
+        generated_dir=folder.as_posix() if folder is not None else "generated",
     )
     _diagrams(model, assembly, compose, pipeline)
+    if picture:
+        model.text["picture"] = Fact(picture, picture, ())
     traces = traceability.build(assembly, model.environments)
     checked = verification.verify(assembly, targets, model.environments)
-    summaries = {t.requirement: checked.summary(t.requirement) for t in traces}
-    model.tables["traceability"] = docmodel.t(traceability.HEADERS, traceability.rows(traces, summaries))
-    for name, (headers, rows) in verification.tables(checked).items():
-        model.tables[name] = docmodel.t(headers, rows)
-    model.text["production"] = checked.production
+    requirements.build(model, inputs, checked, traces, targets_path(args).as_posix())
     return model, checked, traces
 
 
@@ -111,13 +111,17 @@ def targets_path(args: argparse.Namespace) -> Path:
     return args.targets if args.targets is not None else args.doc.parent / "requirements.yaml"
 
 
-def render_doc(args: argparse.Namespace, assembly: Any, picture: str | None) -> str:
+def render_doc(
+    args: argparse.Namespace, assembly: Any, picture: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The document as create mode writes it, and the record of where each printed fact came from."""
     from docgen.output import regions
     from docgen.render import template as render
     from docgen.verify.targets import load_targets
 
     model, _, _ = design_model(args, assembly, picture, load_targets(targets_path(args)))
-    return render.render(model, args.template, regions.render_region)
+    text, recorder = render.render(model, args.template, regions.render_region)
+    return text, recorder.entries
 
 
 def generated_with_seq_sections(existing: str, fresh: str, args: argparse.Namespace) -> dict[str, str]:
@@ -137,10 +141,11 @@ def _diagrams(
     compose: dict[str, Any] | None,
     pipeline: dict[str, Any] | None,
 ) -> None:
+    """Mermaid text of each diagram with the facts behind each label (for the source map)."""
     from docgen.render import mermaid
 
     for env in model.environments:
-        model.diagrams[f"architecture:{env}"] = mermaid.architecture(assembly, env)
-    model.diagrams["progression"] = mermaid.deployment_progression(assembly, compose)
+        model.diagrams[f"architecture:{env}"] = mermaid.architecture_labelled(assembly, env)
+    model.diagrams["progression"] = mermaid.progression_labelled(assembly, compose)
     if pipeline:
-        model.diagrams["pipeline"] = mermaid.pipeline(pipeline)
+        model.diagrams["pipeline"] = mermaid.pipeline_labelled(pipeline)

@@ -94,7 +94,11 @@ def test_create_prints_the_protocol_and_a_log_entry_with_exactly_the_specified_f
     assert result.entry["agent"] == "infrastructure-design-agent"
     assert result.entry["action"] == "COMPLETE" and result.entry["phase"] == "design"
     assert result.entry["requirements"] == ["REQ-001-DEP-001"] and result.entry["task_id"] is None
-    assert result.entry["files_created"] == [str(doc), str(doc.parent / "inventory" / "seq-001.json")]
+    assert result.entry["files_created"] == [
+        str(doc),
+        str(doc.parent / "inventory" / "seq-001.json"),
+        str(doc.parent / "60-infrastructure.sources.json"),
+    ]
     assert result.entry["files_modified"] == [] and result.entry["errors"] == []
     assert any("ECS::Service backend" in d for d in result.entry["decisions"])
     assert result.task == {"status": "complete", "blocked_reason": "", "notes": result.task["notes"]}
@@ -138,7 +142,7 @@ def test_plain_invocation_keeps_its_output_without_the_protocol(
 ) -> None:
     rc = main(docgen_argv(doc))
     out = capsys.readouterr().out
-    assert rc == 0 and out == f"wrote {doc}\n"
+    assert rc == 0 and out == f"wrote {doc} and 60-infrastructure.sources.json\n"
 
 
 BAD_CONTEXTS = [

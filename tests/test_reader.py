@@ -188,7 +188,13 @@ def test_tags_come_from_the_templates(assembly: Assembly) -> None:
         for stack, template in raw_templates(env).items():
             for lid, res in template["Resources"].items():
                 resource = next(r for r in assembly.resources if (r.stack, r.logical_id) == (stack, lid))
-                expected = {t["Key"]: t["Value"] for t in res.get("Properties", {}).get("Tags", [])}
+                expected: dict[str, str] = {}
+                for prop in ("Tags", "BackupVaultTags", "BackupPlanTags", "ResourceTags"):
+                    raw = res.get("Properties", {}).get(prop)
+                    if isinstance(raw, dict):  # Backup vaults and plans carry a map
+                        expected |= raw
+                    elif isinstance(raw, list):
+                        expected |= {t["Key"]: t["Value"] for t in raw}
                 assert dict(resource.tags) == expected
 
 

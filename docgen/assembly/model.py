@@ -26,6 +26,7 @@ class Resource:
     )
     l2_path: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    template: str = ""  # the stack template's path relative to the cloud assembly root
 
     @property
     def service(self) -> str | None:
@@ -39,6 +40,10 @@ class Resource:
     def requirements(self) -> tuple[str, ...]:
         raw = self.tags.get("Requirements", "")
         return tuple(r for r in raw.replace(",", " ").split() if r)
+
+
+# Properties that carry a resource's tags: a list of {Key, Value} (most types) or a map (Backup, SSM, ...).
+TAG_PROPERTIES = ("Tags", "BackupVaultTags", "BackupPlanTags", "ResourceTags", "UserPoolTags")
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class StackInfo:
     description: str = ""
     dependencies: tuple[str, ...] = ()  # artifact ids this stack depends on
     metadata: Mapping[str, Any] = field(default_factory=dict)  # the template's top-level Metadata
+    manifest_file: str = ""  # the manifest that lists this stack, relative to the cloud assembly root
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from docgen.assembly.edges import find_edges
 from docgen.assembly.json_files import RESYNTH, SYNTH, load_json, mapping, shape_error
-from docgen.assembly.model import Acknowledgement, Assembly, Resource, StackInfo, resource_key
+from docgen.assembly.model import TAG_PROPERTIES, Acknowledgement, Assembly, Resource, StackInfo, resource_key
 from docgen.assembly.refs import References, StackTemplate, export_index, resolve_exports
 from docgen.assembly.tree import TreeNode, TreeReader, tree_file
 from docgen.errors import AssemblyError
@@ -135,6 +135,7 @@ def _stack(
         description=str(template.get("Description", "")),
         dependencies=tuple(sorted(d for d in artifact.get("dependencies") or () if d in stack_ids)),
         metadata=dict(template.get("Metadata") or {}),
+        manifest_file=PurePosixPath(*manifest_path.relative_to(root).parts).as_posix(),
     )
     return _Stack(info, template, _logical_paths(metadata), _acknowledged(metadata))
 
@@ -192,11 +193,7 @@ def _resources(stack: _Stack, tree: Mapping[str, TreeNode]) -> Iterator[Resource
         path = _resource_path(stack, logical_id, body)
         node = tree.get(path)
         properties = body.get("Properties") or {}
-        tags = (
-            _tags(properties.get("Tags"))
-            if "Tags" in properties
-            else _tags(node.props.get("tags") if node else None)
-        )
+        tags = _template_tags(properties) or _tags(node.props.get("tags") if node else None)
         yield Resource(
             logical_id=logical_id,
             type=str(body.get("Type", "")),
@@ -208,6 +205,7 @@ def _resources(stack: _Stack, tree: Mapping[str, TreeNode]) -> Iterator[Resource
             l2_fqn=node.l2_fqn if node else None,
             l2_path=node.l2_path if node else None,
             tags=tags,
+            template=stack.info.template_file,
         )
 
 
@@ -217,6 +215,15 @@ def _resource_path(stack: _Stack, logical_id: str, body: Mapping[str, Any]) -> s
         return stack.paths[logical_id]
     cdk_path = (body.get("Metadata") or {}).get("aws:cdk:path")
     return cdk_path if isinstance(cdk_path, str) else f"{stack.info.construct_path}/{logical_id}"
+
+
+def _template_tags(properties: Mapping[str, Any]) -> dict[str, str]:
+    """Tags from every tag-carrying property of the template (Tags, BackupVaultTags, ResourceTags, ...)."""
+    merged: dict[str, str] = {}
+    for name in TAG_PROPERTIES:
+        if name in properties:
+            merged.update(_tags(properties[name]))
+    return dict(sorted(merged.items()))
 
 
 def _tags(raw: Any) -> dict[str, str]:

@@ -1,21 +1,24 @@
-"""`python -m docgen [doc]`: regenerate the design doc's generated regions, or check them (--check)."""
+"""`python -m docgen [doc]`: regenerate the design doc's generated regions and its source map, or check them."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from docgen import document
-from docgen.output.writer import read_text, same_content, unified_diff, write_atomic
+from docgen.output.sources import map_path, source_map
+from docgen.output.writer import read_text, remove_leftovers, same_content, unified_diff, write_all
 
 
 def doc_command(args: argparse.Namespace) -> int:
     from docgen.output import regions
 
+    remove_leftovers(args.doc.parent)  # temporary files of a run that was killed before it finished
     assembly = document.load_assembly(args)
-    picture = _picture(args, assembly)
-    fresh = document.render_doc(args, assembly, picture)
+    picture = None if args.no_picture or not assembly.environments else document.PICTURE.name
+    fresh, entries = document.render_doc(args, assembly, picture)
     if args.doc.exists():
         existing = read_text(args.doc)
         template_order = list(regions.region_bodies(fresh, str(args.template)))
@@ -25,31 +28,43 @@ def doc_command(args: argparse.Namespace) -> int:
         )
     else:
         existing, wanted = "", fresh
+    sources_file = map_path(args.doc)
+    sources = source_map(entries, args.doc.name)
+    old_sources = read_text(sources_file) if sources_file.exists() else ""
     if args.check:
-        if args.doc.exists() and same_content(existing, wanted):
-            print(f"{args.doc} is up to date")
-            return 0
-        print(unified_diff(existing, wanted, str(args.doc)) or f"{args.doc} does not exist")
-        print(f"error: {args.doc} is stale: run `python -m docgen` and commit the result", file=sys.stderr)
-        return 1
-    if existing != wanted:
+        return _check(args.doc, existing, wanted, sources_file, old_sources, sources)
+    changed = existing != wanted or old_sources != sources
+    if changed:
         args.doc.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(args.doc, wanted)
-        print(f"wrote {args.doc}")
+        write_all([(sources_file, sources), (args.doc, wanted)])  # the doc last: it marks completion
+        print(f"wrote {args.doc} and {sources_file.name}")
     else:
         print(f"{args.doc} unchanged")
+    if picture is not None:
+        _draw(args.doc.parent / picture, assembly)
     return 0
 
 
-def _picture(args: argparse.Namespace, assembly: Any) -> str | None:
-    """Draws the AWS-icon picture beside the doc (not in --check: its bytes are not compared)."""
-    if args.no_picture or not assembly.environments:
-        return None
-    target = args.doc.parent / document.PICTURE.name
-    if not args.check:
-        from docgen.render.picture import draw_architecture
+def _check(doc: Path, existing: str, wanted: str, sources_file: Path, old: str, new: str) -> int:
+    stale = []
+    if not (doc.exists() and same_content(existing, wanted)):
+        print(unified_diff(existing, wanted, str(doc)) or f"{doc} does not exist")
+        stale.append(str(doc))
+    if old != new:
+        stale.append(str(sources_file))
+    if not stale:
+        print(f"{doc} is up to date")
+        return 0
+    print(
+        f"error: {' and '.join(stale)} stale: run `python -m docgen` and commit the result", file=sys.stderr
+    )
+    return 1
 
-        env = sorted(assembly.environments, key=lambda e: (e != "prod", e))[0]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        draw_architecture(assembly, env, target)
-    return target.name
+
+def _draw(target: Path, assembly: Any) -> None:
+    """The AWS-icon picture of the production environment, beside the doc (never in --check)."""
+    from docgen.facts.index import env_sorted
+    from docgen.render.picture import draw_architecture
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    draw_architecture(assembly, env_sorted(assembly.environments)[-1], target)

@@ -141,14 +141,44 @@ class UsageAssumptions(Strict):
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
+# What each usage figure is counted per (the estimator multiplies it by the number of such resources).
+USAGE_PER: dict[str, str] = {
+    "nat_gb_processed_month": "per NAT gateway, per month",
+    "alb_lcu_avg": "per load balancer, average over the month",
+    "cloudfront_gb_month": "per distribution, per month",
+    "cloudfront_https_requests_month": "per distribution, per month",
+    "sqs_requests_month": "per queue, per month",
+    "log_ingest_gb_month": "per log group, per month",
+    "log_storage_gb": "per log group",
+    "s3_storage_gb": "per bucket",
+    "s3_put_requests_month": "per bucket, per month",
+    "s3_get_requests_month": "per bucket, per month",
+    "secret_api_calls_month": "per secret, per month",
+    "backup_storage_gb": "per backed-up data store",
+    "flow_log_gb_month": "per flow log, per month",
+    "custom_metrics": "per environment",
+    "fargate_ephemeral_gb": "per task (when its task definition does not say)",
+}
 
 
 class Usage:
     """Usage assumptions for every environment: defaults, then per-environment overrides."""
 
-    def __init__(self, default: UsageAssumptions, environments: Mapping[str, UsageAssumptions]) -> None:
+    def __init__(
+        self,
+        default: UsageAssumptions,
+        environments: Mapping[str, UsageAssumptions],
+        origins: Mapping[tuple[str, str], tuple[str, str, str]] | None = None,
+    ) -> None:
         self.default = default
         self.environments = dict(environments)
+        # (environment, field) -> (kind, file, JSON pointer) of the layer the value came from
+        self.origins = dict(origins or {})
+
+    def origin(self, environment: str, field: str) -> tuple[str, str, str]:
+        return (
+            self.origins.get((environment, field)) or self.origins.get(("default", field)) or ("data", "", "")
+        )
 
     def for_environment(self, environment: str) -> UsageAssumptions:
         """The assumptions of `environment`; one without a section gets the defaults."""
@@ -158,6 +188,7 @@ class Usage:
 def load_usage(
     overrides: Mapping[str, Any] | None = None,
     path: Path = USAGE_DEFAULTS,
+    override_files: Mapping[str, str] | None = None,
 ) -> Usage:
     """The defaults file merged with spec overrides ({"default"|env: {field: value}}), every value validated.
 
@@ -183,7 +214,29 @@ def load_usage(
         )
         for env in sorted(environments)
     }
-    return Usage(default, merged)
+    return Usage(default, merged, _origins(layers_file, layers_spec, shown, override_files or {}))
+
+
+def _origins(
+    layers_file: Mapping[str, Mapping[str, Decimal]],
+    layers_spec: Mapping[str, Mapping[str, Decimal]],
+    shown: str,
+    override_files: Mapping[str, str],
+) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """Where each environment's value of each field comes from: the last layer that sets it."""
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
+    environments = (set(layers_file) | set(layers_spec)) - {"default"}
+    for env in ["default", *sorted(environments)]:
+        for name in USAGE_FIELDS:
+            if name in layers_spec.get(env, {}) and env in override_files:
+                out[(env, name)] = ("template", override_files[env], f"/Metadata/CostUsage/{name}")
+            elif name in layers_file.get(env, {}):
+                out[(env, name)] = ("data", shown, f"/{env}/{name}")
+            elif env != "default":
+                out[(env, name)] = out.get(("default", name), ("data", shown, f"/default/{name}"))
+            else:
+                out[(env, name)] = ("data", shown, f"/default/{name}")
+    return out
 
 
 def _usage_layers(raw: dict[str, Any], origin: str) -> dict[str, dict[str, Decimal]]:

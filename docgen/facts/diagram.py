@@ -215,7 +215,12 @@ class _Builder(Labels):
         for resource in self.resources.values():
             kind = "bucket" if resource_key(resource) in origin_buckets else PRIMARY_KINDS.get(resource.type)
             if kind is not None:
-                name = "nat" if kind == "nat" else _name(resource)  # all NAT gateways of the VPC are one box
+                if kind == "nat":
+                    name = "nat"  # all NAT gateways of the VPC are one box
+                elif kind == "topic":
+                    name = _construct_id(resource)  # one box per topic: alarm topics share a Service tag
+                else:
+                    name = _name(resource)
                 groups.setdefault((kind, name), []).append(resource)
         for (kind, name), members in sorted(groups.items()):
             tier = self._tier_of(kind, members, tiers)
@@ -390,6 +395,11 @@ def _name(resource: Resource) -> str:
     """The Service tag, or the construct id above `Resource` when the resource is untagged."""
     if resource.service:
         return resource.service
+    parts = [p for p in resource.path.split("/") if p not in ("Resource", "Default")]
+    return parts[-1] if parts else resource.logical_id
+
+
+def _construct_id(resource: Resource) -> str:
     parts = [p for p in resource.path.split("/") if p not in ("Resource", "Default")]
     return parts[-1] if parts else resource.logical_id
 

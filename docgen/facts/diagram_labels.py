@@ -58,7 +58,7 @@ class Labels:
                     if any(t in members for t in self.targets(s.properties.get("TopicArn"), s))
                 }
             )
-            return f"{name}\nSNS topic" + (f" → {', '.join(protocols)}" if protocols else "")
+            return f"{name}\nSNS topic" + (f" → {', '.join(protocols)}" if protocols else " (no subscriber)")
         return name
 
     def _alb_text(self, alb: Resource) -> str:
@@ -83,7 +83,7 @@ class Labels:
         if tasks:
             cpu, memory = _number(tasks[0].properties.get("Cpu")), _number(tasks[0].properties.get("Memory"))
             if cpu and memory:
-                size = f" {cpu / 1024:g} vCPU/{memory / 1024:g} GB"
+                size = f" {cpu / 1024:g} vCPU/{memory / 1024:g} GiB"
         desired = props.get("DesiredCount")
         text = f"{launch} {desired}×{size}" if desired is not None else f"{launch}{size}"
         for target in self.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):

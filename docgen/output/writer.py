@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 import secrets
+import shutil
 import stat
 from pathlib import Path
 
@@ -90,6 +92,53 @@ def write_atomic(path: Path, text: str) -> None:
         _remove_quietly(temp)  # e.g. KeyboardInterrupt: still no litter next to the doc
         raise
     _sync_directory(target.parent)
+
+
+def write_all(files: list[tuple[Path, str]]) -> None:
+    """Write several files as one change: every temporary file first, then the renames in the order given
+    (put the file that marks completion last). A failure before the renames leaves every file as it was."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files:
+            target = Path(os.path.realpath(path))
+            temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+            descriptor = _create_temp(temp, path)
+            staged.append((temp, target))
+            _fill_temp(descriptor, temp, text.encode("utf-8"), _existing_mode(target))
+        for temp, target in staged:
+            os.replace(temp, target)
+    except OSError as error:
+        for temp, _ in staged:
+            _remove_quietly(temp)
+        raise DocgenError(
+            f"cannot write {files[len(staged) - 1][0] if staged else files[0][0]}: {_reason(error)}"
+        ) from error
+    except BaseException:
+        for temp, _ in staged:
+            _remove_quietly(temp)
+        raise
+    for directory in {target.parent for _, target in staged}:
+        _sync_directory(directory)
+
+
+LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
+
+
+def remove_leftovers(*folders: Path) -> list[Path]:
+    """Temporary files and picture folders a killed run left behind (ours only: `.name.<8 hex>.tmp`,
+    `.picture-*`), removed at the start of the next run."""
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for item in folder.iterdir():
+            if item.is_file() and LEFTOVER.match(item.name):
+                _remove_quietly(item)
+                removed.append(item)
+            elif item.is_dir() and item.name.startswith(".picture-"):
+                shutil.rmtree(item, ignore_errors=True)
+                removed.append(item)
+    return removed
 
 
 def _normalized(text: str) -> str:

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
-from docgen.assembly.model import Assembly
+from docgen.assembly.model import Assembly, resource_key
 from docgen.facts.diagram import DiagramModel, build_model, node_id
+from docgen.facts.fact import Source, resource_source
 
 __all__ = ["architecture", "deployment_progression", "escape", "pipeline", "render_architecture"]
 
@@ -106,8 +107,8 @@ def deployment_progression(assembly: Assembly, compose: Mapping[str, Any] | None
     """Development (Docker Compose) → the synthesized environments in promotion order, with their services."""
     lines, nodes = ["flowchart LR"], []
     if compose is not None:
-        services = compose.get("services") or {}
-        names = sorted(str(s) for s in services)
+        services = compose.get("services") or []  # generated/compose.json: a list of {name, role, ...}
+        names = sorted(str(s.get("name")) if isinstance(s, Mapping) else str(s) for s in services)
         text = "Development\nDocker Compose (local)"
         if names:
             text += f"\n{len(names)} services: " + ", ".join(names)
@@ -201,3 +202,38 @@ def pipeline(pipeline: Mapping[str, Any]) -> str:
     lines += [f"    {e}" for e in edges]
     lines.append("  end")
     return "\n".join(lines) + "\n"
+
+
+# --- the same diagrams with the sources of their labels (the doc's source map) ------------------------
+
+Labels = list[tuple[str, list[Source]]]
+
+
+def architecture_labelled(assembly: Assembly, environment: str) -> tuple[str, Labels]:
+    """The architecture text, and per box its label with the resources it stands for."""
+    model = build_model(assembly, environment)
+    by_key = {resource_key(r): r for r in assembly.in_environment(environment)}
+    labels = [
+        (c.label.replace("\n", " / "), [resource_source(by_key[k]) for k in c.resources if k in by_key])
+        for c in model.components
+    ]
+    return render_architecture(model), labels
+
+
+def progression_labelled(assembly: Assembly, compose: Mapping[str, Any] | None) -> tuple[str, Labels]:
+    labels: Labels = []
+    for env in _environment_order(assembly.environments):
+        services = assembly.of_type("AWS::ECS::Service", env)
+        labels.append((env, [resource_source(s) for s in services]))
+    if compose is not None:
+        labels.append(("Development", [Source("generated", "generated/compose.json", "/services", None)]))
+    return deployment_progression(assembly, compose), labels
+
+
+def pipeline_labelled(model: Mapping[str, Any]) -> tuple[str, Labels]:
+    stages = _stages(model.get("stages"))
+    labels: Labels = [
+        (s["name"], [Source("generated", "generated/pipeline.json", f"/stages/{i}/name", s["name"])])
+        for i, s in enumerate(stages)
+    ]
+    return pipeline(model), labels

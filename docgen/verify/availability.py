@@ -19,6 +19,7 @@ import yaml
 
 from docgen.assembly.model import Assembly, Resource
 from docgen.errors import DocgenError
+from docgen.facts import compute
 from docgen.facts import index as facts
 from docgen.facts.diagram import Component, DiagramModel, build_model
 from docgen.verify.slas import SLAS, Sla
@@ -85,6 +86,7 @@ class Factor:
     sla_key: str
     uptime: Decimal  # percent
     because: str
+    resources: tuple[str, ...] = ()  # resource keys of the component, whose properties chose the SLA
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class Recovery:
     rpo_basis: str
     rto: Decimal
     rto_basis: str
+    resource: str = ""  # resource key of the primary instance
 
 
 # --- choosing each component's SLA ----------------------------------------------------------------
@@ -141,7 +144,10 @@ class EnvironmentDesign:
         self.components = {c.id: c for c in self.model.components}
         self.slas = slas
         self.figures = figures
-        self.minimum = {(s.stack, s.logical_id): s.min for s in facts.ecs_services(self.index, environment)}
+        self.minimum = {
+            (s.resource.stack, s.resource.logical_id): int(s.min.value)
+            for s in compute.ecs_services(self.index, environment)
+        }
 
     def members(self, component: Component, cfn_type: str) -> list[Resource]:
         found = [self.index.by_key[k] for k in component.resources if k in self.index.by_key]
@@ -174,7 +180,7 @@ class EnvironmentDesign:
         key, because = getattr(self, f"_{component.kind}")(component)
         if key not in self.slas:
             raise DocgenError(f"docgen/data/slas.yaml has no `{key}` SLA (needed for {label})")
-        return Factor(component.id, label, key, self.slas[key].uptime_percent, because)
+        return Factor(component.id, label, key, self.slas[key].uptime_percent, because, component.resources)
 
     def _cdn(self, component: Component) -> tuple[str, str]:
         return "cloudfront", "CloudFront distribution (global service)"
@@ -362,6 +368,7 @@ class EnvironmentDesign:
                     rpo_basis,
                     rto,
                     rto_basis,
+                    f"{primary.stack}/{primary.logical_id}",
                 )
             )
         return out

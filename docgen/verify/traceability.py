@@ -23,6 +23,7 @@ class Trace:
     constructs: tuple[str, ...]  # construct paths without the environment prefix (L2 where known)
     logical_ids: tuple[str, ...]
     types: tuple[str, ...]
+    resources: tuple[Resource, ...] = ()  # the resources whose Requirements tag carries it
 
 
 def _without_env(path: str, environment: str) -> str:
@@ -59,6 +60,7 @@ def build(assembly: Assembly, order: Iterable[str] = ()) -> list[Trace]:
                 constructs=tuple(sorted({construct_of(r) for r in members})),
                 logical_ids=tuple(sorted({r.logical_id for r in members})),
                 types=tuple(sorted({r.type for r in members})),
+                resources=tuple(members),
             )
         )
     return traces

@@ -16,7 +16,8 @@ from docgen.document import SEQ_REGION
 from docgen.errors import DocgenError, MarkerError
 from docgen.facts.diagram import PRIMARY_KINDS
 from docgen.output.regions import append_region, merge, parse, region_bodies, render_region
-from docgen.output.writer import read_text, write_atomic
+from docgen.output.sources import map_path, source_map
+from docgen.output.writer import read_text, remove_leftovers, write_all
 from docgen.verify import traceability
 from docgen.verify.targets import load_targets, merged_targets, targets_yaml
 from docgen.workitem import inventory, protocol, seqdiff
@@ -143,6 +144,7 @@ def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> N
     doc = doc_path(args, ctx)
     folder = Path(args.inventory) if args.inventory else doc.parent / "inventory"
     targets_file = Path(args.targets) if args.targets else doc.parent / "requirements.yaml"
+    remove_leftovers(doc.parent, folder)  # of a run that was killed before it finished
     if ctx.mode == "create" and doc.exists():
         raise InvocationError(f"mode create but {doc} already exists: use mode update to add seq {ctx.seq}")
     if ctx.mode == "update" and not doc.exists():
@@ -169,7 +171,8 @@ def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> N
     targets = merged_targets(from_file, ctx.targets)
     picture = None if args.no_picture or not assembly.environments else docs.PICTURE.name
     model, verification, traces = docs.design_model(args, assembly, picture, targets)
-    fresh = render.render(model, args.template, render_region)
+    fresh, recorder = render.render(model, args.template, render_region)
+    sources = source_map(recorder.entries, doc.name)
 
     current = inventory.build(assembly, seq=ctx.seq, short_name=ctx.short_name, requirements=ctx.requirements)
     base = inventory.baseline(folder, ctx.seq)
@@ -231,6 +234,7 @@ def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> N
         wanted=wanted,
         folder=folder,
         current=current,
+        sources=sources,
         targets_file=targets_file,
         targets=targets,
         from_file=from_file,
@@ -257,6 +261,7 @@ def _write_all(
     wanted: str,
     folder: Path,
     current: dict[str, Any],
+    sources: str,
     targets_file: Path,
     targets: Any,
     from_file: Any,
@@ -264,27 +269,33 @@ def _write_all(
     picture: str | None,
 ) -> None:
     created = not doc.exists()
-    if wanted != existing or created:
-        doc.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(doc, wanted)
-    _record(outcome, doc, created, wanted != existing)
-    say(f"{'wrote' if wanted != existing or created else 'unchanged:'} {doc}")
-    path, made, changed = inventory.save(folder, current)
-    _record(outcome, path, made, changed)
+    changes: list[tuple[Path, str, bool]] = []  # (path, text, created): written together, the doc last
+    inv_path, inv_text = inventory.path_for(folder, int(current["seq"])), inventory.text(current)
+    if not inv_path.exists() or read_text(inv_path) != inv_text:
+        changes.append((inv_path, inv_text, not inv_path.exists()))
     if ctx.targets and targets != from_file:
         new_text = targets_yaml(targets)
         old_text = read_text(targets_file) if targets_file.exists() else None
         if new_text != old_text:
-            targets_file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(targets_file, new_text)
-            _record(outcome, targets_file, old_text is None, True)
+            changes.append((targets_file, new_text, old_text is None))
+    map_file = map_path(doc)
+    if not map_file.exists() or read_text(map_file) != sources:
+        changes.append((map_file, sources, not map_file.exists()))
+    if wanted != existing or created:
+        changes.append((doc, wanted, created))
+    for path, _, _ in changes:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    write_all([(path, text) for path, text, _ in changes])
+    for path, _, made in sorted(changes, key=lambda c: c[0] != doc):  # the doc first, as people look for it
+        _record(outcome, path, made, True)
+    say(f"{'wrote' if wanted != existing or created else 'unchanged:'} {doc}")
     if picture is not None:
         _draw(outcome, doc.parent / picture, assembly)
 
 
 def _draw(outcome: Outcome, target: Path, assembly: Any) -> None:
+    from docgen.facts.index import env_sorted
     from docgen.render.picture import draw_architecture
-    from docgen.sections.build import env_sorted
 
     before = target.read_bytes() if target.exists() else None
     try:

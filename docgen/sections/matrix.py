@@ -1,0 +1,69 @@
+"""AWS Services Matrix: each kind of component of the specification's table, and what runs it in production."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from docgen.assembly.model import Resource
+from docgen.facts import data
+from docgen.facts.fact import Fact, derived, exists
+from docgen.sections.inputs import SectionInputs
+from docgen.sections.model import DocModel, t
+
+
+def build(model: DocModel, inputs: SectionInputs) -> None:
+    prod = inputs.production
+    if not prod:
+        model.tables["matrix"] = t(["Component", "AWS Service", "Count"], [])
+        return
+    idx = inputs.index
+    services = idx.of_type("AWS::ECS::Service", prod)
+    role: Callable[[Resource], str] = lambda r: r.tags.get("Workload", "")  # noqa: E731
+    rows: list[list[Fact | str]] = []
+
+    def row(component: str, label: str, members: list[Resource]) -> None:
+        if members:
+            facts = [exists(m, component) for m in members]
+            rows.append(
+                [
+                    derived(component, component, facts),
+                    derived(label, label, facts),
+                    derived(len(members), str(len(members)), facts),
+                ]
+            )
+
+    row("Frontend (static)", "CloudFront + S3", idx.of_type("AWS::CloudFront::Distribution", prod))
+    launch = "ECS Fargate" if all(s.properties.get("LaunchType") == "FARGATE" for s in services) else "ECS"
+    row("Frontend (container)", launch, [s for s in services if role(s) == "frontend"])
+    row("Backend (HTTP)", launch, [s for s in services if role(s) == "http"])
+    row("Workers", launch, [s for s in services if role(s) == "worker"])
+    row("Services", launch, [s for s in services if role(s) not in ("frontend", "http", "worker")])
+    engines: dict[str, list[Resource]] = {}
+    for d in data.databases(idx, prod):
+        engines.setdefault(f"RDS {data.engine_name(d.resource.properties.get('Engine'))}", []).append(
+            d.resource
+        )
+    for label, members in sorted(engines.items()):
+        row("Database", label, members)
+    caches: dict[str, list[Resource]] = {}
+    for c in idx.of_type("AWS::ElastiCache::ReplicationGroup", prod):
+        caches.setdefault(f"ElastiCache {str(c.properties.get('Engine', 'redis')).capitalize()}", []).append(
+            c
+        )
+    for label, members in sorted(caches.items()):
+        row("Cache", label, members)
+    queues = idx.of_type("AWS::SQS::Queue", prod)
+    row("Queue", "SQS (standard)", [q for q in queues if q.properties.get("FifoQueue") not in (True, "true")])
+    row("Queue", "SQS (FIFO)", [q for q in queues if q.properties.get("FifoQueue") in (True, "true")])
+    row("Secrets", "Secrets Manager", idx.of_type("AWS::SecretsManager::Secret", prod))
+    lbs = idx.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer", prod)
+    row(
+        "Load balancing",
+        "Application Load Balancer",
+        [x for x in lbs if x.properties.get("Type", "application") == "application"],
+    )
+    row("Load balancing", "Network Load Balancer", [x for x in lbs if x.properties.get("Type") == "network"])
+    row("Alerting", "CloudWatch alarms + SNS", idx.of_type("AWS::SNS::Topic", prod))
+    row("Backup", "AWS Backup", idx.of_type("AWS::Backup::BackupPlan", prod))
+    row("Cost control", "AWS Budgets", idx.of_type("AWS::Budgets::Budget", prod))
+    model.tables["matrix"] = t(["Component", "AWS Service", f"Count ({prod})"], rows)
