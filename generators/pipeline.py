@@ -426,7 +426,7 @@ def _deployments(design: Design) -> tuple[Deployment, ...]:
                 else f"Push to {main}"
                 if name == aws[0]
                 else "After the previous",
-                f"Required: reviewers of the '{ci_environment(name)}' environment" if last else "None",
+                _prod_approval(design, name) if last else "None",
                 ("smoke (post-deploy)",) if last else (*prior, "smoke"),
                 f"stacks '{name}/*' in account {env.account}, {env.region}",
                 ci_environment(name),
@@ -437,6 +437,19 @@ def _deployments(design: Design) -> tuple[Deployment, ...]:
             )
         )
     return tuple(out)
+
+
+def _prod_approval(design: Design, env: str) -> str:
+    """Who approves a production deploy on the primary platform (the Environment-Specific Variations row)."""
+    ci, where = design.ci, ci_environment(env)
+    n = f"{ci.prod_approvals} approval{'s' if ci.prod_approvals > 1 else ''}"
+    return {
+        "github-actions": f"Required: reviewers of the '{where}' environment",
+        "gitlab-ci": f"Required: {n} on the protected '{where}' environment (manual job)",
+        "azure-devops": f"Required: {n} (Approvals check of the '{where}' environment)",
+        "jenkins": f"Required: input approval before 'Deploy - {env.capitalize()}'",
+        "circleci": f"Required: approval job approve-{env}",
+    }[ci.primary_platform()]
 
 
 def _settings(design: Design) -> tuple[CiSetting, ...]:

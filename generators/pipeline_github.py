@@ -28,7 +28,8 @@ HEADER = """\
 # Install as {file}. Settings it reads (never values in this file):
 #   environment variable AWS_DEPLOY_ROLE_ARN in each deploy environment (OIDC; no access keys anywhere),
 #   repository variables <ENV>_URL for smoke tests, secret {slack} for notifications.
-# Give the `production` environment required reviewers: that is the approval gate of the prod deploy.
+# Give the `production` environment required reviewers: that is the approval gate of the prod deploy
+# (branch-protection.json beside this file sets them, with the rulesets that require this file's checks).
 # A failed ECS deployment rolls back by itself (deployment circuit breaker); to roll back a release,
 # run this workflow by hand with action=rollback, the environment and the previous commit SHA.
 """

@@ -32,7 +32,8 @@ HEADER = """\
 # Install as {file}. Settings it reads (CI/CD variables; never values in this file):
 #   AWS_DEPLOY_ROLE_ARN scoped to each deploy environment (OIDC via id_tokens; no access keys anywhere),
 #   <ENV>_URL for smoke tests, masked {slack} for notifications.
-# Protect the `production` environment with required approvals: deploy-prod is also a manual job.
+# Protect the `production` environment with required approvals: deploy-prod is also a manual job
+# (branch-protection.json beside this file protects it, the default branch and the release tags).
 # A failed ECS deployment rolls back by itself (deployment circuit breaker); to roll back a release,
 # run a pipeline with ACTION=rollback, TARGET_ENV and ROLLBACK_TO=<previous commit SHA>, or re-deploy
 # an earlier deployment from the environment's page (same image tag: ECR tags are immutable).

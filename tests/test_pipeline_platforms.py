@@ -488,3 +488,12 @@ def test_the_primary_platform_is_first_of_platforms_unless_named() -> None:
 def test_the_zoo_designs_load(tmp_path: Path) -> None:
     for platform, path in ZOO.items():
         assert load_design(path).ci.selected_platforms() == (platform,)
+
+
+def test_the_readme_documents_every_pipeline_command_and_its_default() -> None:
+    from designspec.delivery import CiSpec
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `ci\.(\w+_command)` \| `([^`]+)` \|", readme, re.M))
+    fields = {name: field.default for name, field in CiSpec.model_fields.items() if name.endswith("_command")}
+    assert rows == fields
