@@ -32,7 +32,8 @@ HEADER = """\
 # Production approval: an Approvals check on the Azure DevOps environment `production`
 #   ({approvals} approver(s); branch-protection.json creates it). deploy_prod and rollback_prod are
 #   deployment jobs on that environment, so both wait for it. Give the aws-prod connection a Branch
-#   control check too (release tags and {branch} only).
+#   control check too (release tags and {branch} only). Create `production` and its check before the
+#   first run: an environment a pipeline creates on first use has no checks.
 # A failed ECS deployment rolls back by itself (deployment circuit breaker); to roll back a release, run
 # the pipeline with action=rollback, the environment and rollbackTo=<previous commit SHA>.
 """
