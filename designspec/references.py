@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from designspec.delivery import ci_problems
 from designspec.errors import SpecError, format_loc
 from designspec.fargate import VALID_COMBINATIONS, allowed_memory, describe_allowed
 from designspec.model import LOG_RETENTION_DAYS, Design, Environment
@@ -24,6 +25,7 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from _frontends(design)
     yield from _environments(design)
     yield from _observability(design)
+    yield from ci_problems(design.ci)
 
 
 def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:

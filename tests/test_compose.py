@@ -302,8 +302,8 @@ def test_cli_writes_every_file(tmp_path: Path) -> None:
         "compose.json",
         "docker-compose.yml",
         "elasticmq.conf",
+        "github-actions/branch-protection.json",
         "github-actions/deploy.yml",
-        "gitlab-ci/.gitlab-ci.yml",
         "pipeline.json",
     ]
     assert not list(out.rglob("*.tmp"))
