@@ -24,6 +24,7 @@ from tests.doccheck import (
     diagrams,
     network,
     observability,
+    recovery,
     security,
 )
 from tests.doccheck.markdown import parse
@@ -42,6 +43,7 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     result.extend(network.check(doc, asm))
     result.extend(compute.check(doc, asm))
     result.extend(data.check(doc, asm))
+    result.extend(recovery.check(doc, asm))
     result.extend(security.check(doc, asm))
     result.extend(observability.check(doc, asm))
     result.extend(diagrams.check(doc, asm))

@@ -74,6 +74,20 @@ def pair(
     return out
 
 
+def compare_cells(
+    result: Result,
+    table: Table,
+    row: dict[str, str],
+    where: str,
+    checks: Iterable[tuple[str, str, Callable[[str], object], object, str]],
+) -> None:
+    """For each (column word, mismatch kind, cell parser, template value, source): compare when the column exists."""
+    for word, kind, parse, want, source in checks:
+        column = table.column(word)
+        if column:
+            result.equal(kind, where, parse(row[column]), want, source)
+
+
 def _show(key: Hashable) -> str:
     return " / ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
 

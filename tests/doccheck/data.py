@@ -1,15 +1,14 @@
-"""Data: RDS instances and replicas, ElastiCache, SQS queues, S3 buckets, and the Disaster Recovery section."""
+"""Data: RDS instances and read replicas, ElastiCache, SQS queues and dead-letter queues, S3 buckets (Storage)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from tests.doccheck.assembly import Assembly, Resource, refs
-from tests.doccheck.common import component_name, each_row, key, pair, tables
-from tests.doccheck.markdown import Doc
+from tests.doccheck.common import compare_cells, component_name, each_row, key, pair, tables
+from tests.doccheck.markdown import Doc, Table
 from tests.doccheck.report import Result
-from tests.doccheck.values import contains, days, first_number, flatten, numbers, regions, yes_no
+from tests.doccheck.values import contains, days, first_number, flatten, numbers, yes_no
 
 DAY = 86400
 
@@ -17,12 +16,9 @@ DAY = 86400
 def check(doc: Doc, assembly: Assembly) -> Result:
     result = Result()
     _rds(doc, assembly, result)
-    _recovery(doc, assembly, result)
     _caches(doc, assembly, result)
     _queues(doc, assembly, result)
     _buckets(doc, assembly, result)
-    _backup_plans(doc, assembly, result)
-    _dr_prose(doc, assembly, result)
     return result
 
 
@@ -51,79 +47,64 @@ def _rds(doc: Doc, assembly: Assembly, result: Result) -> None:
         (_db_key(row, t.column("database") or "", env), (t, row))
         for t, row, env in each_row(tabs, assembly.stages)
     ]
-    things = [
-        (
-            key(
-                db.stack.stage, db.owner, "replica" if "SourceDBInstanceIdentifier" in db.props else "primary"
-            ),
-            db,
-        )
-        for db in instances
-    ]
+    things = [(key(db.stack.stage, db.owner, _role(db)), db) for db in instances]
     for (table, row), db in pair(result, "rds", "Database > RDS", rows, things):
-        primary = source_of(db, assembly) if "SourceDBInstanceIdentifier" in db.props else db
-        base = primary.props if primary else {}
-        where = f"Database > RDS / {db.stack.stage} / {row[table.column('database') or '']}"
-        engine = row[table.column("engine") or ""]
-        want = f"{base.get('Engine')} {base.get('EngineVersion')}"
-        result.fact(
-            contains(engine, str(base.get("Engine"))) and str(base.get("EngineVersion")) in engine,
-            "rds-engine",
-            where,
-            engine,
-            want,
-            (primary or db).where("Engine, EngineVersion"),
-        )
-        result.equal(
-            "rds-class",
-            where,
-            row[table.column("class") or ""],
-            db.props.get("DBInstanceClass"),
-            db.where("DBInstanceClass"),
-        )
-        if table.column("multi"):
-            result.equal(
-                "rds-multi-az",
-                where,
-                yes_no(row[table.column("multi") or ""]),
-                bool(db.props.get("MultiAZ")),
-                db.where("MultiAZ"),
-            )
-        if table.column("storage"):
-            _storage(result, where, row[table.column("storage") or ""], db, base, primary)
-        if table.column("encrypt"):
-            result.equal(
-                "rds-encrypted",
-                where,
-                yes_no(row[table.column("encrypt") or ""]),
-                bool(base.get("StorageEncrypted")),
-                (primary or db).where("StorageEncrypted")
-                + (" (inherited by the replica)" if primary is not db else ""),
-            )
-        if table.column("backup") and primary is db:
-            result.equal(
+        _rds_row(result, table, row, db, assembly)
+
+
+def _role(db: Resource) -> str:
+    return "replica" if "SourceDBInstanceIdentifier" in db.props else "primary"
+
+
+def _rds_row(result: Result, table: Table, row: dict[str, str], db: Resource, assembly: Assembly) -> None:
+    """One instance; a read replica inherits engine, storage size and encryption from its primary."""
+    primary = source_of(db, assembly) if _role(db) == "replica" else db
+    base = primary.props if primary else {}
+    origin = primary or db
+    where = f"Database > RDS / {db.stack.stage} / {row[table.column('database') or '']}"
+    engine = row[table.column("engine") or ""]
+    result.fact(
+        contains(engine, str(base.get("Engine"))) and str(base.get("EngineVersion")) in engine,
+        "rds-engine",
+        where,
+        engine,
+        f"{base.get('Engine')} {base.get('EngineVersion')}",
+        origin.where("Engine, EngineVersion"),
+    )
+    p = db.props
+    checks = [
+        ("class", "rds-class", str, p.get("DBInstanceClass"), db.where("DBInstanceClass")),
+        ("multi", "rds-multi-az", yes_no, bool(p.get("MultiAZ")), db.where("MultiAZ")),
+        (
+            "encrypt",
+            "rds-encrypted",
+            yes_no,
+            bool(base.get("StorageEncrypted")),
+            origin.where("StorageEncrypted"),
+        ),
+        (
+            "deletion",
+            "rds-deletion-protection",
+            yes_no,
+            bool(p.get("DeletionProtection")),
+            db.where("DeletionProtection"),
+        ),
+    ]
+    if primary is db:
+        replicas = len(replicas_of(db, assembly))
+        checks += [
+            (
+                "backup",
                 "rds-backups",
-                where,
-                days(row[table.column("backup") or ""]),
-                float(db.props.get("BackupRetentionPeriod", 1)),
+                days,
+                float(p.get("BackupRetentionPeriod", 1)),
                 db.where("BackupRetentionPeriod"),
-            )
-        if table.column("deletion"):
-            result.equal(
-                "rds-deletion-protection",
-                where,
-                yes_no(row[table.column("deletion") or ""]),
-                bool(db.props.get("DeletionProtection")),
-                db.where("DeletionProtection"),
-            )
-        if table.column("replica") and primary is db:
-            result.equal(
-                "rds-replicas",
-                where,
-                first_number(row[table.column("replica") or ""]),
-                len(replicas_of(db, assembly)),
-                "DBInstances with SourceDBInstanceIdentifier -> " + db.logical_id,
-            )
+            ),
+            ("replica", "rds-replicas", first_number, replicas, f"DBInstances replicating {db.logical_id}"),
+        ]
+    compare_cells(result, table, row, where, checks)
+    if table.column("storage"):
+        _storage(result, where, row[table.column("storage") or ""], db, base, primary)
 
 
 def _storage(
@@ -145,51 +126,6 @@ def _storage(
     result.equal("rds-storage", where, shown, want, source)
     kind = db.props.get("StorageType", "gp2")
     result.fact(kind in cell, "rds-storage-type", where, cell, kind, db.where("StorageType"))
-
-
-def _recovery(doc: Doc, assembly: Assembly, result: Result) -> None:
-    primaries = [
-        d for d in assembly.resources("AWS::RDS::DBInstance") if "SourceDBInstanceIdentifier" not in d.props
-    ]
-    tabs = tables(
-        doc,
-        result,
-        "Disaster Recovery > Recovery objectives",
-        ("database", "automated backups"),
-        needed=bool(primaries),
-    )
-    for table in tabs:
-        rows = [
-            (key(env, component_name(row[t.column("database") or ""])), (t, row))
-            for t, row, env in each_row([table], assembly.stages)
-        ]
-        for (t, row), db in pair(
-            result, "recovery", table.where(), rows, [(key(d.stack.stage, d.owner), d) for d in primaries]
-        ):
-            where = f"{t.where()} / {db.stack.stage} / {db.owner}"
-            if t.column("multi"):
-                result.equal(
-                    "recovery-multi-az",
-                    where,
-                    yes_no(row[t.column("multi") or ""]),
-                    bool(db.props.get("MultiAZ")),
-                    db.where("MultiAZ"),
-                )
-            result.equal(
-                "recovery-backups",
-                where,
-                days(row[t.column("automated backups") or ""]),
-                float(db.props.get("BackupRetentionPeriod", 1)),
-                db.where("BackupRetentionPeriod"),
-            )
-            if t.column("replica"):
-                result.equal(
-                    "recovery-replicas",
-                    where,
-                    first_number(row[t.column("replica") or ""]),
-                    len(replicas_of(db, assembly)),
-                    "DBInstances with SourceDBInstanceIdentifier",
-                )
 
 
 def nodes(group: Resource) -> int:
@@ -257,56 +193,6 @@ def _caches(doc: Doc, assembly: Assembly, result: Result) -> None:
                 where,
                 days(row[table.column("snapshot") or ""]) or 0.0,
                 float(p.get("SnapshotRetentionLimit", 0)),
-                g.where("SnapshotRetentionLimit"),
-            )
-    _cache_recovery(doc, assembly, groups, result)
-
-
-def _cache_recovery(doc: Doc, assembly: Assembly, groups: list[Resource], result: Result) -> None:
-    tabs = tables(
-        doc,
-        result,
-        "Disaster Recovery > caches",
-        ("data store", "replicas"),
-        needed=bool(groups),
-        region="dr",
-    )
-    rows = [
-        (
-            key(env, component_name(re.sub(r"(?i)elasticache", "", row[t.column("data store") or ""]))),
-            (t, row),
-        )
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    for (table, row), g in pair(
-        result,
-        "cache-recovery",
-        "Disaster Recovery > caches",
-        rows,
-        [(key(g.stack.stage, g.owner), g) for g in groups],
-    ):
-        where = f"Disaster Recovery > caches / {g.stack.stage} / {g.owner}"
-        result.equal(
-            "cache-recovery-replicas",
-            where,
-            first_number(row[table.column("replicas") or ""]),
-            nodes(g) - 1,
-            g.where("NumCacheClusters - 1"),
-        )
-        if table.column("multi"):
-            result.equal(
-                "cache-recovery-multi-az",
-                where,
-                yes_no(row[table.column("multi") or ""]),
-                bool(g.props.get("MultiAZEnabled")),
-                g.where("MultiAZEnabled"),
-            )
-        if table.column("backups"):
-            result.equal(
-                "cache-recovery-snapshots",
-                where,
-                days(row[table.column("backups") or ""]) or 0.0,
-                float(g.props.get("SnapshotRetentionLimit", 0)),
                 g.where("SnapshotRetentionLimit"),
             )
 
@@ -458,128 +344,3 @@ def _buckets(doc: Doc, assembly: Assembly, result: Result) -> None:
                 full,
                 b.where("PublicAccessBlockConfiguration"),
             )
-
-
-def _backup_plans(doc: Doc, assembly: Assembly, result: Result) -> None:
-    plans = assembly.resources("AWS::Backup::BackupPlan")
-    tabs = tables(doc, result, "Disaster Recovery > Backup plans", ("plan", "schedule"), needed=bool(plans))
-    rows = [
-        (key(env, row[t.column("plan") or ""], row.get(t.column("rule") or "", "")), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    things = []
-    for plan in plans:
-        body = plan.props.get("BackupPlan", {})
-        for rule in body.get("BackupPlanRule", []):
-            rule_name = str(rule.get("RuleName", "")) if tabs and tabs[0].column("rule") else ""
-            things.append(
-                (key(plan.stack.stage, str(body.get("BackupPlanName")), rule_name), PlanRule(plan, rule))
-            )
-    for (table, row), found in pair(result, "backup-plan", "Disaster Recovery > Backup plans", rows, things):
-        plan, rule = found.plan, found.rule
-        where = f"Disaster Recovery > Backup plans / {plan.stack.stage} / {row[table.column('plan') or '']}"
-        result.equal(
-            "backup-schedule",
-            where,
-            row[table.column("schedule") or ""].strip("`"),
-            rule.get("ScheduleExpression"),
-            plan.where("ScheduleExpression"),
-        )
-        if table.column("retention"):
-            result.equal(
-                "backup-retention",
-                where,
-                days(row[table.column("retention") or ""]),
-                float(rule.get("Lifecycle", {}).get("DeleteAfterDays", 0)) or None,
-                plan.where("Lifecycle.DeleteAfterDays"),
-            )
-        if table.column("copy"):
-            _copy(result, where, row[table.column("copy") or ""], plan, rule, assembly)
-
-
-@dataclass
-class PlanRule:
-    plan: Resource
-    rule: dict  # type: ignore[type-arg]
-
-    @property
-    def source(self) -> str:
-        return self.plan.where("BackupPlanRule")
-
-
-def _copy(result: Result, where: str, cell: str, plan: Resource, rule: dict, assembly: Assembly) -> None:  # type: ignore[type-arg]
-    actions = rule.get("CopyActions", [])
-    want = [r for a in actions for r in regions(flatten(a.get("DestinationBackupVaultArn")))]
-    ok = regions(cell) == want and (bool(want) or yes_no(cell) is not True)
-    source = plan.where("CopyActions.DestinationBackupVaultArn")
-    result.fact(ok, "backup-copy-region", where, cell, ", ".join(want) or "none", source)
-    for action in actions:
-        keep = action.get("Lifecycle", {}).get("DeleteAfterDays")
-        if keep is not None and numbers(cell):
-            result.equal(
-                "backup-copy-retention",
-                where,
-                days(re.sub(r"^\D*?[a-z]{2}-[a-z]+-\d", "", cell)),
-                float(keep),
-                plan.where("CopyActions.Lifecycle"),
-            )
-        vault = flatten(action.get("DestinationBackupVaultArn")).rsplit(":", 1)[-1]
-        copies = [
-            v
-            for v in assembly.resources("AWS::Backup::BackupVault")
-            if v.props.get("BackupVaultName") == vault
-        ]
-        result.fact(
-            bool(copies),
-            "backup-copy-vault",
-            where,
-            cell,
-            f"vault {vault} in the assembly",
-            plan.where("CopyActions"),
-        )
-
-
-def _dr_prose(doc: Doc, assembly: Assembly, result: Result) -> None:
-    for region, text, line, _ in doc.paragraphs:
-        if region != "dr":
-            continue
-        where = f"Disaster Recovery (line {line})"
-        lower = text.lower()
-        if "point-in-time recovery covers rds" in lower:
-            dbs = assembly.resources("AWS::RDS::DBInstance")
-            result.fact(
-                bool(dbs), "prose-dr-rds", where, text, f"{len(dbs)} RDS instances", "AWS::RDS::DBInstance"
-            )
-        if "static sites' buckets are versioned" in lower:
-            sites = _origin_buckets(assembly)
-            ok = bool(sites) and all(
-                b.props.get("VersioningConfiguration", {}).get("Status") == "Enabled" for b in sites
-            )
-            result.fact(
-                ok,
-                "prose-dr-sites",
-                where,
-                text,
-                f"{len(sites)} origin buckets",
-                "CloudFront S3 origins' VersioningConfiguration",
-            )
-        if "redis" in lower:
-            caches = assembly.resources("AWS::ElastiCache::ReplicationGroup")
-            result.fact(
-                bool(caches),
-                "prose-dr-redis",
-                where,
-                text,
-                f"{len(caches)} replication groups",
-                "AWS::ElastiCache::ReplicationGroup",
-            )
-
-
-def _origin_buckets(assembly: Assembly) -> list[Resource]:
-    out = []
-    for dist in assembly.resources("AWS::CloudFront::Distribution"):
-        for origin in dist.props.get("DistributionConfig", {}).get("Origins", []):
-            target = assembly.resolve(dist.stack, origin.get("DomainName"))
-            if target is not None and target.type == "AWS::S3::Bucket":
-                out.append(target)
-    return out

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.doccheck.assembly import Assembly, Resource, Stage
-from tests.doccheck.compute import ecs_services
+from tests.doccheck.compute import EcsService, ecs_services
 from tests.doccheck.data import dead_letter_queues, nodes, source_of
 from tests.doccheck.markdown import Doc, Mermaid
 from tests.doccheck.network import subnet_groups
@@ -60,66 +60,23 @@ def _architecture(result: Result, diagram: Mermaid, stage: Stage, assembly: Asse
     for ecs in ecs_services(assembly):
         if ecs.service.stack.stage == stage.name:
             label = _node(labels, ecs.name)
-            if result.fact(
-                label is not None,
-                "diagram-node-ecs",
-                f"{where} / {ecs.name}",
-                "no node",
-                ecs.name,
-                ecs.where(),
-            ):
-                _ecs_label(result, f"{where} / {ecs.name}", label or "", ecs)
+            here = f"{where} / {ecs.name}"
+            if result.fact(label is not None, "diagram-node-ecs", here, "no node", ecs.name, ecs.where()):
+                _ecs_label(result, here, label or "", ecs)
     for db in stage.resources("AWS::RDS::DBInstance"):
         _db_node(result, where, labels, db, assembly)
     for group in stage.resources("AWS::ElastiCache::ReplicationGroup"):
-        label = _node(labels, group.owner)
-        if result.fact(
-            label is not None,
-            "diagram-node-cache",
-            f"{where} / {group.owner}",
-            "no node",
-            group.owner,
-            group.where(),
-        ):
-            _claims(
-                result,
-                f"{where} / {group.owner}",
-                label or "",
-                {"node type": str(group.props.get("CacheNodeType"))},
-                group,
-            )
-            m = re.search(r"×\s*(\d+)", label or "")
-            if m:
-                result.equal(
-                    "diagram-cache-nodes",
-                    f"{where} / {group.owner}",
-                    int(m.group(1)),
-                    nodes(group),
-                    group.where("NumCacheClusters"),
-                )
+        _cache_node(result, where, labels, group)
     dlqs = dead_letter_queues(assembly)
     for queue in stage.resources("AWS::SQS::Queue"):
         if id(queue) not in dlqs:
             _queue_node(result, where, labels, queue)
     for topic in stage.resources("AWS::SNS::Topic"):
-        names = topic_names(topic)
-        found = any(re.search(rf"\b{re.escape(n)}\b", label) for _, label in labels for n in names)
-        result.fact(
-            found,
-            "diagram-node-topic",
-            f"{where} / topic {names[0] if names else topic.logical_id}",
-            [lbl.split("\n")[0] for f, lbl in labels if "topic" in lbl.lower()],
-            " or ".join(names),
-            topic.where(),
-        )
+        _topic_node(result, where, labels, topic)
     for dist in stage.resources("AWS::CloudFront::Distribution"):
+        found = _node(labels, dist.owner, "cloudfront") is not None
         result.fact(
-            _node(labels, dist.owner, "cloudfront") is not None,
-            "diagram-node-distribution",
-            f"{where} / {dist.owner}",
-            "no node",
-            dist.owner,
-            dist.where(),
+            found, "diagram-node-distribution", f"{where} / {dist.owner}", "no node", dist.owner, dist.where()
         )
     for secret in stage.resources("AWS::SecretsManager::Secret"):
         label = _node(labels, secret.owner, "secret")
@@ -128,10 +85,28 @@ def _architecture(result: Result, diagram: Mermaid, stage: Stage, assembly: Asse
     _vpc_labels(result, where, diagram, labels, stage, assembly)
 
 
-def _ecs_label(result: Result, where: str, label: str, ecs: object) -> None:
-    from tests.doccheck.compute import EcsService
+def _cache_node(result: Result, where: str, labels: list[tuple[str, str]], group: Resource) -> None:
+    label = _node(labels, group.owner)
+    here = f"{where} / {group.owner}"
+    if not result.fact(label is not None, "diagram-node-cache", here, "no node", group.owner, group.where()):
+        return
+    _claims(result, here, label or "", {"node type": str(group.props.get("CacheNodeType"))}, group)
+    if m := re.search(r"×\s*(\d+)", label or ""):
+        result.equal(
+            "diagram-cache-nodes", here, int(m.group(1)), nodes(group), group.where("NumCacheClusters")
+        )
 
-    assert isinstance(ecs, EcsService)
+
+def _topic_node(result: Result, where: str, labels: list[tuple[str, str]], topic: Resource) -> None:
+    """Each severity topic is its own node: a label naming its severity (or display or topic name)."""
+    names = topic_names(topic)
+    found = any(re.search(rf"\b{re.escape(n)}\b", label) for _, label in labels for n in names)
+    shown = [lbl.split("\n")[0] for _, lbl in labels if "topic" in lbl.lower()]
+    here = f"{where} / topic {names[0] if names else topic.logical_id}"
+    result.fact(found, "diagram-node-topic", here, shown, " or ".join(names), topic.where())
+
+
+def _ecs_label(result: Result, where: str, label: str, ecs: EcsService) -> None:
     task = ecs.task.props if ecs.task else {}
     if m := re.search(r"(\d+)\s*×\s*([\d.]+)\s*vCPU\s*/\s*([\d.]+)\s*GB", label):
         result.equal(

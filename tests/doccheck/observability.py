@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from tests.doccheck.assembly import Assembly, Resource
+from tests.doccheck.assembly import Assembly, Resource, refs
 from tests.doccheck.common import each_row, key, pair, tables
-from tests.doccheck.markdown import Doc
+from tests.doccheck.markdown import Doc, Table
 from tests.doccheck.report import Result
 from tests.doccheck.values import days, flatten, quantity, same_number, words
 
@@ -55,8 +55,6 @@ def log_groups(assembly: Assembly) -> list[tuple[Resource, str, str]]:
 
 
 def _refs(value: object) -> list[str]:
-    from tests.doccheck.assembly import refs
-
     return sorted(refs(value))
 
 
@@ -131,7 +129,7 @@ def topic_names(topic: Resource) -> list[str]:
         str(topic.props.get("DisplayName", "")),
         str(topic.props.get("TopicName", "")),
     ]
-    return [n for n in names + parts[-1:] if n and n != "TOKEN"]
+    return list(dict.fromkeys(n for n in names + parts[-1:] if n and n != "TOKEN"))
 
 
 def _alarms(doc: Doc, assembly: Assembly, result: Result) -> None:
@@ -162,11 +160,8 @@ def _alarms(doc: Doc, assembly: Assembly, result: Result) -> None:
 
 
 def _alarm_row(
-    result: Result, table: object, row: dict[str, str], alarm: Resource, assembly: Assembly
+    result: Result, table: Table, row: dict[str, str], alarm: Resource, assembly: Assembly
 ) -> None:
-    from tests.doccheck.markdown import Table
-
-    assert isinstance(table, Table)
     p = alarm.props
     where = f"Observability > Alerting / {alarm.stack.stage} / {alarm_label(alarm)}"
     result.equal(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tests.doccheck.assembly import Assembly, Resource, Stage
 from tests.doccheck.common import component_name, each_row, key, pair, tables
-from tests.doccheck.data import bucket_name, dead_letter_queues
+from tests.doccheck.data import bucket_name, dead_letter_queues, source_of
 from tests.doccheck.markdown import Doc, Table
 from tests.doccheck.report import Result
 from tests.doccheck.values import flatten, numbers, words, yes_no
@@ -255,8 +255,6 @@ def _stores(assembly: Assembly) -> list[tuple[tuple[str, ...], Resource, str]]:
 
 
 def _at_rest(result: Result, where: str, cell: str, res: Resource, kind: str, assembly: Assembly) -> None:
-    from tests.doccheck.data import source_of
-
     p = res.props
     if kind == "rds":
         base = source_of(res, assembly) if "SourceDBInstanceIdentifier" in p else res
