@@ -150,14 +150,14 @@ def test_a_ticked_criterion_whose_evidence_fails_is_flagged(asm: assembly.Assemb
     doc = parse(
         region(
             "success-criteria",
-            "- [x] Dashboards specified: 5 dashboards",
-            "- [x] Alerting rules and escalation defined: 40 alarms, all with severities and SNS actions",
+            "- [x] Dashboards specified: 999 dashboards",
+            "- [x] Alerting rules and escalation defined: every alarm has a severity and an SNS action",
             "- [ ] Dashboards specified: an unticked line is not evidence",
         )
     )
     result = criteria.check(doc, asm, pipeline=None)
     assert kinds(result) == {"criterion-dashboards-count"}
-    assert result.facts >= 5
+    assert result.facts >= 4  # dashboards exist and their count; escalation and severity tags hold
 
 
 def test_the_command_line_prints_mismatches_and_exits_1(
