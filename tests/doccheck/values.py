@@ -1,0 +1,112 @@
+"""Reading values out of doc cells the way a person would: numbers, units, yes/no, day counts, regions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?")
+REGION = re.compile(r"\b[a-z]{2}(?:-gov)?-[a-z]+-\d\b(?![a-z])")
+AZ = re.compile(r"\b[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]\b")
+BYTE_UNITS = {
+    "b": 1,
+    "bytes": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+
+
+def numbers(text: str) -> list[float]:
+    """Every number in the text; `1,024` is one thousand and twenty-four."""
+    out = []
+    for token in NUMBER.findall(text):
+        try:
+            out.append(float(token.replace(",", "")))
+        except ValueError:
+            continue
+    return out
+
+
+def first_number(text: str) -> float | None:
+    found = numbers(text)
+    return found[0] if found else None
+
+
+def quantity(text: str) -> float | None:
+    """A number with an optional byte unit (GiB, GB, MiB...) turned into bytes; other units are ignored."""
+    m = re.search(NUMBER.pattern + r"\s*([A-Za-z]+)?", text)
+    if not m:
+        return None
+    token = NUMBER.search(text)
+    assert token is not None
+    value = float(token.group(0).replace(",", ""))
+    unit = (m.group(1) or "").lower()
+    return value * BYTE_UNITS.get(unit, 1)
+
+
+def yes_no(text: str) -> bool | None:
+    """yes/no, on/off, true/false, enabled/disabled (the first such word); None when the cell says neither."""
+    m = re.search(r"\b(yes|no|on|off|true|false|enabled|disabled|none)\b", text.lower())
+    if not m:
+        return None
+    return m.group(1) in ("yes", "on", "true", "enabled")
+
+
+def days(text: str) -> float | None:
+    """'14 d', '14 days', '2 weeks' -> days; a bare number counts as days."""
+    m = re.search(r"(\d[\d,]*)\s*(d|day|days|w|week|weeks)?\b", text)
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", ""))
+    return value * 7 if (m.group(2) or "").startswith("w") else value
+
+
+def regions(text: str) -> list[str]:
+    return REGION.findall(text)
+
+
+def azs(text: str) -> list[str]:
+    return AZ.findall(text)
+
+
+def words(text: str) -> str:
+    """Lower case, `-`/`_` as spaces: for 'contains' comparisons of labels."""
+    return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
+
+
+def contains(text: str, needle: str) -> bool:
+    return words(needle) in words(text)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def same_number(doc: float | None, template: float | None, tolerance: float = 1e-9) -> bool:
+    if doc is None or template is None:
+        return doc is template
+    return abs(doc - template) <= tolerance * max(1.0, abs(template))
+
+
+def flatten(value: Any) -> str:
+    """A template value as text: Fn::Join'ed strings, with every unresolved intrinsic as `TOKEN`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, parts = value["Fn::Join"]
+        return str(sep).join(flatten(p) for p in parts)
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        body = value["Fn::Sub"]
+        text = body[0] if isinstance(body, list) else body
+        return re.sub(r"\$\{[^}]*\}", "TOKEN", str(text))
+    if isinstance(value, list):
+        return ",".join(flatten(v) for v in value)
+    return "TOKEN"
