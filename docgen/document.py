@@ -69,14 +69,16 @@ def usage_for(assembly: Any) -> Any:
 
 
 def estimate_for(assembly: Any, usage: Any = None) -> Any:
-    from collections import Counter
+    """Each environment priced in its primary region; a region without a catalogue leaves it unpriced."""
+    from docgen.cost import available_regions, estimate_by_region, load_catalogue
+    from docgen.facts.environments import environment
+    from docgen.facts.index import Index
 
-    from docgen.cost import estimate, load_catalogue
-
-    region = (
-        Counter(s.region for s in assembly.stacks).most_common(1)[0][0] if assembly.stacks else "us-east-1"
-    )
-    return estimate(assembly.resources, load_catalogue(region), usage or usage_for(assembly))
+    index = Index(assembly)
+    regions = {env: str(environment(index, env).region.value or "") for env in index.environments}
+    known = set(available_regions())
+    catalogues = {region: load_catalogue(region) for region in set(regions.values()) if region in known}
+    return estimate_by_region(assembly.resources, regions, catalogues, usage or usage_for(assembly))
 
 
 def design_model(

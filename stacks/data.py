@@ -111,6 +111,7 @@ class PostgresDatabase(Construct):
                 vpc=vpc,
                 vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
                 security_groups=[self.security_group],
+                storage_type=rds.StorageType.GP3,  # as the primary: a replica defaults to gp2
                 multi_az=sizing.multi_az,
                 deletion_protection=sizing.deletion_protection,
                 removal_policy=RemovalPolicy.DESTROY,

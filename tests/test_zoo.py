@@ -10,6 +10,7 @@ import pytest
 
 from designspec import load_design
 from designspec.model import Design
+from tests import sourcemap
 from tests.conftest import ROOT, Synth, ZooRun, run_zoo_documents, zoo_designs
 from tests.doccheck import check_files
 
@@ -114,3 +115,44 @@ def test_default_design_doc_says_what_its_templates_say(default_synth: Synth, tm
     assert not result.mismatches, (
         f"design.yaml: {len(result.mismatches)} mismatches in {result.facts} facts:\n{report}"
     )
+
+
+# --- the source map: every printed fact re-read from where docgen says it came from ----------------------
+
+
+def _source_map_holds(doc: Path, outdir: Path, generated: Path, name: str) -> None:
+    report = sourcemap.check(doc, outdir, ROOT, generated)
+    assert report.cells > 200 and report.facts >= report.cells, f"{name}: too little was mapped"
+    shown = "\n".join(report.problems[:30])
+    assert not report.problems, f"{name}: {len(report.problems)} problems in {report.facts} facts:\n{shown}"
+
+
+def test_zoo_design_source_map_covers_every_cell_and_every_source_holds(zoo_run: ZooRun) -> None:
+    assert zoo_run.docgen is not None and zoo_run.docgen.returncode == 0, (
+        zoo_run.docgen and zoo_run.docgen.stderr
+    )
+    _source_map_holds(zoo_run.doc, zoo_run.outdir, zoo_run.generated, zoo_run.name)
+
+
+def test_default_design_source_map_covers_every_cell_and_every_source_holds(
+    default_synth: Synth, tmp_path: Path
+) -> None:
+    run = run_zoo_documents(ROOT / "design.yaml", default_synth.outdir, tmp_path)
+    assert run.docgen is not None and run.docgen.returncode == 0, run.docgen and run.docgen.stderr
+    _source_map_holds(run.doc, run.outdir, run.generated, "design.yaml")
+
+
+def test_the_source_map_check_fails_when_a_source_changes(default_synth: Synth, tmp_path: Path) -> None:
+    """The check can fail: edit one template value the doc printed and the recorded source no longer holds."""
+    import shutil
+
+    run = run_zoo_documents(ROOT / "design.yaml", default_synth.outdir, tmp_path / "run")
+    copy = tmp_path / "cdk.out"
+    shutil.copytree(run.outdir, copy, ignore=shutil.ignore_patterns("asset.*"))
+    template = next(copy.glob("assembly-prod/*Network*.template.json"))
+    data = json.loads(template.read_text())
+    vpc = next(r for r in data["Resources"].values() if r["Type"] == "AWS::EC2::VPC")
+    vpc["Properties"]["CidrBlock"] = "10.99.0.0/16"
+    template.write_text(json.dumps(data))
+    report = sourcemap.check(run.doc, copy, ROOT, run.generated)
+    assert any("CidrBlock" in p and "10.99.0.0/16" in p for p in report.problems), report.problems[:5]

@@ -11,7 +11,15 @@ from docgen.cost.catalogue import (
     load_catalogue_file,
     load_usage,
 )
-from docgen.cost.estimator import CostLine, Estimate, Rollup, Totals, estimate, format_money
+from docgen.cost.estimator import (
+    CostLine,
+    Estimate,
+    Rollup,
+    Totals,
+    estimate,
+    estimate_by_region,
+    format_money,
+)
 
 __all__ = [
     "Catalogue",
@@ -25,6 +33,7 @@ __all__ = [
     "UsageAssumptions",
     "available_regions",
     "estimate",
+    "estimate_by_region",
     "format_money",
     "load_catalogue",
     "load_catalogue_file",

@@ -45,7 +45,7 @@ class EcsService:
 
     @property
     def scaling(self) -> Fact:
-        kinds = join(list(self.policies), ", ", empty="none")
+        kinds = join(list(self.policies), ", ", empty="none", none=self.resource)
         return derived(
             None, f"{self.min.text}–{self.max.text} tasks ({kinds.text})", [self.min, self.max, kinds]
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from docgen.assembly.model import Resource, resource_key
 from docgen.facts.fact import Fact, days, derived, exists, prop, yes_no
@@ -50,11 +51,14 @@ def databases(index: Index, env: str) -> list[Database]:
     out = []
     for r in index.of_type("AWS::RDS::DBInstance", env):
         replica = "SourceDBInstanceIdentifier" in r.properties
-        engine = prop(r, "Engine", default="-", fmt=engine_name)
-        version = prop(r, "EngineVersion", default="")
-        size = prop(r, "AllocatedStorage", default=None)
-        top = prop(r, "MaxAllocatedStorage", default=None)
-        kind = prop(r, "StorageType", default="gp2")
+        sources = index.targets(r, r.properties.get("SourceDBInstanceIdentifier")) if replica else []
+        # A read replica inherits engine, storage and encryption from its primary unless it sets them.
+        of = _inheriting(r, sources[0] if sources else None)
+        engine = of("Engine", default="-", fmt=engine_name)
+        version = of("EngineVersion", default="")
+        size = of("AllocatedStorage", default=None)
+        top = of("MaxAllocatedStorage", default=None)
+        kind = of("StorageType", default="gp2")
         storage = derived(
             size.value,
             f"{size.text}→{top.text if top.value is not None else size.text} GB {kind.text}"
@@ -77,8 +81,8 @@ def databases(index: Index, env: str) -> list[Database]:
                 instance_class=prop(r, "DBInstanceClass"),
                 multi_az=prop(r, "MultiAZ", default=False, fmt=yes_no),
                 storage=storage,
-                encrypted=prop(r, "StorageEncrypted", default=False, fmt=yes_no),
-                key=_key(r),
+                encrypted=of("StorageEncrypted", default=False, fmt=yes_no),
+                key=_key(r if "KmsKeyId" in r.properties or not sources else sources[0]),
                 backup_days=prop(r, "BackupRetentionPeriod", default=1, fmt=days),
                 deletion_protection=prop(r, "DeletionProtection", default=False, fmt=yes_no),
                 replica=replica,
@@ -86,6 +90,17 @@ def databases(index: Index, env: str) -> list[Database]:
             )
         )
     return sorted(out, key=lambda d: (d.replica, d.name.text))
+
+
+def _inheriting(r: Resource, primary: Resource | None) -> Any:
+    """`prop` of the replica, falling back to its primary's property (with the primary as the source)."""
+
+    def read(name: str, **kwargs: Any) -> Fact:
+        if name in r.properties or primary is None:
+            return prop(r, name, **kwargs)
+        return prop(primary, name, **kwargs)
+
+    return read
 
 
 def _key(r: Resource) -> Fact:

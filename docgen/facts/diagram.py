@@ -10,6 +10,7 @@ from typing import Any
 
 from docgen.assembly.model import Assembly, Edge, Resource, resource_key
 from docgen.facts.diagram_labels import Labels
+from docgen.facts.network import subnet_kind
 
 __all__ = ["Component", "DiagramModel", "Link", "Tier", "build_model", "node_id"]
 
@@ -169,7 +170,7 @@ class _Builder(Labels):
             groups.setdefault(_subnet_group(subnet), []).append(subnet)
         tiers = {}
         for name, members in sorted(groups.items(), key=lambda g: (_type_rank(g[1][0]), g[0])):
-            kind = members[0].tags.get("aws-cdk:subnet-type", "")
+            kind = subnet_kind(self.assembly, members[0])[0]  # from the routes, not the subnet's name
             self.tier_types[name] = kind
             sizes = sorted({str(s.properties.get("CidrBlock", "")).partition("/")[2] for s in members} - {""})
             what = ", ".join(

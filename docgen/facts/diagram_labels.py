@@ -34,10 +34,17 @@ class Labels:
         if kind == "ecs":
             return f"{name}\n{self._ecs_text(first)}"
         if kind == "rds":
+            primary = next((m for m in members if "SourceDBInstanceIdentifier" not in m.properties), first)
+            props = primary.properties
             engine = str(props.get("Engine", "")).replace("postgres", "PostgreSQL").replace("mysql", "MySQL")
             major = str(props.get("EngineVersion", "")).split(".")[0]
             extra = ", Multi-AZ" if props.get("MultiAZ") is True else ""
-            return f"{name}\nRDS {engine} {major}".rstrip() + f"\n{props.get('DBInstanceClass', '')}{extra}"
+            replicas = len(members) - 1 if primary is not first or len(members) > 1 else 0
+            more = f"\n+ {replicas} read replica{'s' if replicas != 1 else ''}" if replicas else ""
+            return (
+                f"{name}\nRDS {engine} {major}".rstrip()
+                + f"\n{props.get('DBInstanceClass', '')}{extra}{more}"
+            )
         if kind == "cache":
             engine = str(props.get("Engine", "")).capitalize()
             nodes = props.get("NumCacheClusters")
@@ -120,9 +127,11 @@ class Labels:
             if isinstance(q.properties.get("RedrivePolicy"), dict)
             for d in self.targets(q.properties["RedrivePolicy"], q)
         }
+        fifo = any(str(m.properties.get("FifoQueue")).lower() == "true" for m in members)
+        kind = "SQS FIFO queue" if fifo else "SQS queue"
         if dead & {resource_key(m) for m in members}:
-            return f"SQS queue + DLQ (after {'/'.join(receives)} receives)"
-        return "SQS queue"
+            return f"{kind} + DLQ (after {'/'.join(receives)} receives)"
+        return kind
 
 
 def _number(value: Any) -> float | None:

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from docgen.assembly.model import StackInfo
-from docgen.facts.fact import Fact, Source, derived, join
+from docgen.facts.fact import Fact, Source, derived, join, prop
 from docgen.facts.index import Index, manifest_source
 
 UNKNOWN = ("unknown-account", "unknown-region", "")
@@ -73,10 +73,11 @@ def _region_fact(region: str, stacks: list[StackInfo], *, named: bool = False) -
 
 
 def _zones(index: Index, env: str) -> Fact:
-    from docgen.facts.fact import prop
-
     zones = [prop(s, "AvailabilityZone") for s in index.of_type("AWS::EC2::Subnet", env)]
     unique: dict[str, Fact] = {}
     for z in zones:
         unique.setdefault(z.text, z)
-    return join([unique[k] for k in sorted(unique)])
+    # No subnet in the templates (no VPC, or an imported one): the stages' stacks are what says so.
+    stacks = index.stacks(env)
+    none = Fact(None, "", tuple(_name_source(s) for s in stacks[:1]))
+    return join([unique[k] for k in sorted(unique)], none=none)

@@ -156,9 +156,15 @@ def count(environment: str, cfn_type: str, resources: Sequence[Resource], text: 
     )
 
 
-def join(facts: Sequence[Fact], sep: str = ", ", empty: str = "-") -> Fact:
+def join(
+    facts: Sequence[Fact], sep: str = ", ", empty: str = "-", *, none: Fact | Resource | None = None
+) -> Fact:
+    """The facts as one, their texts joined; with none of them, `empty` read from `none` (the resource or
+    fact whose lack of them it states: e.g. the service that has no scaling policy)."""
     if not facts:
-        return Fact(None, empty, ())
+        where = resource_source(none) if isinstance(none, Resource) else None
+        sources = (where,) if where else (none.sources if isinstance(none, Fact) else ())
+        return Fact(None, empty, sources)
     return derived([f.value for f in facts], sep.join(f.text for f in facts), facts)
 
 

@@ -51,7 +51,7 @@ def backup_rules(index: Index, env: str) -> list[BackupRule]:
                         default=None,
                         fmt=lambda v: "kept" if v is None else f"{v} d",
                     ),
-                    copies=join(copies, ", ", empty="none"),
+                    copies=join(copies, ", ", empty="none", none=plan),
                 )
             )
     return out
@@ -132,7 +132,7 @@ def budgets(index: Index, env: str) -> list[Budget]:
                 resource=b,
                 name=prop(b, "Budget", "BudgetName", default=None, fmt=lambda v: v or "-"),
                 limit=derived(amount.value, f"{amount.text} {unit.text}/month", [amount, unit]),
-                thresholds=join(thresholds, ", ", empty="none"),
+                thresholds=join(thresholds, ", ", empty="none", none=b),
                 subscribers=derived(
                     kinds, ", ".join(kinds) or "none", [prop(b, "NotificationsWithSubscribers", default=[])]
                 ),

@@ -53,7 +53,7 @@ def vpcs(index: Index, env: str) -> list[Vpc]:
                 cidr=prop(vpc, "CidrBlock"),
                 subnets=tuple(
                     sorted(
-                        (_subnet(s) for s in subnets),
+                        (_subnet(index, s) for s in subnets),
                         key=lambda s: (_tier_rank(s.kind), s.group.text, s.zone.text),
                     )
                 ),
@@ -68,10 +68,37 @@ def vpcs(index: Index, env: str) -> list[Vpc]:
     return out
 
 
-def _subnet(subnet: Resource) -> Subnet:
-    kind = subnet.tags.get("aws-cdk:subnet-type", "")
+def _subnet(index: Index, subnet: Resource) -> Subnet:
+    kind, route = subnet_kind(index.assembly, subnet)
     group = subnet.tags.get("aws-cdk:subnet-name") or SUBNET_TYPES.get(kind, kind.lower()) or "subnets"
-    return Subnet(exists(subnet, group), kind, prop(subnet, "CidrBlock"), prop(subnet, "AvailabilityZone"))
+    sources = [exists(subnet, group)] + ([exists(route, "default route")] if route is not None else [])
+    return Subnet(
+        derived(group, group, sources), kind, prop(subnet, "CidrBlock"), prop(subnet, "AvailabilityZone")
+    )
+
+
+def subnet_kind(assembly: Any, subnet: Resource) -> tuple[str, Resource | None]:
+    """Public, Private (a default route through a NAT gateway) or Isolated, from the subnet's route table:
+    what the routes do, not what the subnet is called. Also the default route that decides it."""
+    same_env = [r for r in assembly.resources if r.environment == subnet.environment]
+    tables = [
+        t
+        for a in same_env
+        if a.type == "AWS::EC2::SubnetRouteTableAssociation"
+        and subnet in assembly.targets(a.properties.get("SubnetId"), a)
+        for t in assembly.targets(a.properties.get("RouteTableId"), a)
+    ]
+    for route in same_env:
+        if route.type != "AWS::EC2::Route" or route.properties.get("DestinationCidrBlock") != "0.0.0.0/0":
+            continue
+        if not any(t in tables for t in assembly.targets(route.properties.get("RouteTableId"), route)):
+            continue
+        if "NatGatewayId" in route.properties:
+            return "Private", route
+        if "GatewayId" in route.properties:
+            return "Public", route
+        return "Private", route  # a transit gateway, instance or endpoint: egress that is not the internet
+    return ("Isolated" if tables else subnet.tags.get("aws-cdk:subnet-type", "")), None
 
 
 def _tier_rank(kind: str) -> int:
@@ -103,7 +130,7 @@ def _flow_logs(index: Index, vpc: Resource) -> Fact:
             facts.append(
                 derived(True, f"yes (to {destination.text})", [exists(flow, "flow log"), destination])
             )
-    return join(facts, "; ")
+    return join(facts, "; ", none=vpc)
 
 
 # --- security groups --------------------------------------------------------------------------------
@@ -286,7 +313,7 @@ def routes(index: Index, env: str) -> list[Route]:
             if listeners
             else prop(rule, "ListenerArn", fmt=lambda v: "imported listener")
         )
-        out.append(Route(prop(rule, "Priority"), join(parts, "; "), name_fact(rule), listener))
+        out.append(Route(prop(rule, "Priority"), join(parts, "; ", none=rule), name_fact(rule), listener))
     return sorted(out, key=lambda r: int(r.priority.value) if str(r.priority.value).isdigit() else 0)
 
 
@@ -337,7 +364,7 @@ def distributions(index: Index, env: str) -> list[Distribution]:
             Distribution(
                 resource=d,
                 name=name_fact(d),
-                behaviours=join(behaviours, "<br>"),
+                behaviours=join(behaviours, "<br>", none=d),
                 price_class=prop(d, "DistributionConfig", "PriceClass", default="PriceClass_All"),
                 logging=derived(
                     "Logging" in config,

@@ -146,7 +146,11 @@ def alarms(index: Index, env: str) -> list[Alarm]:
         )
         targets = index.targets(r, p.get("AlarmActions", []))
         topics_ = tuple(t for t in targets if t.type == "AWS::SNS::Topic")
-        notifies = join([exists(t, f"{name_of(t)}/{construct_id(t)}") for t in targets], ", ")
+        notifies = join(
+            [exists(t, f"{name_of(t)}/{construct_id(t)}") for t in targets],
+            ", ",
+            none=prop(r, "AlarmActions", default=[]),
+        )
         out.append(
             Alarm(
                 resource=r,

@@ -30,6 +30,10 @@ def roles(index: Index, env: str) -> list[Role]:
         for i, managed in enumerate(role.properties.get("ManagedPolicyArns") or ()):
             name = json.dumps(managed).split("policy/")[-1].strip('"]}')
             perms.append(prop(role, "ManagedPolicyArns", i, fmt=lambda v, n=name: f"managed: {n}"))
+        for i, inline in enumerate(role.properties.get("Policies") or ()):
+            statements = ((inline or {}).get("PolicyDocument") or {}).get("Statement") or []
+            for j, st in enumerate(statements if isinstance(statements, list) else [statements]):
+                perms.append(_statement(index, role, j, st, ("Policies", i, "PolicyDocument", "Statement")))
         for pol in policies:
             if role in index.targets(pol, pol.properties.get("Roles")):
                 statements = (pol.properties.get("PolicyDocument") or {}).get("Statement") or []
@@ -61,7 +65,9 @@ def _principal(statement: dict[str, Any]) -> str:
     return str(principal)
 
 
-def _statement(index: Index, pol: Resource, i: int, st: Any) -> Fact:
+def _statement(
+    index: Index, pol: Resource, i: int, st: Any, at: tuple[str | int, ...] = ("PolicyDocument", "Statement")
+) -> Fact:
     actions = st.get("Action") if isinstance(st, dict) else None
     actions = actions if isinstance(actions, list) else [actions]
     resource = st.get("Resource") if isinstance(st, dict) else None
@@ -69,7 +75,7 @@ def _statement(index: Index, pol: Resource, i: int, st: Any) -> Fact:
         ["*"] if resource == "*" else ["scoped ARN"]
     )
     text = f"{', '.join(sorted(str(a) for a in actions))} on {', '.join(on)}"
-    return prop(pol, "PolicyDocument", "Statement", i, fmt=lambda _v, t=text: t)
+    return prop(pol, *at, i, fmt=lambda _v, t=text: t)
 
 
 def _unique(facts: list[Fact]) -> list[Fact]:

@@ -53,7 +53,7 @@ def source_map(entries: Sequence[dict[str, Any]], doc_name: str) -> str:
         fact = {k: v for k, v in entry.items() if k != "sources"}
         fact["sources"] = sorted(set(ids))
         facts.append(fact)
-    lines = ['{"format": "%s", "doc": %s,' % (FORMAT, json.dumps(doc_name)), '"sources": [']
+    lines = ['{"format": ' + json.dumps(FORMAT) + ', "doc": ' + json.dumps(doc_name) + ",", '"sources": [']
     lines += [
         json.dumps(r, sort_keys=True, ensure_ascii=False) + ("," if i < len(rows) - 1 else "")
         for i, r in enumerate(rows)

@@ -213,10 +213,12 @@ def architecture_labelled(assembly: Assembly, environment: str) -> tuple[str, La
     """The architecture text, and per box its label with the resources it stands for."""
     model = build_model(assembly, environment)
     by_key = {resource_key(r): r for r in assembly.in_environment(environment)}
-    labels = [
-        (c.label.replace("\n", " / "), [resource_source(by_key[k]) for k in c.resources if k in by_key])
-        for c in model.components
-    ]
+    members = {
+        c.id: [resource_source(by_key[k]) for k in c.resources if k in by_key] for c in model.components
+    }
+    # "Users" stands for no resource: it is there because these components accept traffic from the internet.
+    members["users"] = [s for x in model.links if x.source == "users" for s in members.get(x.target, [])]
+    labels = [(c.label.replace("\n", " / "), members[c.id]) for c in model.components]
     return render_architecture(model), labels
 
 
@@ -226,7 +228,16 @@ def progression_labelled(assembly: Assembly, compose: Mapping[str, Any] | None) 
         services = assembly.of_type("AWS::ECS::Service", env)
         labels.append((env, [resource_source(s) for s in services]))
     if compose is not None:
-        labels.append(("Development", [Source("generated", "generated/compose.json", "/services", None)]))
+        names = [s for s in compose.get("services") or [] if isinstance(s, Mapping)]
+        labels.append(
+            (
+                "Development",
+                [
+                    Source("generated", "generated/compose.json", f"/services/{i}/name", s.get("name"))
+                    for i, s in enumerate(names)
+                ],
+            )
+        )
     return deployment_progression(assembly, compose), labels
 
 

@@ -18,7 +18,7 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         )
         name = inputs.env_name(env)
         for s in services:
-            policies = join(list(s.policies), "; ", empty="none")
+            policies = join(list(s.policies), "; ", empty="none", none=s.resource)
             capacity.append([name, s.name, s.min, s.desired, s.max, s.capacity_at_max(), policies])
     # Scalability section: what each service may grow to.
     model.tables["capacity"] = t(

@@ -28,6 +28,7 @@ KINDS = {
     "AWS::Budgets::Budget": "AWS Budgets",
     "AWS::ECR::Repository": "ECR",
     "AWS::Backup::BackupPlan": "AWS Backup",
+    "AWS::Backup::BackupVault": "AWS Backup vault",
     "AWS::KMS::Key": "KMS",
     "AWS::Lambda::Function": "Lambda",
     "AWS::DynamoDB::Table": "DynamoDB",
@@ -160,7 +161,7 @@ def _components(inputs: SectionInputs) -> object:
         if r.service and r.type in KINDS:
             comps.setdefault(r.service, []).append(r)
     rows = []
-    for name, members in sorted(comps.items()):
+    for _, members in sorted(comps.items()):
         first = members[0]
         kinds = sorted({KINDS[m.type] for m in members})
         rows.append(

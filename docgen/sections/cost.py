@@ -8,6 +8,7 @@ from typing import Any
 
 from docgen.cost import format_money
 from docgen.cost.catalogue import USAGE_PER
+from docgen.facts import governance
 from docgen.facts.fact import Fact, Source, derived, exists, number
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
@@ -17,7 +18,7 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     est = inputs.estimate
     if est is None:
         return
-    rates = dict(est.rates)
+    rates = {(region, key): entry for region, key, entry in est.regional_rates}
     for env in inputs.environments:
         lines = [line for line in est.lines if line.environment == env]
         model.tables[f"cost_service:{env}"] = _rollup_table(
@@ -33,18 +34,20 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         model.text[f"cost_free:{env}"] = derived(
             free,
             ", ".join(free) or "none",
-            [_line_source(inputs, x) for x in lines if x.status == "free"][:40],
+            [_line_source(inputs, x) for x in lines if x.status == "free"][:40] or [inputs.env_name(env)],
         )
         total = est.total(env)
         unpriced = est.unpriced(env)
-        money = _money_sources(inputs, lines, rates)
+        money = _money_sources(inputs, lines, rates) + [_line_source(inputs, x) for x in unpriced][:40]
         note = f"; {len(unpriced)} resource(s) unpriced, not counted" if unpriced else ""
-        model.text[f"cost_total:{env}"] = derived(
-            total.monthly,
-            f"{'at least ' if unpriced else ''}{format_money(total.monthly)} USD/month expected "
-            f"({format_money(total.monthly_min)}–{format_money(total.monthly_max)}){note}",
-            money,
-        )
+        if lines and all(x.status == "unpriced" for x in lines):
+            text = f"not priced: {lines[0].arithmetic}; {len(unpriced)} resource(s) unpriced"
+        else:
+            text = (
+                f"{'at least ' if unpriced else ''}{format_money(total.monthly)} USD/month expected "
+                f"({format_money(total.monthly_min)}–{format_money(total.monthly_max)}){note}"
+            )
+        model.text[f"cost_total:{env}"] = derived(total.monthly, text, money or [inputs.env_name(env)])
         model.tables[f"cost_unpriced:{env}"] = t(
             ["Resource", "Type", "Why"],
             [
@@ -56,36 +59,38 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
                 for x in unpriced
             ],
         )
-    model.tables["usage"] = _usage(inputs)
-    model.tables["rates"] = t(
-        ["Rate", "Price (USD)", "Unit", "Source", "Read on"],
+    model.tables["budgets"] = t(
+        ["Environment", "Budget", "Limit", "Alerts at", "Notifies"],
         [
-            [
-                _rate_fact(est, key, entry, "key", key),
-                _rate_fact(est, key, entry, "price", str(entry.price)),
-                _rate_fact(est, key, entry, "unit", entry.unit),
-                _rate_fact(
-                    est,
-                    key,
-                    entry,
-                    "source",
-                    entry.source + (" (unverified)" if entry.confidence == "unverified" else ""),
-                ),
-                _rate_fact(est, key, entry, "read_on", str(entry.read_on)),
-            ]
-            for key, entry in est.rates
+            [inputs.env_name(env), b.name, b.limit, b.thresholds, b.subscribers]
+            for env in inputs.environments
+            for b in governance.budgets(inputs.index, env)
         ],
     )
+    model.tables["usage"] = _usage(inputs)
+    model.tables["rates"] = t(
+        ["Region", "Rate", "Price (USD)", "Unit", "Source", "Read on"],
+        [_rate_row(region, key, entry) for region, key, entry in est.regional_rates],
+    )
 
 
-def _rate_fact(est: Any, key: str, entry: Any, field: str, text: str) -> Fact:
+def _rate_row(region: str, key: str, entry: Any) -> list[Fact | str]:
+    unverified = " (unverified)" if entry.confidence == "unverified" else ""
+    return [
+        _rate_fact(region, key, entry, "key", region),
+        _rate_fact(region, key, entry, "key", key),
+        _rate_fact(region, key, entry, "price", str(entry.price)),
+        _rate_fact(region, key, entry, "unit", entry.unit),
+        _rate_fact(region, key, entry, "source", entry.source + unverified),
+        _rate_fact(region, key, entry, "read_on", str(entry.read_on)),
+    ]
+
+
+def _rate_fact(region: str, key: str, entry: Any, field: str, text: str) -> Fact:
     pointer = f"/prices/{key}" if field == "key" else f"/prices/{key}/{field}"
     value = getattr(entry, field, key) if field != "key" else None
-    return Fact(
-        value,
-        text,
-        (Source("data", _catalogue_file(est), pointer, None if field == "key" else _plain(value)),),
-    )
+    source = Source("data", _catalogue_file(region), pointer, None if field == "key" else _plain(value))
+    return Fact(value, text, (source,))
 
 
 def _plain(value: Any) -> Any:
@@ -98,8 +103,8 @@ def _plain(value: Any) -> Any:
     )
 
 
-def _catalogue_file(est: Any) -> str:
-    return f"docgen/data/prices/{est.region}.yaml"
+def _catalogue_file(region: str) -> str:
+    return f"docgen/data/prices/{region}.yaml"
 
 
 def _resource(inputs: SectionInputs, line: Any) -> Any:
@@ -111,23 +116,26 @@ def _line_source(inputs: SectionInputs, line: Any) -> Fact:
     return exists(resource, line.path) if resource is not None else Fact(None, line.path, ())
 
 
-def _money_sources(inputs: SectionInputs, lines: list[Any], rates: dict[str, Any]) -> list[Fact | Source]:
+def _money_sources(
+    inputs: SectionInputs, lines: list[Any], rates: dict[tuple[str, str], Any]
+) -> list[Fact | Source]:
     out: list[Fact | Source] = []
     for line in lines:
         if line.status != "priced":
             continue
         out.append(_line_source(inputs, line))
-        est = inputs.estimate
         out += [
-            Source("data", _catalogue_file(est), f"/prices/{k}/price", str(rates[k].price))
+            Source(
+                "data", _catalogue_file(line.region), f"/prices/{k}/price", str(rates[(line.region, k)].price)
+            )
             for k in line.rate_keys
-            if k in rates
+            if (line.region, k) in rates
         ]
     return out
 
 
 def _rollup_table(
-    inputs: SectionInputs, lines: list[Any], label: str, key: Any, rates: dict[str, Any]
+    inputs: SectionInputs, lines: list[Any], label: str, key: Any, rates: dict[tuple[str, str], Any]
 ) -> Any:
     groups: dict[str, list[Any]] = {}
     for line in lines:

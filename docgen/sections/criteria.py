@@ -30,7 +30,14 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         _alerting,
         _dashboards,
     ]
-    model.checks = [check(inputs) for check in checks]
+    # A check whose evidence is an absence ("no data store") is read from the environments themselves.
+    stages = [s for env in inputs.environments for s in inputs.env_name(env).sources]
+    model.checks = [
+        c
+        if c.evidence.sources
+        else Check(c.label, c.ok, Fact(c.evidence.value, c.evidence.text, tuple(stages)))
+        for c in (check(inputs) for check in checks)
+    ]
 
 
 def _all(inputs: SectionInputs, fn: Callable[[object, str], list]) -> list:  # type: ignore[type-arg]
@@ -98,9 +105,17 @@ def _dr(inputs: SectionInputs) -> Check:
     dbs = _all(inputs, data.databases)
     plans = [r for env in inputs.environments for r in inputs.index.of_type("AWS::Backup::BackupPlan", env)]
     without = [d.name.text for d in dbs if not d.replica and int(d.backup_days.value or 0) < 1]
-    stores = dbs or _all(inputs, data.caches)
-    if not stores:
+    caches = _all(inputs, data.caches)
+    if not dbs and not caches:
         return Check("DR strategy documented", False, Fact(None, "no data store in the templates", ()))
+    if not dbs:
+        kept = [c for c in caches if c.snapshot_days.value or c.failover.text == "yes"]
+        text = f"no RDS instance; {len(kept)} of {len(caches)} cache(s) keep snapshots or fail over; see Disaster Recovery"
+        return Check(
+            "DR strategy documented",
+            len(kept) == len(caches),
+            derived(None, text, [c.snapshot_days for c in caches]),
+        )
     ok = not without
     text = (
         f"automated backups on every database, {len(plans)} backup plan(s); see Disaster Recovery"
@@ -125,7 +140,13 @@ def _cost(inputs: SectionInputs) -> Check:
     priced = sum(1 for x in est.lines if x.status == "priced")
     unpriced = len(est.unpriced())
     text = f"{priced} priced line(s) from the templates and dated rates; {unpriced} resource(s) unpriced (listed)"
-    return Check("Cost estimates provided", priced > 0, Fact(priced, text, ()))
+    lines = [x for x in est.lines if x.status == "priced"]
+    found = [inputs.index.get(x.stack, x.logical_id) for x in lines]
+    return Check(
+        "Cost estimates provided",
+        priced > 0,
+        derived(priced, text, [exists(r, "priced") for r in found if r][:40]),
+    )
 
 
 def _pipeline(inputs: SectionInputs) -> Check:

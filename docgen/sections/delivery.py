@@ -23,7 +23,7 @@ def _cicd(model: DocModel, inputs: SectionInputs) -> None:
     model.text["ci_platform"] = g("pipeline.json", "platform_label")
     model.text["ci_file"] = g("pipeline.json", "file")
     rows = []
-    for i, s in enumerate(stages):
+    for i in range(len(stages)):
         needs = g(
             "pipeline.json",
             "stages",
@@ -66,15 +66,10 @@ def _compose(model: DocModel, inputs: SectionInputs) -> None:
     rows = []
     for i, svc in enumerate(services):
         name = g("compose.json", "services", i, "name")
-        image = g(
-            "compose.json",
-            "services",
-            i,
-            "image" if not svc.get("build") else "build",
-            fmt=lambda v: str(v) if v else "-",
-        )
+        image = g("compose.json", "services", i, "image", fmt=lambda v: str(v) if v else "-")
         if svc.get("build"):
-            image = derived(image.value, f"build: {image.text}", [image])
+            context = g("compose.json", "services", i, "build")
+            image = derived(image.value, f"{image.text} (built from {context.text})", [image, context])
         ports = g("compose.json", "services", i, "ports")
         counterpart = _counterpart(inputs, i, svc, ecs.get(str(svc.get("name"))), prod)
         rows.append([name, image, ports, counterpart])

@@ -1,4 +1,4 @@
-"""Compliance and Operations: regions (data residency), tag coverage, audit trails, alarm routing, budgets."""
+"""Compliance: regions (data residency), tag coverage and audit trails per environment."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from docgen.sections.model import DocModel, t
 
 
 def build(model: DocModel, inputs: SectionInputs) -> None:
-    rows, budget_rows = [], []
+    rows = []
     for env in inputs.environments:
         name = inputs.env_name(env)
         facts = inputs.env(env)
@@ -20,11 +20,6 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
                 governance.audit_trails(inputs.index, env),
             ]
         )
-        budget_rows += [
-            [name, b.name, b.limit, b.thresholds, b.subscribers]
-            for b in governance.budgets(inputs.index, env)
-        ]
     model.tables["compliance"] = t(
         ["Environment", "Regions (data residency)", "Resources with all 5 tags", "Audit trails"], rows
     )
-    model.tables["budgets"] = t(["Environment", "Budget", "Limit", "Alerts at", "Notifies"], budget_rows)

@@ -14,6 +14,7 @@ from docgen.verify.availability import minutes, percent
 from docgen.verify.verification import Verification
 
 SLAS_FILE = "docgen/data/slas.yaml"
+MEASURE_KEYS = {"availability": "availability", "RPO": "rpo_minutes", "RTO": "rto_minutes"}
 
 
 def build(
@@ -57,9 +58,9 @@ def _figure(key: str, field: str, value: Any) -> Source:
 
 def _verdict_sources(checked: Verification, rid: str, targets_file: str) -> list[Source]:
     return [
-        Source("data", targets_file, f"/{rid}/{v.measure.lower()}", None)
+        Source("data", targets_file, f"/{rid}/{MEASURE_KEYS[v.measure]}", None)
         for v in checked.verdicts
-        if v.requirement == rid and v.measure != "-"
+        if v.requirement == rid and v.measure in MEASURE_KEYS
     ]
 
 
@@ -104,8 +105,9 @@ def _verification(model: DocModel, inputs: SectionInputs, v: Verification, targe
     for r in v.recoveries:
         primary = inputs.index.by_key.get(r.resource)
         src = ([exists(primary, r.database)] if primary else []) + [
-            _figure(k, "minutes", None)
+            _figure(k, "minutes", str(v.figures[k].minutes))
             for k in ("rds.pitr_rpo", "rds.multi_az_failover_rto", "rds.restore_rto")
+            if k in v.figures
         ]
         values = (
             r.environment,
@@ -135,13 +137,17 @@ def _verification(model: DocModel, inputs: SectionInputs, v: Verification, targe
     )
     verdict_rows = []
     for x in v.verdicts:
-        src = [Source("data", targets_file, f"/{x.requirement}", None)] + [
+        on_paths = [
             s
             for p in v.paths
             if p.environment == x.environment
             for f in p.factors
             for s in _resources(inputs, f.resources)
-        ][:20]
+        ]
+        carriers = [
+            tag(r, "Requirements") for r in inputs.assembly.resources if x.requirement in r.requirements
+        ][:10]
+        src = [*_verdict_sources(v, x.requirement, targets_file), *carriers, *on_paths[:20]]
         verdict_rows.append(
             [
                 derived(None, c, src)
@@ -181,10 +187,10 @@ def _sla_sources(v: Verification) -> Any:
     for key, f in sorted(v.figures.items()):
         rows.append(
             [
-                Fact(key, key, (_figure(key, "minutes", None),)),
+                Fact(key, key, (_figure(key, "minutes", str(f.minutes)),)),
                 Fact("recovery", "recovery", (_figure(key, "what", f.what),)),
                 Fact(f.what, f.what, (_figure(key, "what", f.what),)),
-                Fact(f.minutes, minutes(f.minutes), (_figure(key, "minutes", None),)),
+                Fact(f.minutes, minutes(f.minutes), (_figure(key, "minutes", str(f.minutes)),)),
                 Fact(
                     f.source,
                     f.source + (f" ({f.confidence})" if f.confidence else ""),

@@ -17,7 +17,7 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     model.tables["roles"] = t(
         ["Role", "Assumed by", "May do"],
         [
-            [r.name, r.assumed_by, join(list(r.permissions), "<br>")]
+            [r.name, r.assumed_by, join(list(r.permissions), "<br>", none=r.resource)]
             for r in security.roles(inputs.index, prod)
         ]
         if prod

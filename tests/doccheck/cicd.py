@@ -32,13 +32,15 @@ def check(
 
 def _platform(doc: Doc, pipeline: dict[str, Any], result: Result) -> None:
     text = doc.regions.get("cicd", "")
-    m = re.search(r"Platform:\s*\*\*(.*?)\*\*", text)
-    result.equal(
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    named = {str(pipeline.get("platform")), str(pipeline.get("platform_label"))}
+    result.fact(
+        any(n and n in first for n in named),
         "ci-platform",
         "CI/CD / platform",
-        m.group(1) if m else "not stated",
-        pipeline.get("platform"),
-        f"{PIPELINE} platform",
+        first or "not stated",
+        " or ".join(sorted(named)),
+        f"{PIPELINE} platform, platform_label",
     )
     diagram = next((d for d in doc.mermaids if d.region == "cicd"), None)
     shown = {words(label.split("\n")[0]) for label in diagram.labels()} if diagram else set()

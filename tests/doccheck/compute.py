@@ -9,7 +9,7 @@ from tests.doccheck.assembly import Assembly, Resource
 from tests.doccheck.common import each_row, key, pair, tables
 from tests.doccheck.markdown import Doc
 from tests.doccheck.report import Result
-from tests.doccheck.values import first_number, numbers, same_number
+from tests.doccheck.values import cpu_units, first_number, memory_mib, numbers, same_number
 
 # Target-tracking metric -> the word a person would use for it in a scaling cell.
 TRACKED = {
@@ -98,14 +98,14 @@ def _ecs_tables(doc: Doc, assembly: Assembly, services: list[EcsService], result
         result.equal(
             "ecs-cpu",
             where,
-            first_number(row[table.column("cpu") or ""]),
+            cpu_units(row[table.column("cpu") or ""]),
             float(task.get("Cpu", 0)),
             source + " Cpu",
         )
         result.equal(
             "ecs-memory",
             where,
-            first_number(row[table.column("memory") or ""]),
+            memory_mib(row[table.column("memory") or ""]),
             float(task.get("Memory", 0)),
             source + " Memory",
         )

@@ -160,9 +160,10 @@ def _budgets(doc: Doc, assembly: Assembly, result: Result) -> None:
             float(n.get("Notification", {}).get("Threshold", 0))
             for n in budget.props.get("NotificationsWithSubscribers", [])
         )
-        text = _section_text(doc, budget.stack.stage)
+        text = _section_text(doc, budget.stack.stage) + "\n" + doc.regions.get("cost", "")
         where = f"Cost Management / {budget.stack.stage} / budget {body.get('BudgetName', '')}"
-        found = [n for line in text.splitlines() if "budget" in line.lower() for n in numbers(line)]
+        name = str(body.get("BudgetName") or "budget").lower()
+        found = [n for line in text.splitlines() if name in line.lower() for n in numbers(line)]
         result.fact(
             limit in found,
             "budget-limit-not-shown",

@@ -104,10 +104,10 @@ def _pipeline(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[C
     out: list[Check] = []
     if (n := _number(item.evidence, r"(\d+) stages?")) is not None:
         out.append((n == len(stages), "pipeline-count", len(stages), "generated/pipeline.json stages"))
-    if m := re.search(r"stages? on ([\w-]+)", item.evidence):
+    if m := re.search(r"stages? on (.+)$", item.evidence):
         out.append(
             (
-                m.group(1) == pipeline.get("platform"),
+                m.group(1).strip() in (pipeline.get("platform"), pipeline.get("platform_label")),
                 "pipeline-platform",
                 pipeline.get("platform"),
                 "generated/pipeline.json",

@@ -261,7 +261,7 @@ def _same_port(cell: str, port: str) -> bool:
 def _routes(doc: Doc, assembly: Assembly, result: Result) -> None:
     rules = assembly.resources("AWS::ElasticLoadBalancingV2::ListenerRule")
     tabs = tables(
-        doc, result, "Network > Load balancing", ("environment", "priority", "path"), needed=bool(rules)
+        doc, result, "Network > Load balancing", ("environment", "priority", "conditions"), needed=bool(rules)
     )
     rows = [
         ((env, str(int(first_number(row[t.column("priority") or ""]) or -1))), (t, row))
@@ -276,8 +276,14 @@ def _routes(doc: Doc, assembly: Assembly, result: Result) -> None:
             for c in rule.props.get("Conditions", [])
             for v in c.get("PathPatternConfig", {}).get("Values", c.get("Values", []))
         )
+        # "path /api/*, /v1/*; host example.com": the path patterns are the values after "path"
+        cell = row[table.column("conditions") or ""]
         shown = sorted(
-            p for line in cell_lines(row[table.column("path") or ""]) for p in re.split(r"[,\s]+", line) if p
+            p
+            for part in re.split(r";|<br>", cell)
+            if part.strip().startswith("path ")
+            for p in re.split(r"[,\s]+", part.strip().removeprefix("path "))
+            if p
         )
         result.equal("alb-rule-paths", where, ", ".join(shown), ", ".join(paths), rule.where("Conditions"))
         target = _rule_target(rule, services, assembly)

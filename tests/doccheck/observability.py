@@ -255,7 +255,7 @@ def _topics(doc: Doc, assembly: Assembly, result: Result) -> None:
             result.equal(
                 "topic-subscriptions",
                 where,
-                quantity(row[col]),
+                0.0 if row[col].strip().lower() in ("none", "0", "-") else quantity(row[col]),
                 float(count),
                 "AWS::SNS::Subscription with TopicArn -> " + topic.logical_id,
             )

@@ -292,12 +292,15 @@ def _at_rest(result: Result, where: str, cell: str, res: Resource, kind: str, as
                 res.where("BucketEncryption"),
             )
             return
-    shown = yes_no(cell) if yes_no(cell) is not None else bool(re.search(r"aes|kms", cell, re.I))
+    shown = yes_no(cell) if yes_no(cell) is not None else bool(re.search(r"aes|kms|sse", cell, re.I))
     result.equal("encryption-at-rest", where, shown, on, res.where())
 
 
 def _in_transit(result: Result, where: str, cell: str, res: Resource, kind: str, assembly: Assembly) -> None:
-    claims_tls = bool(re.search(r"\btls\b|ssl|https", cell, re.I))
+    # "TLS required (rds.force_ssl=1)" claims it; "TLS available, not enforced" does not
+    claims_tls = bool(re.search(r"\btls\b|ssl|https", cell, re.I)) and not re.search(
+        r"not enforced", cell, re.I
+    )
     if kind == "rds":
         forced = _force_ssl(res, assembly)
         result.fact(

@@ -50,6 +50,23 @@ def quantity(text: str) -> float | None:
     return value * BYTE_UNITS.get(unit, 1)
 
 
+def cpu_units(text: str) -> float | None:
+    """ECS CPU as units: '512', '512 (0.5 vCPU)' or '0.5 vCPU' (1 vCPU = 1024 units)."""
+    value = first_number(text)
+    if value is None:
+        return None
+    return value * 1024 if re.match(r"^\s*[\d.,]+\s*vCPU", text, re.I) else value
+
+
+def memory_mib(text: str) -> float | None:
+    """Task memory in MiB from '1024', '1,024 MiB' or '1 GiB'."""
+    m = re.match(r"^\s*([\d.,]+)\s*(GiB|GB|MiB|MB)?", text)
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", ""))
+    return value * 1024 if (m.group(2) or "").lower() in ("gib", "gb") else value
+
+
 def yes_no(text: str) -> bool | None:
     """yes/no, on/off, true/false, enabled/disabled (the first such word); None when the cell says neither."""
     m = re.search(r"\b(yes|no|on|off|true|false|enabled|disabled|none)\b", text.lower())
