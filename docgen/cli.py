@@ -18,6 +18,7 @@ from pathlib import Path
 
 from docgen.document import DOC
 from docgen.errors import DocgenError
+from docgen.render.template import TEMPLATE
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,7 +42,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-synth", action="store_true", help="never synthesize; refuse a stale cdk.out")
     p.add_argument("--doc", type=Path, default=None, help=f"the design doc to write (default {DOC})")
     p.add_argument(
-        "--template", type=Path, default=Path("design-templates/design-doc-template-infrastructure.md")
+        "--template",
+        type=Path,
+        default=TEMPLATE,
+        help="the doc template (default: the one shipped with docgen)",
     )
     p.add_argument(
         "--generated",

@@ -298,6 +298,7 @@ def test_cli_writes_every_file(tmp_path: Path) -> None:
     assert generators_main(["--design", str(ROOT / "design.yaml"), "--out", str(out)]) == 0
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == [
+        ".design-stamp.json",  # which design, project and generator code made the folder (docgen checks it)
         ".env.local.example",
         "compose.json",
         "docker-compose.yml",

@@ -139,7 +139,7 @@ def selection(*, root: Path, design: Path | None, cdk_out: Path | None, synth: b
     """The selection from the command line: DESIGN_FILE (or design.yaml) when --design is not given."""
     chosen = design if design is not None else Path(os.environ.get("DESIGN_FILE") or "design.yaml")
     own_path = root / OWN_CDK_OUT
-    folder = cdk_out if cdk_out is not None else own_path
+    folder = cdk_out if cdk_out is not None else (OWN_CDK_OUT if root == Path.cwd() else own_path)
     own = cdk_out is None or folder.resolve() == own_path.resolve()
     return Selection(root, chosen, design is not None, folder, own, synth)
 
