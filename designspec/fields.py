@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 NAME = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
-ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+ONE_LINE = r"^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$"  # no control, format (bidi), line or paragraph separators
 # A Docker image reference: [registry[:port]/]path[:tag][@digest] (distribution/reference grammar).
 _DOMAIN = (
     r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?"
@@ -31,7 +31,7 @@ HEALTH_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,127}$"
 
 PATTERN_HELP = {
     NAME: "a name of 2-40 lowercase letters, digits and '-', starting with a letter",
-    ONE_LINE: "one line of text without control characters",
+    ONE_LINE: "one line of text without control or format characters",
     IMAGE: "an image reference such as nginx:1.27 or 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1",
     BUILD: "a build context path relative to the repository, such as ./backend",
     ALB_PATH: "an ALB path pattern: '/' then up to 127 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?",

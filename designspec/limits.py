@@ -4,7 +4,6 @@ listener rules, security-group rules and storage growth. Each problem is (field 
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Iterator
 
 from designspec.model import Design, Environment
@@ -19,7 +18,9 @@ ALB_WILDCARDS = 5  # ALB quotas: condition wildcards per rule (not adjustable)
 # Security groups take 60 inbound and 60 outbound rules (default quota). Each routed workload adds an outbound
 # rule to the ALB's group, each user of a database or cache an inbound rule to that store's group.
 SG_RULES = 60
-STORAGE_HEADROOM = 1.1  # RDS: the maximum storage threshold must be at least 10% above the allocated storage
+STORAGE_HEADROOM_PERCENT = (
+    110  # RDS: the maximum storage threshold must be at least 10% above the allocated storage
+)
 
 
 def aws_limits(design: Design) -> Iterator[tuple[Loc, str]]:
@@ -92,7 +93,7 @@ def _names(design: Design, env_name: str) -> Iterator[tuple[Loc, str]]:
 def _storage(loc: Loc, env: Environment) -> Iterator[tuple[Loc, str]]:
     for name, size in env.databases.items():
         most = size.max_allocated_storage_gb
-        least = math.ceil(size.allocated_storage_gb * STORAGE_HEADROOM)
+        least = -(-size.allocated_storage_gb * STORAGE_HEADROOM_PERCENT // 100)  # integer ceiling
         if most is not None and most < least:
             yield (
                 (*loc, "databases", name, "max_allocated_storage_gb"),

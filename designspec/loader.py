@@ -182,6 +182,8 @@ def _expected(loc: Loc) -> str:
     pattern = next((m.pattern for m in info.metadata if getattr(m, "pattern", None)), None)
     kinds = {str: "text", int: "an integer", float: "a number", bool: "true or false"}
     if annotation in kinds:
+        if pattern in PATTERN_HELP:
+            return f"; expected {PATTERN_HELP[pattern]}"
         return f"; expected {kinds[annotation]}" + (f" matching {pattern}" if pattern else "")
     if get_origin(annotation) is dict or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         return "; expected a mapping"

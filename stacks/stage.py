@@ -205,11 +205,13 @@ class EnvironmentStage(Stage):
 
     def _data(self) -> None:
         d, env = self.design, self.env_spec
-        first = min((c.seq for c in (*d.databases, *d.caches, *d.secrets)), default=1)
-        stack = self._stack("Data", "data", first, "PostgreSQL, Redis and application secrets")
         self.databases: dict[str, PostgresDatabase] = {}
         self.caches: dict[str, RedisCache] = {}
         self.secrets: dict[str, AppSecret] = {}
+        if not (d.databases or d.caches or d.secrets):
+            return  # CloudFormation rejects a stack without resources
+        first = min((c.seq for c in (*d.databases, *d.caches, *d.secrets)), default=1)
+        stack = self._stack("Data", "data", first, "PostgreSQL, Redis and application secrets")
         for db in d.databases:
             self.databases[db.name] = PostgresDatabase(
                 stack,
@@ -300,10 +302,12 @@ class EnvironmentStage(Stage):
 
     def _messaging(self) -> None:
         d = self.design
+        self.queues: dict[str, WorkQueue] = {}
+        if not d.queues:
+            return  # CloudFormation rejects a stack without resources
         stack = self._stack(
             "Messaging", "messaging", min((q.seq for q in d.queues), default=1), "SQS queues and DLQs"
         )
-        self.queues: dict[str, WorkQueue] = {}
         for q in d.queues:
             self.queues[q.name] = WorkQueue(stack, q.name, spec=q)
             tag_component(self.queues[q.name], service=q.name, seq=q.seq, requirements=q.requirements)

@@ -41,10 +41,11 @@ class Synth:
         return Template.from_json(self.templates(environment)[stack_id])
 
 
-def synth_design(design_path: Path, outdir: Path) -> Synth:
+def synth_design(design_path: Path, outdir: Path, environments: list[str] | None = None) -> Synth:
+    """Synthesize `design_path` (only `environments`' stages if given: a sampled design needs one)."""
     from app import build_app
 
-    app = build_app(str(design_path), outdir=str(outdir))
+    app = build_app(str(design_path), outdir=str(outdir), environments=environments)
     app.synth()
     return Synth(app, outdir)
 
