@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,3 +54,25 @@ def synth_design(design_path: Path, outdir: Path, environments: list[str] | None
 @pytest.fixture(scope="session")
 def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synth_design(ROOT / "design.yaml", tmp_path_factory.mktemp("cdkout-default"))
+
+
+def assert_one_line(message: str, file: str) -> None:
+    """A SpecError as the user sees it: names the file, one printable line (no newline, no ESC), bounded."""
+    from designspec.errors import LINE_LIMIT
+
+    assert message.startswith(f"{file}:"), message
+    assert message.isprintable(), repr(message)
+    assert len(message) <= LINE_LIMIT
+
+
+def cfn_lint_errors(templates: list[Path]) -> list[str]:
+    """cfn-lint's error-level findings (warnings are the default design's too: W3010 fixed zones, W3045)."""
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "cfn-lint"), "--format", "json", "--ignore-checks", "W3005", "--"]
+        + [str(t) for t in templates],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    findings = json.loads(proc.stdout or "[]")
+    return [f"{f['Rule']['Id']} {f['Message']} ({f['Filename']})" for f in findings if f["Level"] == "Error"]

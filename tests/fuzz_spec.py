@@ -4,7 +4,7 @@ Every mutant must end as accepted or as one SpecError line (printable, at most L
 traceback (any other exception), a hang (over --timeout seconds) or a multi-line message is a failure, written to
 --keep DIR for replay and counted. `--cli N` also runs N rejected mutants through `python -m designspec` (exit 2,
 exactly one line on stderr, no traceback); `--synth N` synthesizes N accepted mutants (one environment each,
-~10 s apiece). Exit status 1 when anything failed.
+~10 s apiece with cfn-lint, which must find no error). Exit status 1 when anything failed.
 """
 
 from __future__ import annotations
@@ -74,17 +74,19 @@ def check_cli(text: str, workdir: Path) -> str | None:
 
 def synth_one(text: str, workdir: Path) -> str | None:
     """None when the accepted mutant synthesizes (its first aws environment); else the error's first line."""
-    from designspec.loader import parse_design as parse
-    from tests.conftest import synth_design
+    from tests.conftest import cfn_lint_errors, synth_design
 
-    design = parse(text, "mutant.yaml")
+    design = parse_design(text, "mutant.yaml")
+    workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "accepted.yaml"
     path.write_text(text, encoding="utf-8")
+    env = next(iter(design.aws_environments()))
     try:
-        synth_design(path, workdir / "cdk.out", environments=[next(iter(design.aws_environments()))])
+        synth = synth_design(path, workdir / "cdk.out", environments=[env])
     except Exception as exc:
         return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-    return None
+    errors = cfn_lint_errors(sorted((synth.outdir / f"assembly-{env}").glob("*.template.json")))
+    return f"cfn-lint: {errors[0]}" if errors else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,8 +15,7 @@ from designspec import SpecError, load_design
 from designspec.naming import physical_names
 from designspec.network import SUBNET_TIERS, subnet_plan
 from designspec.regions import regions
-from tests.conftest import ROOT, Synth, synth_design
-from tests.test_spec_properties import assert_one_line, cfn_lint_errors
+from tests.conftest import ROOT, Synth, assert_one_line, cfn_lint_errors, synth_design
 
 CORPUS = ROOT / "tests" / "spec_corpus"
 BAD = sorted(CORPUS.glob("*.yaml"))

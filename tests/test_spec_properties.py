@@ -8,28 +8,17 @@ plus cfn-lint, ~15 s).
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from designspec import SpecError, parse_design
-from designspec.errors import LINE_LIMIT
-from tests.conftest import ROOT, synth_design
+from tests.conftest import assert_one_line, cfn_lint_errors, synth_design
 from tests.spec_strategies import designs, mutants
 
 EXAMPLES = int(os.environ.get("SPEC_PROPERTY_EXAMPLES", "60"))
 SYNTH_SAMPLES = int(os.environ.get("SPEC_SYNTH_SAMPLES", "2"))
-CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
-
-
-def assert_one_line(message: str, file: str) -> None:
-    assert message.startswith(f"{file}:"), message
-    assert message.isprintable(), repr(message)  # no newline, no ESC: one line whatever the input held
-    assert len(message) <= LINE_LIMIT
 
 
 @given(designs())
@@ -48,18 +37,6 @@ def test_a_mutant_is_a_design_or_one_error_line(text: str) -> None:
         parse_design(text, "mutant.yaml")
     except SpecError as exc:
         assert_one_line(str(exc), "mutant.yaml")
-
-
-def cfn_lint_errors(templates: list[Path]) -> list[str]:
-    """cfn-lint's error-level findings (warnings are the default design's too: W3010 fixed zones, W3045)."""
-    proc = subprocess.run(
-        [str(CFN_LINT), "--format", "json", "--ignore-checks", "W3005", "--", *map(str, templates)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    findings = json.loads(proc.stdout or "[]")
-    return [f"{f['Rule']['Id']} {f['Message']} ({f['Filename']})" for f in findings if f["Level"] == "Error"]
 
 
 @pytest.mark.synth

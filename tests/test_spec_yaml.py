@@ -18,9 +18,8 @@ from designspec.__main__ import main as designspec_main
 from designspec.loader import MAX_BYTES
 from designspec.yamldoc import MAX_CHARS, MAX_VALUES, read_yaml
 from generators.__main__ import main as generators_main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_one_line
 from tests.spec_mutations import BOMB
-from tests.test_spec_properties import assert_one_line
 
 DESIGN = (ROOT / "design.yaml").read_text(encoding="utf-8")
 
