@@ -32,7 +32,10 @@ setup:
 	@bash scripts/bootstrap.sh
 
 # --no-notices: the CLI would otherwise try to fetch notices from the network.
+# The spec is checked first: a bad one stops here with its one-line error (the CDK CLI would add its own
+# "Subprocess exited with error 2" line and exit 1).
 synth: setup
+	$(PYTHON) -m designspec $(DESIGN_FILE)
 	npx --no-install cdk synth --quiet --no-notices -c design=$(DESIGN_FILE)
 
 doc:

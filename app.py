@@ -12,6 +12,7 @@ from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspe
 
 from designspec import SpecError, load_design
 from designspec import stamp as stamps
+from designspec.errors import clean, report_unexpected
 from stacks.stage import EnvironmentStage
 
 
@@ -63,15 +64,19 @@ def synthesize(app: App, design_path: str) -> Path:
 
 
 def main() -> int:
-    probe = App()  # only to read context given with -c on the cdk command line
-    design_path = probe.node.try_get_context("design") or os.environ.get("DESIGN_FILE", "design.yaml")
-    image_tag = probe.node.try_get_context("image_tag") or "bootstrap"
+    """Exit 0 synthesized, 2 a bad spec (one line on stderr), 3 anything unexpected (one line, a log file)."""
+    design_path = os.environ.get("DESIGN_FILE", "design.yaml")
     try:
+        probe = App()  # only to read context given with -c on the cdk command line
+        design_path = probe.node.try_get_context("design") or design_path
+        image_tag = probe.node.try_get_context("image_tag") or "bootstrap"
         app = build_app(design_path, image_tag=image_tag)
-    except SpecError as exc:
+        synthesize(app, design_path)
+    except SpecError as exc:  # from the loader, or from a construct that checks its spec input
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    synthesize(app, design_path)
+    except Exception as exc:  # a bug, or a CDK/jsii failure the spec checks did not foresee
+        return report_unexpected(exc, f"synthesizing {clean(design_path)}", "cdk-app-")
     return 0
 
 

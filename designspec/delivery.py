@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints
 from designspec.base import Strict
 
 Branch = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,100}$")]
-Command = Annotated[str, StringConstraints(min_length=1, pattern=r"^[^\n]+$")]
+Command = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00-\x1f\x7f]+$")]
 SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
 TagPrefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,20}$")]

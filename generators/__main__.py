@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from designspec import SpecError, load_design
 from designspec import stamp as stamps
+from designspec.errors import clean, report_unexpected
 from designspec.model import Design
 from generators.compose import ELASTICMQ_CONF, compose_yaml, dev_services, elasticmq_conf, env_example
 from generators.pipeline import pipeline_model, pipeline_model_to_dict
@@ -139,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # a bug: one line, the traceback in a log file, exit 3; nothing was written
+        return report_unexpected(exc, f"generating files for {clean(args.design)}", "generators-")
     stamp_path = out / stamps.GENERATED_STAMP
     try:
         stamps.remove_stamp(stamp_path)  # written again only once every file is in place

@@ -7,7 +7,14 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from designspec.network import SUBNET_TIERS
 from stacks.nag import acknowledge
+
+_SUBNET_TYPES = {
+    "public": ec2.SubnetType.PUBLIC,
+    "app": ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    "data": ec2.SubnetType.PRIVATE_ISOLATED,
+}
 
 
 class Network(Construct):
@@ -31,14 +38,10 @@ class Network(Construct):
             availability_zones=availability_zones,
             nat_gateways=nat_gateways,
             restrict_default_security_group=True,  # strip the default SG of its rules (a deploy-time Lambda)
+            # The tiers and sizes the spec checks the VPC range against (designspec/network.py).
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
-                ec2.SubnetConfiguration(
-                    name="app", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
-                ),
-                ec2.SubnetConfiguration(
-                    name="data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
-                ),
+                ec2.SubnetConfiguration(name=name, subnet_type=_SUBNET_TYPES[name], cidr_mask=prefix)
+                for name, prefix in SUBNET_TIERS
             ],
         )
         acknowledge(

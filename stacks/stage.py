@@ -13,6 +13,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from designspec import naming
 from designspec.model import Design, Frontend, Scaling, Service
 from designspec.observability import SEVERITIES, LogType, Severity
 from designspec.wiring import Binding, bindings
@@ -121,7 +122,7 @@ class EnvironmentStage(Stage):
         first_seq = min((c.seq for c in self._components()), default=1)
 
         self.obs = design.observability
-        self.name_prefix = f"{design.project}-{env_name}"
+        self.name_prefix = naming.name_prefix(design.project, env_name)
         self.observability = self._stack(
             "Observability",
             "observability",
@@ -198,7 +199,7 @@ class EnvironmentStage(Stage):
             self,
             id,
             zones=self.env_spec.availability_zones,
-            stack_name=f"{self.design.project}-{self.env_name}-{id}",
+            stack_name=naming.stack_name(self.design.project, self.env_name, id),
             description=f"{self.design.project} {self.env_name}: {what}",
             service_tag=service_tag,
             seq=seq,
@@ -256,7 +257,10 @@ class EnvironmentStage(Stage):
             )
         for secret in d.secrets:
             self.secrets[secret.name] = AppSecret(
-                stack, secret.name, spec=secret, secret_name=f"{d.project}/{self.env_name}/{secret.name}"
+                stack,
+                secret.name,
+                spec=secret,
+                secret_name=naming.secret_name(d.project, self.env_name, secret.name),
             )
             tag_component(
                 self.secrets[secret.name],
@@ -268,7 +272,9 @@ class EnvironmentStage(Stage):
             self._backup(stack, first)
 
     def _backup(self, stack: Stack, seq: int) -> None:
-        plan, vault_name = self.obs.backup, self.name_prefix
+        plan, project = self.obs.backup, self.design.project
+        vault_name = naming.backup_vault_name(project, self.env_name)
+        copy_name = naming.backup_copy_vault_name(project, self.env_name)
         copy_region = plan.cross_region_copy.get(self.env_name)
         copy_arn = None
         if copy_region:
@@ -278,11 +284,11 @@ class EnvironmentStage(Stage):
                 environment=self.env_name,
                 account=self.env_spec.account,
                 region=copy_region,
-                vault_name=f"{vault_name}-copy",
+                vault_name=copy_name,
                 seq=seq,
             )
             stack.add_stack_dependency(copy_stack)
-            copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=f"{vault_name}-copy")
+            copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=copy_name)
         DataBackup(
             stack,
             "Backup",
@@ -332,7 +338,7 @@ class EnvironmentStage(Stage):
                 ecr.Repository(
                     self.platform_stack,
                     f"Repository-{workload.name}",
-                    repository_name=f"{self.design.project}/{workload.name}",
+                    repository_name=naming.ecr_repository_name(self.design.project, workload.name),
                     image_scan_on_push=True,
                     image_tag_mutability=ecr.TagMutability.IMMUTABLE,
                     lifecycle_rules=[ecr.LifecycleRule(max_image_count=30)],
@@ -363,13 +369,15 @@ class EnvironmentStage(Stage):
 
     def _workload(self, w: Workload) -> None:
         env = self.env_spec
-        stack = self._stack(f"Service-{w.name}", w.name, w.seq, f"Fargate workload {w.name}")
+        stack = self._stack(naming.workload_stack_id(w.name), w.name, w.seq, f"Fargate workload {w.name}")
         if w.build:
-            repo = ecr.Repository.from_repository_name(stack, "Repository", f"{self.design.project}/{w.name}")
+            repo_name = naming.ecr_repository_name(self.design.project, w.name)
+            repo = ecr.Repository.from_repository_name(stack, "Repository", repo_name)
             image = ecs.ContainerImage.from_ecr_repository(repo, tag=self.image_tag)
             stack.add_stack_dependency(self.platform_stack)
-        else:
-            image = ecs.ContainerImage.from_registry(w.image or "")
+        else:  # the spec gives every workload without `build` an `image` (designspec/references.py)
+            assert w.image is not None
+            image = ecs.ContainerImage.from_registry(w.image)
         plain, secret = self._environment(bindings(self.design, w))
         workload = FargateWorkload(
             stack,
@@ -415,13 +423,13 @@ class EnvironmentStage(Stage):
     def _telemetry(self, name: str) -> Telemetry:
         tracing, project, env = self.obs.tracing, self.design.project, self.env_name
         return Telemetry(
-            log_group_prefix=f"/{project}/{env}/{name}",
+            log_group_prefix=naming.log_group_prefix(project, env, name),
             retention={t: self._retention(t) for t in WORKLOAD_LOG_TYPES},
             log_level=self.obs.logging.level,
             router_image=self.obs.logging.router_image,
             tracing=TracingSettings(
                 collector_image=tracing.collector_image,
-                metrics_namespace=f"{project}/{env}",
+                metrics_namespace=naming.metrics_namespace(project, env),
                 resource_attributes=f"service.namespace={project},deployment.environment={env}",
             )
             if tracing.enabled
@@ -451,7 +459,7 @@ class EnvironmentStage(Stage):
             sources=sources,
             kpis=self.design.kpis,
             business_metrics=self.obs.business_metrics,
-            metrics_namespace=f"{self.design.project}/{self.env_name}",
+            metrics_namespace=naming.metrics_namespace(self.design.project, self.env_name),
         )
 
     def _connect(self, svc: Service, workload: FargateWorkload) -> None:

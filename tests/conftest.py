@@ -45,10 +45,11 @@ class Synth:
         return Template.from_json(self.templates(environment)[stack_id])
 
 
-def synth_design(design_path: Path, outdir: Path) -> Synth:
+def synth_design(design_path: Path, outdir: Path, environments: list[str] | None = None) -> Synth:
+    """Synthesize `design_path` (only `environments`' stages if given: a sampled design needs one), stamped."""
     from app import build_app, synthesize
 
-    app = build_app(str(design_path), outdir=str(outdir))
+    app = build_app(str(design_path), outdir=str(outdir), environments=environments)
     synthesize(app, str(design_path))
     return Synth(app, outdir)
 
@@ -129,3 +130,25 @@ def run_zoo_documents(design: Path, outdir: Path, work: Path, synth_error: str |
 @pytest.fixture(scope="session", params=zoo_designs(), ids=lambda p: p.stem)
 def zoo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
     return run_zoo_design(request.param, tmp_path_factory.mktemp(f"zoo-{request.param.stem}"))
+
+
+def assert_one_line(message: str, file: str) -> None:
+    """A SpecError as the user sees it: names the file, one printable line (no newline, no ESC), bounded."""
+    from designspec.errors import LINE_LIMIT
+
+    assert message.startswith(f"{file}:"), message
+    assert message.isprintable(), repr(message)
+    assert len(message) <= LINE_LIMIT
+
+
+def cfn_lint_errors(templates: list[Path]) -> list[str]:
+    """cfn-lint's error-level findings (warnings are the default design's too: W3010 fixed zones, W3045)."""
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "cfn-lint"), "--format", "json", "--ignore-checks", "W3005", "--"]
+        + [str(t) for t in templates],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    findings = json.loads(proc.stdout or "[]")
+    return [f"{f['Rule']['Id']} {f['Message']} ({f['Filename']})" for f in findings if f["Level"] == "Error"]
