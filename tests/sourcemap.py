@@ -8,6 +8,7 @@ cell of every table in the doc's generated regions is in the map with at least o
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -83,9 +84,13 @@ def pointer(data: Any, path: str) -> Any:
 
 
 def same(recorded: Any, found: Any) -> bool:
-    """A recorded value of None means "this is there" (a price row, a figure): the pointer must exist."""
+    """A recorded value of None means "this is there" (a price row, a figure): the pointer must exist.
+    A large value is recorded as {"sha256": ...} of its canonical JSON (sorted keys, no spaces)."""
     if recorded is None:
         return found is not MISSING
+    if isinstance(recorded, dict) and set(recorded) == {"sha256"} and found is not MISSING:
+        canonical = json.dumps(found, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest() == recorded["sha256"]
     if recorded == found:
         return True
     try:  # numbers recorded as text (Decimal prices) against YAML numbers, dates as ISO text

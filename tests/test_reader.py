@@ -531,3 +531,19 @@ def test_missing_nested_assembly_manifest(tmp_path: Path) -> None:
         f"{cdk_out}/assembly-staging/manifest.json not found (nested assembly `assembly-staging` of "
         f"{cdk_out}/manifest.json): {RESYNTH}"
     )
+
+
+def test_a_resource_without_a_type_is_an_error_naming_the_template(tmp_path: Path) -> None:
+    """A template whose resource lost its Type is refused: documenting it without the resource would hide it."""
+    import shutil
+
+    copy = tmp_path / "cdk.out"
+    shutil.copytree(DEFAULT, copy)
+    template = next(copy.glob("assembly-prod/*Data*.template.json"))
+    data = json.loads(template.read_text())
+    logical_id = next(k for k, v in data["Resources"].items() if v["Type"] == "AWS::RDS::DBInstance")
+    del data["Resources"][logical_id]["Type"]
+    template.write_text(json.dumps(data))
+    with pytest.raises(AssemblyError) as err:
+        read_assembly(copy)
+    assert f"resource `{logical_id}` has no `Type`" in str(err.value) and template.name in str(err.value)

@@ -121,6 +121,9 @@ def _stack(
     template = mapping(load_json(template_path, missing), template_path, "the template")
     for logical_id, body in mapping(template.get("Resources", {}), template_path, "`Resources`").items():
         mapping(body, template_path, f"resource `{logical_id}`")
+        if not isinstance(body.get("Type"), str) or not body["Type"]:
+            # CloudFormation rejects such a template; documenting it without the resource would hide it.
+            raise shape_error(template_path, f"resource `{logical_id}` has no `Type`")
     metadata = _metadata(directory, artifact_id, artifact, manifest_path)
     construct_path = str(artifact.get("displayName") or artifact_id)
     account, region = _account_region(str(artifact.get("environment", "")))

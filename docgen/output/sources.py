@@ -8,12 +8,14 @@ per line so a review diff shows exactly which facts changed. Format `docgen-sour
      "facts": [{"region": ..., "kind": "cell", "table": 0, "row": 0, "column": 1, "header": ...,
                 "text": ..., "sources": [3, 17]}, ...]}
 
-`kind` is cell | text | item | check | diagram. A `cell` names the table by its position among the tables of
+`kind` is cell | text | item | check | diagram. A source value longer than 160 characters of JSON is recorded
+as `{"sha256": <digest of its canonical JSON>}`. A `cell` names the table by its position among the tables of
 its region, and the row and column inside it. Sources are indexes into `sources`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +39,22 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+LARGE = 160  # characters of JSON: a longer value is recorded by its digest
+
+
+def digest(value: Any) -> str:
+    """The SHA-256 of a value's canonical JSON (sorted keys, no spaces), as the map records large values."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _recorded(value: Any) -> Any:
+    plain = _json_value(value)
+    if len(json.dumps(plain, sort_keys=True)) <= LARGE:
+        return plain
+    return {"sha256": digest(plain)}
+
+
 def source_map(entries: Sequence[dict[str, Any]], doc_name: str) -> str:
     table: dict[tuple[str, str, str, str], int] = {}
     rows: list[list[Any]] = []
@@ -44,7 +62,7 @@ def source_map(entries: Sequence[dict[str, Any]], doc_name: str) -> str:
     for entry in entries:
         ids = []
         for s in entry["sources"]:
-            value = _json_value(s.value)
+            value = _recorded(s.value)
             key = (s.kind, s.file, s.pointer, json.dumps(value, sort_keys=True))
             if key not in table:
                 table[key] = len(rows)
