@@ -56,6 +56,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-generated", action="store_true", help="document without the compose file and pipeline"
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a doc section could not be built (CI of this project)",
+    )
     p.add_argument("--check", action="store_true", help="exit 1 with a diff when the doc on disk is stale")
     p.add_argument(
         "--force", action="store_true", help="overwrite generated regions that were edited by hand"

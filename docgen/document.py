@@ -100,12 +100,16 @@ def design_model(
         usage=usage,
         generated_dir=folder.as_posix() if folder is not None else "generated",
     )
-    _diagrams(model, assembly, compose, pipeline)
+    docmodel.guarded(model, "diagrams", lambda: _diagrams(model, assembly, compose, pipeline))
     if picture:
         model.text["picture"] = Fact(picture, picture, ())
     traces = traceability.build(assembly, model.environments)
     checked = verification.verify(assembly, targets, model.environments)
-    requirements.build(model, inputs, checked, traces, targets_path(args).as_posix())
+    docmodel.guarded(
+        model,
+        "requirements",
+        lambda: requirements.build(model, inputs, checked, traces, targets_path(args).as_posix()),
+    )
     return model, checked, traces
 
 
@@ -123,6 +127,7 @@ def render_doc(
 
     model, _, _ = design_model(args, assembly, picture, load_targets(targets_path(args)))
     text, recorder = render.render(model, args.template, regions.render_region)
+    args.failures = dict(model.failures)  # the doc command warns about each (and fails under --strict)
     return text, recorder.entries
 
 

@@ -306,3 +306,26 @@ def test_an_unexpected_failure_is_one_line_and_a_log(
     log = Path(err[0].rsplit("details in ", 1)[1])
     assert "Traceback" in log.read_text()
     assert doc.read_text() == "existing doc\n"
+
+
+def test_a_section_that_fails_is_named_in_its_regions_and_the_rest_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sections degrade, never die: one section's failure is a one-line warning and a notice in its regions;
+    --strict (this project's CI) turns it into exit 1."""
+
+    def broken(*_args: object) -> None:
+        raise ValueError("an intrinsic docgen does not understand")
+
+    monkeypatch.setattr("docgen.sections.database.build", broken)
+    doc = tmp_path / "doc.md"
+    assert run_docgen(doc) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "warning: section database could not be built: ValueError: an intrinsic docgen does not understand"
+    ]
+    text = doc.read_text()
+    database = text.split("## Database")[1].split("## Security")[0]
+    assert "_This section could not be built from the templates (ValueError" in database
+    assert "| Environment | VPC CIDR |" in text  # the other sections are there
+    assert run_docgen(tmp_path / "strict.md", "--strict") == 1

@@ -315,7 +315,8 @@ def test_acknowledgements_match_the_templates_cdk_nag_metadata(assembly: Assembl
 
 def test_a_forest_tree_reads_like_a_single_tree(forest: Assembly) -> None:
     by_id = {r.logical_id: r for r in forest.resources}
-    assert {s.artifact_id: s.environment for s in forest.stacks} == {"Queues": "Queues", "Workers": "Workers"}
+    # Stacks in no Stage are one environment (an app's environments are its Stages).
+    assert {s.artifact_id: s.environment for s in forest.stacks} == {"Queues": "app", "Workers": "app"}
     assert by_id["JobsQueue5B1B4C2A"].l2_fqn == "aws-cdk-lib.aws_sqs.Queue"  # subtree in trees-1.json
     assert by_id["JobsUrlParameterA1C9D0E2"].l2_path == "Queues/JobsUrl"  # a forest file referring to another
     assert (
@@ -547,3 +548,30 @@ def test_a_resource_without_a_type_is_an_error_naming_the_template(tmp_path: Pat
     with pytest.raises(AssemblyError) as err:
         read_assembly(copy)
     assert f"resource `{logical_id}` has no `Type`" in str(err.value) and template.name in str(err.value)
+
+
+# --- stages and nested stacks of other CDK apps (tests/corpus) ---------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXPECTED = json.loads((CORPUS / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("app", sorted(EXPECTED["apps"]) if "apps" in EXPECTED else sorted(EXPECTED))
+def test_every_resource_of_every_template_is_read_nested_stacks_included(app: str) -> None:
+    expected = EXPECTED["apps"][app] if "apps" in EXPECTED else EXPECTED[app]
+    assembly = read_assembly(CORPUS / app / "cdk.out")
+    counts: dict[str, int] = {}
+    for r in assembly.resources:
+        counts[r.type] = counts.get(r.type, 0) + 1
+    assert counts == expected["resources_by_type"]
+    assert {s.template_file.rsplit("/", 1)[-1] for s in assembly.stacks} == {
+        s["template"].rsplit("/", 1)[-1] for s in expected["stacks"]
+    }
+
+
+def test_environments_are_stages_and_an_app_without_stages_is_one() -> None:
+    nested = read_assembly(CORPUS / "nested-stages" / "cdk.out")
+    assert nested.environments == ("platform", "platform/eu", "platform/us")
+    tables = {s.construct_path: s for s in nested.stacks}["platform/eu/Orders/Tables"]
+    assert tables.environment == "platform/eu" and tables.parent.startswith("platformeuOrders")
+    assert read_assembly(CORPUS / "cross-stack-vpc" / "cdk.out").environments == ("app",)

@@ -100,7 +100,9 @@ FEATURES = {
     "cost_usage overrides": lambda d: any(e.cost_usage for e in _aws(d)),
     "secret with env_var": lambda d: any(s.env_var for s in d.secrets),
     "registry image (no build)": lambda d: any(s.image and not s.build for s in d.services),
-    "fewer NAT gateways than zones": lambda d: any(e.nat_gateways < len(e.availability_zones) for e in _aws(d)),
+    "fewer NAT gateways than zones": lambda d: any(
+        e.nat_gateways < len(e.availability_zones) for e in _aws(d)
+    ),
 }
 
 

@@ -37,6 +37,10 @@ def folder_for(args: Any, assembly_stamp: Stamp | None) -> Path | None:
     problem = _mismatch(folder, assembly_stamp)
     if problem is None:
         return folder
+    if explicit is None and getattr(args, "cdk_out", None) is not None:
+        # A named assembly (a saved baseline, another checkout's) with this checkout's generated/: not its.
+        print(f"docgen: compose file and pipeline left out: {folder} {problem}", file=sys.stderr)
+        return None
     if problem.startswith("another project"):
         raise DocgenError(f"{folder}: {problem}")
     if explicit is not None:

@@ -84,6 +84,9 @@ class StackInfo:
     dependencies: tuple[str, ...] = ()  # artifact ids this stack depends on
     metadata: Mapping[str, Any] = field(default_factory=dict)  # the template's top-level Metadata
     manifest_file: str = ""  # the manifest that lists this stack, relative to the cloud assembly root
+    # artifact id of the stack that nests this one (an AWS::CloudFormation::Stack); "" if none
+    parent: str = ""
+    manifest_artifact: str = ""  # the artifact the manifest lists: its own id, or its top-level parent's
 
 
 @dataclass(frozen=True)

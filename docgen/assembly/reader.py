@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -21,6 +21,10 @@ __all__ = ["read_assembly"]
 STACK_ARTIFACT = "aws:cloudformation:stack"
 NESTED_ASSEMBLY = "cdk:cloud-assembly"
 CDK_METADATA = "AWS::CDK::Metadata"
+NESTED_STACK = "AWS::CloudFormation::Stack"
+# ".../Discovery.NestedStack/Discovery.NestedStackResource" is the resource of the nested stack ".../Discovery"
+NESTED_RESOURCE = re.compile(r"\.NestedStack/[^/]+\.NestedStackResource$")
+APP_ENVIRONMENT = "app"  # the one environment of an app whose stacks are in no Stage
 # aws-cdk-lib < 2.262.1 wrote 'annotation::', later versions 'Annotation::' (cdk-nag strips either).
 ANNOTATION_PREFIX = re.compile(r"^annotation::", re.IGNORECASE)
 
@@ -38,7 +42,8 @@ def read_assembly(cdk_out: Path) -> Assembly:
     manifest = _manifest(manifest_path)
     tree = TreeReader(root).read(tree_file(manifest, manifest_path))
     stacks = sorted(
-        _stacks(root, root, manifest, manifest_path), key=lambda s: (s.info.environment, s.info.artifact_id)
+        _stacks(root, root, manifest, manifest_path, stage=None),
+        key=lambda s: (s.info.environment, s.info.artifact_id),
     )
     resources = [r for s in stacks for r in _resources(s, tree.nodes)]
     templates = [StackTemplate(s.info, s.template.get("Outputs") or {}) for s in stacks]
@@ -78,15 +83,17 @@ class _Stack:
 
 
 def _stacks(
-    root: Path, directory: Path, manifest: Mapping[str, Any], manifest_path: Path
+    root: Path, directory: Path, manifest: Mapping[str, Any], manifest_path: Path, stage: str | None
 ) -> Iterator[_Stack]:
-    """Every stack artifact of this manifest and, recursively, of the nested assemblies (one per Stage)."""
+    """Every stack artifact of this manifest and, recursively, of the nested assemblies (one per Stage, a
+    Stage inside a Stage too), with the nested stacks of each. A stack's environment is its Stage's path
+    ("prod", "platform/eu"); the stacks of an app without Stages are one environment, APP_ENVIRONMENT."""
     artifacts: Mapping[str, Any] = manifest["artifacts"]
     stack_ids = {aid for aid, a in artifacts.items() if a.get("type") == STACK_ARTIFACT}
     for artifact_id in sorted(artifacts):
         artifact = artifacts[artifact_id]
         if artifact.get("type") == STACK_ARTIFACT:
-            yield _stack(root, directory, artifact_id, artifact, stack_ids, manifest_path)
+            yield from _stack(root, directory, artifact_id, artifact, stack_ids, manifest_path, stage)
         elif artifact.get("type") == NESTED_ASSEMBLY:
             name = (artifact.get("properties") or {}).get("directoryName")
             if not isinstance(name, str):
@@ -95,7 +102,9 @@ def _stacks(
                 )
             nested_path = directory / name / "manifest.json"
             nested = _manifest_at(nested_path, artifact_id, manifest_path)
-            yield from _stacks(root, directory / name, nested, nested_path)
+            display = (artifact.get("properties") or {}).get("displayName") or artifact.get("displayName")
+            inner = str(display or artifact_id.removeprefix("assembly-"))
+            yield from _stacks(root, directory / name, nested, nested_path, stage=inner)
 
 
 def _manifest_at(path: Path, artifact_id: str, parent: Path) -> dict[str, Any]:
@@ -111,7 +120,8 @@ def _stack(
     artifact: Mapping[str, Any],
     stack_ids: set[str],
     manifest_path: Path,
-) -> _Stack:
+    stage: str | None,
+) -> Iterator[_Stack]:
     props = artifact.get("properties") or {}
     template_name = props.get("templateFile")
     if not isinstance(template_name, str):
@@ -119,18 +129,15 @@ def _stack(
     template_path = directory / template_name
     missing = f" (templateFile of stack `{artifact_id}` in {manifest_path}): {RESYNTH}"
     template = mapping(load_json(template_path, missing), template_path, "the template")
-    for logical_id, body in mapping(template.get("Resources", {}), template_path, "`Resources`").items():
-        mapping(body, template_path, f"resource `{logical_id}`")
-        if not isinstance(body.get("Type"), str) or not body["Type"]:
-            # CloudFormation rejects such a template; documenting it without the resource would hide it.
-            raise shape_error(template_path, f"resource `{logical_id}` has no `Type`")
+    _check_types(template, template_path)
     metadata = _metadata(directory, artifact_id, artifact, manifest_path)
-    construct_path = str(artifact.get("displayName") or artifact_id)
+    # "prod/Network", or "prod/Network (acme-prod-Network)" when the stack name differs from the path
+    construct_path = re.sub(r" \(.*\)$", "", str(artifact.get("displayName") or artifact_id))
     account, region = _account_region(str(artifact.get("environment", "")))
     info = StackInfo(
         artifact_id=artifact_id,
         stack_name=str(props.get("stackName") or artifact_id),
-        environment=construct_path.split("/")[0],
+        environment=stage or APP_ENVIRONMENT,
         construct_path=construct_path,
         template_file=PurePosixPath(*template_path.relative_to(root).parts).as_posix(),
         account=account,
@@ -139,8 +146,75 @@ def _stack(
         dependencies=tuple(sorted(d for d in artifact.get("dependencies") or () if d in stack_ids)),
         metadata=dict(template.get("Metadata") or {}),
         manifest_file=PurePosixPath(*manifest_path.relative_to(root).parts).as_posix(),
+        manifest_artifact=artifact_id,
     )
-    return _Stack(info, template, _logical_paths(metadata), _acknowledged(metadata))
+    entries = _logical_entries(metadata)
+    acknowledged = _acknowledged(metadata)
+    top = _Stack(info, template, _own_paths(entries, "", _nested_prefixes(template, entries)), acknowledged)
+    yield top
+    yield from _nested_stacks(root, top, entries, acknowledged)
+
+
+def _check_types(template: Mapping[str, Any], template_path: Path) -> None:
+    for logical_id, body in mapping(template.get("Resources", {}), template_path, "`Resources`").items():
+        mapping(body, template_path, f"resource `{logical_id}`")
+        if not isinstance(body.get("Type"), str) or not body["Type"]:
+            # CloudFormation rejects such a template; documenting it without the resource would hide it.
+            raise shape_error(template_path, f"resource `{logical_id}` has no `Type`")
+
+
+def _nested_resources(template: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(logical id, construct path of the nested stack, its template asset) of each nested stack resource."""
+    out = []
+    for logical_id, body in sorted((template.get("Resources") or {}).items()):
+        meta = body.get("Metadata") or {}
+        asset = meta.get("aws:asset:path")
+        if body.get("Type") == NESTED_STACK and isinstance(asset, str):
+            path = str(meta.get("aws:cdk:path") or "")
+            out.append((logical_id, NESTED_RESOURCE.sub("", path), asset))
+    return out
+
+
+def _nested_prefixes(template: Mapping[str, Any], entries: list[tuple[str, str]]) -> list[str]:
+    return [prefix for _, prefix, _ in _nested_resources(template) if prefix]
+
+
+def _own_paths(entries: list[tuple[str, str]], prefix: str, nested: list[str]) -> dict[str, str]:
+    """Logical id -> construct path of the constructs under `prefix` that no nested stack inside holds."""
+    return {
+        logical_id: path
+        for path, logical_id in entries
+        if (not prefix or path.startswith(prefix + "/")) and not any(path.startswith(n + "/") for n in nested)
+    }
+
+
+def _nested_stacks(
+    root: Path, parent: _Stack, entries: list[tuple[str, str]], acknowledged: tuple[tuple[str, str, str], ...]
+) -> Iterator[_Stack]:
+    """The nested stacks (AWS::CloudFormation::Stack with a template asset) of `parent`, recursively: each is
+    read like a stack of its own, in its parent's environment, account and region."""
+    folder = (root / parent.info.template_file).parent
+    for logical_id, prefix, asset in _nested_resources(parent.template):
+        path = folder / asset
+        missing = f" (nested stack `{logical_id}` of {parent.info.template_file}): {RESYNTH}"
+        template = mapping(load_json(path, missing), path, "the nested template")
+        _check_types(template, path)
+        info = replace(
+            parent.info,
+            artifact_id=f"{parent.info.artifact_id}.{logical_id}",
+            stack_name=f"{parent.info.stack_name} / {prefix.rsplit('/', 1)[-1] or logical_id}",
+            construct_path=prefix or f"{parent.info.construct_path}/{logical_id}",
+            template_file=PurePosixPath(*path.relative_to(root).parts).as_posix(),
+            description=str(template.get("Description", "")),
+            dependencies=(parent.info.artifact_id,),
+            metadata=dict(template.get("Metadata") or {}),
+            parent=parent.info.artifact_id,
+        )
+        child = _Stack(
+            info, template, _own_paths(entries, prefix, _nested_prefixes(template, entries)), acknowledged
+        )
+        yield child
+        yield from _nested_stacks(root, child, entries, acknowledged)
 
 
 def _metadata(
@@ -162,13 +236,14 @@ def _metadata(
     return merged
 
 
-def _logical_paths(metadata: Mapping[str, list[Any]]) -> dict[str, str]:
-    return {
-        str(entry["data"]): construct_path.lstrip("/")
+def _logical_entries(metadata: Mapping[str, list[Any]]) -> list[tuple[str, str]]:
+    """(construct path, logical id) of every resource the stack's metadata names (nested stacks' too)."""
+    return [
+        (construct_path.lstrip("/"), str(entry["data"]))
         for construct_path, entries in metadata.items()
         for entry in entries
         if entry.get("type") == "aws:cdk:logicalId"
-    }
+    ]
 
 
 def _acknowledged(metadata: Mapping[str, list[Any]]) -> tuple[tuple[str, str, str], ...]:

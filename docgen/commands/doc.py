@@ -28,11 +28,13 @@ def doc_command(args: argparse.Namespace) -> int:
         )
     else:
         existing, wanted = "", fresh
+    failed = _warn(getattr(args, "failures", {}))
     sources_file = map_path(args.doc)
     sources = source_map(entries, args.doc.name)
     old_sources = read_text(sources_file) if sources_file.exists() else ""
     if args.check:
-        return _check(args.doc, existing, wanted, sources_file, old_sources, sources)
+        status = _check(args.doc, existing, wanted, sources_file, old_sources, sources)
+        return status or (1 if failed and args.strict else 0)
     changed = existing != wanted or old_sources != sources
     if changed:
         args.doc.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +44,14 @@ def doc_command(args: argparse.Namespace) -> int:
         print(f"{args.doc} unchanged")
     if picture is not None:
         _draw(args.doc.parent / picture, assembly)
-    return 0
+    return 1 if failed and args.strict else 0
+
+
+def _warn(failures: dict[str, str]) -> bool:
+    """One line per section that could not be built; the doc is still written around it."""
+    for section, reason in sorted(failures.items()):
+        print(f"warning: section {section} could not be built: {reason}", file=sys.stderr)
+    return bool(failures)
 
 
 def _check(doc: Path, existing: str, wanted: str, sources_file: Path, old: str, new: str) -> int:

@@ -93,4 +93,17 @@ def project_of(assembly: Assembly) -> Fact:
 
 
 def manifest_source(stack: StackInfo, field: str, value: Any) -> Source:
-    return Source("manifest", stack.manifest_file, f"/artifacts/{stack.artifact_id}/{field}", value)
+    """A field of the stack's manifest artifact (a nested stack's is its top-level parent's)."""
+    artifact = stack.manifest_artifact or stack.artifact_id
+    return Source("manifest", stack.manifest_file, f"/artifacts/{artifact}/{field}", value)
+
+
+def stack_name_source(stack: StackInfo, templates: dict[str, str]) -> Source:
+    """Where a stack's name comes from: the manifest's stackName, the artifact id, or for a nested stack the
+    AWS::CloudFormation::Stack resource in its parent's template (`templates`: artifact id -> template)."""
+    if stack.parent:
+        logical_id = stack.artifact_id.rsplit(".", 1)[-1]
+        return Source("resource", templates.get(stack.parent, ""), f"/Resources/{logical_id}", None)
+    if stack.stack_name != stack.artifact_id:
+        return manifest_source(stack, "properties/stackName", stack.stack_name)
+    return Source("manifest", stack.manifest_file, f"/artifacts/{stack.artifact_id}", None)

@@ -226,7 +226,10 @@ def progression_labelled(assembly: Assembly, compose: Mapping[str, Any] | None) 
     labels: Labels = []
     for env in _environment_order(assembly.environments):
         services = assembly.of_type("AWS::ECS::Service", env)
-        labels.append((env, [resource_source(s) for s in services]))
+        stacks = [s for s in assembly.stacks if s.environment == env]
+        # An environment without ECS services is there because its stacks are.
+        fallback = [Source("keys", s.template_file, "/Resources", None) for s in stacks[:1]]
+        labels.append((env, [resource_source(s) for s in services] or fallback))
     if compose is not None:
         names = [s for s in compose.get("services") or [] if isinstance(s, Mapping)]
         labels.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from docgen.assembly.model import Assembly
@@ -64,7 +65,16 @@ def build(
     model = DocModel(
         project=project if project.value else Fact(None, "design", ()), environments=index.environments
     )
-    for section in SECTIONS:
-        section.build(model, inputs)
-    criteria.build(model, inputs)
+    for section in (*SECTIONS, criteria):
+        guarded(model, section.__name__.rsplit(".", 1)[-1], lambda s=section: s.build(model, inputs))
     return model, inputs
+
+
+def guarded(model: DocModel, name: str, step: Callable[[], object]) -> None:
+    """Run one section; if it fails on an assembly it does not understand, the doc says so in that section's
+    regions and the rest of the doc is still written (the CLI warns, and fails under --strict)."""
+    try:
+        step()
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        model.failures[name] = reason

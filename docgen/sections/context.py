@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from docgen.facts import compute
 from docgen.facts.fact import Fact, Source, derived, exists, join, tag
-from docgen.facts.index import manifest_source
+from docgen.facts.index import manifest_source, stack_name_source
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
 
@@ -102,7 +102,7 @@ def _platforms(inputs: SectionInputs) -> Fact:
         parts.append(
             derived(
                 None,
-                f"development runs on Docker Compose ({services.text} services, `generated/docker-compose.yml`)",
+                f"development on Docker Compose ({services.text} services, `generated/docker-compose.yml`)",
                 [services],
             )
         )
@@ -111,14 +111,13 @@ def _platforms(inputs: SectionInputs) -> Fact:
         parts.append(
             derived(
                 None,
-                f"{env} runs on {platform.text} in {inputs.env(env).region.text}",
+                f"{env} on {platform.text} in {inputs.env(env).region.text}",
                 [platform, inputs.env(env).region],
             )
         )
     if not parts:
         return Fact(None, "", ())
-    text = "; ".join(p.text for p in parts)
-    return derived(None, text[0].upper() + text[1:] + ".", parts)
+    return derived(None, "Where it runs: " + "; ".join(p.text for p in parts) + ".", parts)
 
 
 def _environments(inputs: SectionInputs) -> object:
@@ -187,23 +186,27 @@ def _one_per_kind(members: list) -> list:
 def _stacks(inputs: SectionInputs) -> object:
     rows = []
     for env in inputs.environments:
+        templates = {s.artifact_id: s.template_file for s in inputs.assembly.stacks}
         for stack in sorted(inputs.index.stacks(env), key=lambda s: s.stack_name):
             n = sum(1 for r in inputs.assembly.resources if r.stack == stack.artifact_id)
             where = manifest_source(stack, "environment", f"aws://{stack.account}/{stack.region}")
             rows.append(
                 [
                     inputs.env_name(env),
-                    Fact(
-                        stack.stack_name,
-                        stack.stack_name,
-                        (manifest_source(stack, "properties/stackName", stack.stack_name),),
-                    ),
+                    Fact(stack.stack_name, stack.stack_name, (stack_name_source(stack, templates),)),
                     Fact(stack.region, f"{stack.account}/{stack.region}", (where,)),
                     Fact(n, str(n), (Source("keys", stack.template_file, "/Resources", n),)),
                     Fact(
                         stack.description,
                         stack.description or "-",
-                        (Source("template", stack.template_file, "/Description", stack.description or None),),
+                        (
+                            Source(
+                                "template",
+                                stack.template_file,
+                                "/Description" if stack.description else "",
+                                None,
+                            ),
+                        ),
                     ),
                 ]
             )

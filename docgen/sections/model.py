@@ -10,7 +10,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from docgen.facts.fact import Fact
+from docgen.facts.fact import Fact, Source
+
+# The doc's generated regions and the section (or step) that fills each: a failed one is named in its regions.
+REGIONS = {
+    "summary": "context",
+    "context": "context",
+    "progression": "diagrams",
+    "architecture": "diagrams",
+    "network": "network",
+    "compute": "compute",
+    "storage": "storage",
+    "database": "database",
+    "security": "security",
+    "observability": "observability",
+    "cicd": "delivery",
+    "compose": "delivery",
+    "dr": "dr",
+    "cost": "cost",
+    "compliance": "governance",
+    "scalability": "compute",
+    "matrix": "matrix",
+    "traceability": "requirements",
+    "verification": "requirements",
+    "success-criteria": "criteria",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,16 @@ class DocModel:
     lists: dict[str, list[Fact]] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     diagrams: dict[str, Any] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # section -> why it could not be built
+
+    def notice(self, region: str) -> Fact:
+        """The one line a region shows instead of its body when the section behind it failed ("" when not)."""
+        section = REGIONS.get(region, region)
+        reason = self.failures.get(section)
+        if reason is None:
+            return Fact(None, "", ())
+        text = f"_This section could not be built from the templates ({reason}); the rest of the doc was._"
+        return Fact(reason, text, (Source("manifest", "manifest.json", "/artifacts", None),))
 
     def table(self, name: str) -> Table:
         return self.tables.get(name, Table((), ()))
