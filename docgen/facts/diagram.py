@@ -373,11 +373,8 @@ class _Builder(Labels, blocks.Blocks):
         for service in self.of_type("AWS::ECS::Service"):
             links += self._task_links(service)
         linked = {(x.source, x.target) for x in links}
-        links += [
-            x
-            for x in self.block_links(self.index)
-            if (x.source, x.target) not in linked or x.kind != "ingress"
-        ]
+        arrows = [Link(*arrow) for arrow in self.block_links(self.index)]
+        links += [x for x in arrows if (x.source, x.target) not in linked or x.kind != "ingress"]
         return [link for link in links if link.source != link.target]
 
     def _pairs(self, edge: Edge, kind: str, label: str) -> Iterator[Link]:

@@ -44,6 +44,7 @@ ROLE_ACTIONS = (
     ("lambda:invokefunction", "invokes"),
 )
 TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
+Arrow = tuple[str, str, str, str]  # (source component, target component, label, kind): the builder's Link
 
 
 def kind_of(resource: Resource) -> str | None:
@@ -116,14 +117,12 @@ class Blocks:
     def _statements(self, role: Resource) -> Iterator[tuple[Mapping[str, Any], Resource]]:
         raise NotImplementedError
 
-    def _link(self, source: Resource | str, target: Resource | str, label: str, kind: str) -> Iterator[Any]:
-        from docgen.facts.diagram import Link  # the builder's own dataclass; imported late to avoid a cycle
-
+    def _link(self, source: Resource | str, target: Resource | str, label: str, kind: str) -> Iterator[Arrow]:
         for a in sorted(self.component_of(source if isinstance(source, str) else resource_key(source))):
             for b in sorted(self.component_of(target if isinstance(target, str) else resource_key(target))):
-                yield Link(a, b, label, kind)
+                yield (a, b, label, kind)
 
-    def block_links(self, index: Index) -> Iterator[Any]:
+    def block_links(self, index: Index) -> Iterator[Arrow]:
         for t in triggers.triggers(index, self.environment):
             if t.source is not None:
                 kind = "event-source" if t.kind == "event source mapping" else "trigger"
@@ -142,7 +141,7 @@ class Blocks:
         yield from self._target_group_links()
         yield from self._public_nlbs()
 
-    def _public_nlbs(self) -> Iterator[Any]:
+    def _public_nlbs(self) -> Iterator[Arrow]:
         """An internet-facing NLB has no security group to say who may connect: its listeners do."""
         for lb in self.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer"):
             props = lb.properties
@@ -155,7 +154,7 @@ class Blocks:
                     )
                     yield from self._link("cidr:0.0.0.0/0", lb, label.strip(), "ingress")
 
-    def _role_links(self, holder: Resource, role_value: Any) -> Iterator[Any]:
+    def _role_links(self, holder: Resource, role_value: Any) -> Iterator[Arrow]:
         for role in self.targets(role_value, holder):
             for statement, owner in self._statements(role):
                 verbs: dict[str, set[str]] = {}
@@ -167,7 +166,7 @@ class Blocks:
                     label = "reads/writes" if {"reads", "writes"} <= found else ", ".join(sorted(found))
                     yield from self._link(holder, key, label, "sends")
 
-    def _target_group_links(self) -> Iterator[Any]:
+    def _target_group_links(self) -> Iterator[Arrow]:
         """A load balancer forwards to the instances and Auto Scaling groups of its target groups."""
         groups: dict[str, list[Resource]] = {}
         for asg in self.of_type("AWS::AutoScaling::AutoScalingGroup"):

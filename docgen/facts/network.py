@@ -9,6 +9,7 @@ from typing import Any
 from docgen.assembly.model import Resource, resource_key
 from docgen.facts.fact import Fact, count, days, derived, exists, join, prop
 from docgen.facts.index import Index, name_fact, name_of
+from docgen.facts.names import service_of
 
 # CDK's subnet group names (the aws-cdk:subnet-name tag) and what a reader calls them.
 SUBNET_TYPES = {"Public": "public", "Private": "private (egress via NAT)", "Isolated": "isolated"}
@@ -422,7 +423,7 @@ def _behaviour(index: Index, d: Resource, at: tuple[str | int, ...], path: str) 
     if targets:
         kind = {
             "AWS::S3::Bucket": "S3",
-            "AWS::ElasticLoadBalancingV2::LoadBalancer": "ALB",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer": service_of(targets[0]),  # ALB or NLB, by its Type
             "AWS::CloudFront::VpcOrigin": "VPC origin",
         }.get(targets[0].type, kind)
     custom = origin.get("CustomOriginConfig") or {}

@@ -15,6 +15,7 @@ import yaml
 
 from tests.doccheck import assembly as assembly_reader
 from tests.doccheck import (
+    blocks,
     cicd,
     compute,
     context,
@@ -43,6 +44,7 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     result.extend(network.check(doc, asm))
     result.extend(compute.check(doc, asm))
     result.extend(data.check(doc, asm))
+    result.extend(blocks.check(doc, asm))
     result.extend(recovery.check(doc, asm))
     result.extend(security.check(doc, asm))
     result.extend(observability.check(doc, asm))

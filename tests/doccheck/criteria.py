@@ -78,8 +78,10 @@ def _scaling(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[Ch
 
 def _dr(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[Check]:
     primaries = [
-        d for d in asm.resources("AWS::RDS::DBInstance") if "SourceDBInstanceIdentifier" not in d.props
-    ]
+        d
+        for d in asm.resources("AWS::RDS::DBInstance")
+        if "SourceDBInstanceIdentifier" not in d.props and "DBClusterIdentifier" not in d.props
+    ] + asm.resources("AWS::RDS::DBCluster")  # an Aurora cluster keeps the backups of its instances
     without = [d.owner for d in primaries if int(d.props.get("BackupRetentionPeriod", 1)) < 1]
     out: list[Check] = [(not without, "dr", f"no automated backups: {without}", "BackupRetentionPeriod")]
     if "database" in item.evidence.lower():

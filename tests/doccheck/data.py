@@ -41,7 +41,10 @@ def _db_key(row: dict[str, str], column: str, env: str) -> tuple[str, ...]:
 
 
 def _rds(doc: Doc, assembly: Assembly, result: Result) -> None:
-    instances = assembly.resources("AWS::RDS::DBInstance")
+    # An Aurora cluster's instances are described with their cluster (tests/doccheck/blocks.py).
+    instances = [
+        d for d in assembly.resources("AWS::RDS::DBInstance") if "DBClusterIdentifier" not in d.props
+    ]
     tabs = tables(doc, result, "Database > RDS", ("database", "engine", "class"), needed=bool(instances))
     rows = [
         (_db_key(row, t.column("database") or "", env), (t, row))

@@ -64,7 +64,18 @@ def _architecture(result: Result, diagram: Mermaid, stage: Stage, assembly: Asse
             if result.fact(label is not None, "diagram-node-ecs", here, "no node", ecs.name, ecs.where()):
                 _ecs_label(result, here, label or "", ecs)
     for db in stage.resources("AWS::RDS::DBInstance"):
-        _db_node(result, where, labels, db, assembly)
+        if "DBClusterIdentifier" not in db.props:  # Aurora instances are drawn in their cluster's box
+            _db_node(result, where, labels, db, assembly)
+    for cluster in stage.resources("AWS::RDS::DBCluster"):
+        found = _node(labels, cluster.owner, "aurora") is not None
+        result.fact(
+            found,
+            "diagram-node-cluster",
+            f"{where} / {cluster.owner}",
+            "no node",
+            cluster.owner,
+            cluster.where(),
+        )
     for group in stage.resources("AWS::ElastiCache::ReplicationGroup"):
         _cache_node(result, where, labels, group)
     dlqs = dead_letter_queues(assembly)

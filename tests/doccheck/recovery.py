@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tests.doccheck.assembly import Assembly, Resource
+from tests.doccheck.assembly import Assembly, Resource, refs
 from tests.doccheck.common import component_name, each_row, key, pair, tables
 from tests.doccheck.data import nodes, replicas_of
 from tests.doccheck.markdown import Doc
@@ -23,9 +23,12 @@ def check(doc: Doc, assembly: Assembly) -> Result:
 
 
 def _recovery(doc: Doc, assembly: Assembly, result: Result) -> None:
+    # An Aurora cluster is one database: its readers are its failover targets (and its replicas).
     primaries = [
-        d for d in assembly.resources("AWS::RDS::DBInstance") if "SourceDBInstanceIdentifier" not in d.props
-    ]
+        d
+        for d in assembly.resources("AWS::RDS::DBInstance")
+        if "SourceDBInstanceIdentifier" not in d.props and "DBClusterIdentifier" not in d.props
+    ] + assembly.resources("AWS::RDS::DBCluster")
     tabs = tables(
         doc,
         result,
@@ -42,13 +45,14 @@ def _recovery(doc: Doc, assembly: Assembly, result: Result) -> None:
             result, "recovery", table.where(), rows, [(key(d.stack.stage, d.owner), d) for d in primaries]
         ):
             where = f"{t.where()} / {db.stack.stage} / {db.owner}"
+            readers = len(cluster_instances(db)) - 1 if db.type == "AWS::RDS::DBCluster" else None
             if t.column("multi"):
                 result.equal(
                     "recovery-multi-az",
                     where,
                     yes_no(row[t.column("multi") or ""]),
-                    bool(db.props.get("MultiAZ")),
-                    db.where("MultiAZ"),
+                    bool(db.props.get("MultiAZ")) if readers is None else readers >= 1,
+                    db.where("MultiAZ") if readers is None else "Aurora instances of the cluster",
                 )
             result.equal(
                 "recovery-backups",
@@ -62,9 +66,17 @@ def _recovery(doc: Doc, assembly: Assembly, result: Result) -> None:
                     "recovery-replicas",
                     where,
                     first_number(row[t.column("replica") or ""]),
-                    len(replicas_of(db, assembly)),
+                    len(replicas_of(db, assembly)) if readers is None else readers,
                     "DBInstances with SourceDBInstanceIdentifier",
                 )
+
+
+def cluster_instances(cluster: Resource) -> list[Resource]:
+    return [
+        r
+        for r in cluster.stack.resources.values()
+        if r.type == "AWS::RDS::DBInstance" and cluster.logical_id in refs(r.props.get("DBClusterIdentifier"))
+    ]
 
 
 def _cache_recovery(doc: Doc, assembly: Assembly, groups: list[Resource], result: Result) -> None:

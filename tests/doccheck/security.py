@@ -244,7 +244,12 @@ def _stores(assembly: Assembly) -> list[tuple[tuple[str, ...], Resource, str]]:
     out = []
     dlqs = dead_letter_queues(assembly)
     for r in assembly.resources("AWS::RDS::DBInstance"):
-        out.append((key(r.stack.stage, "rds", r.owner, ""), r, "rds"))
+        if "DBClusterIdentifier" not in r.props:  # an Aurora instance is encrypted as its cluster is
+            out.append((key(r.stack.stage, "rds", r.owner, ""), r, "rds"))
+    for r in assembly.resources("AWS::RDS::DBCluster"):
+        out.append((key(r.stack.stage, "aurora", r.owner, ""), r, "aurora"))
+    for r in assembly.resources("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"):
+        out.append((key(r.stack.stage, "dynamodb", r.owner, ""), r, "dynamodb"))
     for r in assembly.resources("AWS::ElastiCache::ReplicationGroup"):
         out.append((key(r.stack.stage, "elasticache", r.owner, ""), r, "cache"))
     for r in assembly.resources("AWS::SQS::Queue"):
@@ -259,6 +264,10 @@ def _at_rest(result: Result, where: str, cell: str, res: Resource, kind: str, as
     if kind == "rds":
         base = source_of(res, assembly) if "SourceDBInstanceIdentifier" in p else res
         on = bool((base.props if base else {}).get("StorageEncrypted"))
+    elif kind == "aurora":
+        on = bool(p.get("StorageEncrypted"))
+    elif kind == "dynamodb":
+        on = True  # DynamoDB encrypts every table at rest, with a key it owns unless told otherwise
     elif kind == "cache":
         on = bool(p.get("AtRestEncryptionEnabled"))
     elif kind == "sqs":
@@ -301,7 +310,23 @@ def _in_transit(result: Result, where: str, cell: str, res: Resource, kind: str,
     claims_tls = bool(re.search(r"\btls\b|ssl|https", cell, re.I)) and not re.search(
         r"not enforced", cell, re.I
     )
-    if kind == "rds":
+    if kind == "dynamodb":
+        return  # DynamoDB's endpoints accept HTTPS only
+    if kind == "aurora":
+        group = assembly.resolve(res.stack, res.props.get("DBClusterParameterGroupName"))
+        params = group.props.get("Parameters", {}) if group is not None else {}
+        forced = any(
+            str(params.get(n, "0")) in ("1", "true") for n in ("rds.force_ssl", "require_secure_transport")
+        )
+        result.fact(
+            not claims_tls or forced,
+            "encryption-aurora-tls",
+            where,
+            cell,
+            "no cluster parameter group forcing TLS",
+            res.where("DBClusterParameterGroupName"),
+        )
+    elif kind == "rds":
         forced = _force_ssl(res, assembly)
         result.fact(
             not claims_tls or forced,
