@@ -86,8 +86,8 @@ def subscriptions(index: Index, env: str) -> list[Subscription]:
         endpoint = prop(sub, "Endpoint", default=None)
         if reached:
             text = f"{kind} {component(reached[0]).text}"
-        elif protocol.value in ("email", "email-json", "sms", "http", "https"):
-            text = f"{kind} (given in the template)" if endpoint.value else kind
+        elif protocol.value in ("email", "email-json", "sms", "http", "https") and endpoint.value:
+            text = f"{kind} {endpoint.text}"
         else:
             text = f"{kind} outside this app"
         options = []

@@ -32,10 +32,14 @@ SERVICE = {
 LB_SHORT = {"application": "ALB", "network": "NLB", "gateway": "GWLB"}
 
 
+# Types whose resources share their component's Service tag (a service's alarm topics): named by construct.
+OWN_NAMES = frozenset({"AWS::SNS::Topic"})
+
+
 def component(resource: Resource) -> Fact:
     """The resource's own name: its Service tag, else the id of the construct that made it."""
     service = tag(resource, "Service", default="")
-    if service.value:
+    if service.value and resource.type not in OWN_NAMES:
         return service
     return exists(resource, construct_id(resource))
 

@@ -365,21 +365,7 @@ class EnvironmentDesign:
                     None,
                     "BackupRetentionPeriod 0: no automated backups, no point-in-time recovery",
                 )
-            if multi_az:
-                rto, rto_basis = (
-                    failover.minutes,
-                    f"automatic failover to an Aurora reader ({minutes(failover.minutes)})"
-                    if primary.type == "AWS::RDS::DBCluster"
-                    else f"automatic Multi-AZ failover ({minutes(failover.minutes)})",
-                )
-            else:
-                rto, rto_basis = (
-                    restore.minutes,
-                    (
-                        f"Single-AZ: point-in-time restore to a new instance "
-                        f"({minutes(restore.minutes)}, assumption)"
-                    ),
-                )
+            rto, rto_basis = _rto(multi_az, primary.type == "AWS::RDS::DBCluster", failover, restore)
             out.append(
                 Recovery(
                     self.environment,
@@ -396,3 +382,14 @@ class EnvironmentDesign:
                 )
             )
         return out
+
+
+def _rto(multi_az: bool, aurora: bool, failover: Figure, restore: Figure) -> tuple[Decimal, str]:
+    if multi_az and aurora:
+        return failover.minutes, f"automatic failover to an Aurora reader ({minutes(failover.minutes)})"
+    if multi_az:
+        return failover.minutes, f"automatic Multi-AZ failover ({minutes(failover.minutes)})"
+    return (
+        restore.minutes,
+        f"Single-AZ: point-in-time restore to a new instance ({minutes(restore.minutes)}, assumption)",
+    )
