@@ -34,6 +34,7 @@ REGIONS = {
     "traceability": "requirements",
     "verification": "requirements",
     "success-criteria": "criteria",
+    "inventory": "inventory",
 }
 
 
