@@ -90,6 +90,7 @@ def test_every_fact_of_a_corpus_doc_is_re_read_from_its_source(
     assert report.cells > 50
 
 
+@pytest.mark.render
 def test_every_mermaid_block_of_the_corpus_docs_renders(
     corpus_docs: dict[str, CorpusDoc], tmp_path: Path
 ) -> None:
