@@ -15,7 +15,7 @@ export DESIGN_FILE
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup synth doc run test check lint bench clean
+.PHONY: help setup synth doc run test test-fast check lint bench clean
 
 help:
 	@echo "make setup  - install system packages, .venv and node_modules (idempotent)"
@@ -23,6 +23,7 @@ help:
 	@echo "make doc    - generate the design doc from cdk.out/"
 	@echo "make run    - setup + synth + doc on the bundled default design (another: DESIGN_FILE=path.yaml)"
 	@echo "make test   - run the test suite (extra pytest args: PYTEST_ARGS=...)"
+	@echo "make test-fast - the tests that neither synthesize nor render (the inner loop)"
 	@echo "make check  - check the committed design doc is up to date"
 	@echo "make lint   - ruff check + ruff format --check"
 	@echo "make bench  - run the benchmarks"
@@ -55,6 +56,10 @@ run: setup
 # pytest exits 5 when it collects no test; make passes that on as a failure.
 test: setup
 	$(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The inner loop: everything but CDK synthesis (jsii) and Mermaid rendering (chromium).
+test-fast: setup
+	$(PYTHON) -m pytest -q -p no:cacheprovider -m "not synth and not render" $(PYTEST_ARGS)
 
 check:
 	$(PYTHON) -m docgen --check --design $(DESIGN_FILE)

@@ -139,3 +139,8 @@ def _unexpected(exc: Exception) -> int:
         file=sys.stderr,
     )
     return 3
+
+
+def run() -> None:
+    """The `docgen` console script (`pip install .`)."""
+    sys.exit(main())

@@ -159,3 +159,30 @@ def test_check_fails_when_generated_files_are_stale_and_docgen_refreshes_them(pr
     assert again.returncode == 0, again.stderr
     assert "# edited by hand" not in compose.read_text()
     assert _docgen(project, "--no-synth", "--no-picture", "--check").returncode == 0
+
+
+def test_a_bad_spec_stops_the_synth_with_the_specs_own_line_and_exit_2(project: Path) -> None:
+    """docgen synthesizes through the CDK CLI: the user sees the spec's one line, not the CLI's wrapper."""
+    for name in (".venv", "node_modules"):
+        (project / name).symlink_to(ROOT / name)
+    design = project / "design.yaml"
+    design.write_text(design.read_text().replace("nat_gateways: 3", "nat_gateways: 7", 1))
+    result = _docgen(project, "--no-picture")
+    assert result.returncode == 2, result.stderr
+    line = _one_line(result)
+    assert line.startswith("error: design.yaml:") and "environments.prod.nat_gateways" in line
+    assert "Subprocess exited" not in result.stderr
+
+
+def test_leftovers_of_a_killed_run_are_removed_by_the_next(project: Path) -> None:
+    docs = project / "design-docs"
+    docs.mkdir()
+    (docs / ".60-infrastructure.md.1a2b3c4d.tmp").write_text("half a doc")
+    (docs / ".picture-xyz").mkdir()
+    (docs / "notes.tmp").write_text("a person's file: not ours")
+    assert _docgen(project, "--no-synth", "--no-picture").returncode == 0
+    assert sorted(p.name for p in docs.iterdir()) == [
+        "60-infrastructure.md",
+        "60-infrastructure.sources.json",
+        "notes.tmp",
+    ]

@@ -140,7 +140,10 @@ def selection(*, root: Path, design: Path | None, cdk_out: Path | None, synth: b
     chosen = design if design is not None else Path(os.environ.get("DESIGN_FILE") or "design.yaml")
     own_path = root / OWN_CDK_OUT
     folder = cdk_out if cdk_out is not None else (OWN_CDK_OUT if root == Path.cwd() else own_path)
-    own = cdk_out is None or folder.resolve() == own_path.resolve()
+    # The project's own cdk.out only in a project with a design spec: in any other CDK project (a team running
+    # the docgen command in its own app) cdk.out is documented as it is, never synthesized from a spec.
+    has_design = (chosen if chosen.is_absolute() else root / chosen).is_file()
+    own = has_design and (cdk_out is None or folder.resolve() == own_path.resolve())
     return Selection(root, chosen, design is not None, folder, own, synth)
 
 

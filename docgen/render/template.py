@@ -18,8 +18,9 @@ from docgen.facts.fact import Fact, Source
 from docgen.sections.model import Check, DocModel, Table
 
 TEMPLATE_NAME = "design-doc-template-infrastructure.md"
-# The template ships with the project (design-templates/); found relative to this package, not the cwd.
-TEMPLATE = Path(__file__).resolve().parents[2] / "design-templates" / TEMPLATE_NAME
+# The template ships inside the package (design-templates/ at the repository root links to it), so docgen finds
+# it from any folder and when installed with pip.
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / TEMPLATE_NAME
 
 
 def cell(value: object) -> str:

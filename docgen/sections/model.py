@@ -41,6 +41,7 @@ REGIONS = {
     "traceability": "requirements",
     "verification": "requirements",
     "success-criteria": "criteria",
+    "inventory": "inventory",
 }
 
 
