@@ -65,10 +65,13 @@ def _rest(index: Index, api: Resource) -> Api:
         name = prop(stage, "StageName")
         extra = f" (throttle {rate} req/s, burst {burst})" if rate is not None else ""
         tracing = " X-Ray" if stage.properties.get("TracingEnabled") is True else ""
+        # The stage's deployment is what it serves: described with it.
+        deployments = [
+            exists(d, "deployment") for d in index.targets(stage, stage.properties.get("DeploymentId"))
+        ]
+        settings_fact = prop(stage, "MethodSettings", default=[])
         stages.append(
-            derived(
-                name.value, f"{name.text}{extra}{tracing}", [name, prop(stage, "MethodSettings", default=[])]
-            )
+            derived(name.value, f"{name.text}{extra}{tracing}", [name, settings_fact, *deployments])
         )
     endpoint = prop(
         api,
