@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from docgen.assembly import intrinsics
 from docgen.assembly.model import Assembly, Edge, Resource, resource_key
 from docgen.facts import diagram_blocks as blocks
 from docgen.facts.diagram_labels import Labels
@@ -227,7 +228,7 @@ class _Builder(Labels, blocks.Blocks):
         cidrs = sorted(str(v.properties.get("CidrBlock", "")) for v in self.of_type("AWS::EC2::VPC"))
         if not cidrs:
             return ""
-        zones = sorted({z for s in subnets if isinstance(z := s.properties.get("AvailabilityZone"), str)})
+        zones = sorted({intrinsics.text(s.properties.get("AvailabilityZone")) for s in subnets} - {""})
         return "\n".join(filter(None, ["VPC " + ", ".join(cidrs), ", ".join(zones)]))
 
     def _add(self, cid: str, name: str, kind: str, tier: str, label: str, keys: Iterable[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from docgen.assembly import intrinsics
 from docgen.assembly.model import Resource, resource_key
 from docgen.facts.data import engine_name
 
@@ -31,7 +32,11 @@ class Labels:
             return f"{name}\n{BLOCK_LABELS[kind](members)}"
         if kind == "nat":
             zones = sorted(
-                {str(s.properties.get("AvailabilityZone")) for m in members for s in self._subnets_of(m)}
+                {
+                    intrinsics.text(s.properties.get("AvailabilityZone"))
+                    for m in members
+                    for s in self._subnets_of(m)
+                }
             )
             return "\n".join(filter(None, [f"NAT gateway ×{len(members)}", ", ".join(zones)]))
         if kind == "ecs":

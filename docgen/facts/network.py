@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from docgen.assembly import intrinsics
 from docgen.assembly.model import Resource, resource_key
 from docgen.facts.fact import Fact, count, days, derived, exists, join, prop
 from docgen.facts.index import Index, name_fact, name_of
@@ -200,6 +201,7 @@ def _ports(rule: Mapping[str, Any]) -> str:
     low, high = rule.get("FromPort"), rule.get("ToPort")
     if protocol in ("all", "icmp", "icmpv6") or low is None:
         return protocol
+    low, high = intrinsics.text(low), None if high is None else intrinsics.text(high)  # a port from a GetAtt
     return f"{protocol} {low}" if high is None or low == high else f"{protocol} {low}-{high}"
 
 
