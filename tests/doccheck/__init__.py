@@ -22,6 +22,8 @@ from tests.doccheck import (
     criteria,
     data,
     diagrams,
+    edge,
+    matrix,
     network,
     observability,
     recovery,
@@ -41,11 +43,13 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     result = Result()
     result.extend(context.check(doc, asm, compose_names))
     result.extend(network.check(doc, asm))
+    result.extend(edge.check(doc, asm))
     result.extend(compute.check(doc, asm))
     result.extend(data.check(doc, asm))
     result.extend(recovery.check(doc, asm))
     result.extend(security.check(doc, asm))
     result.extend(observability.check(doc, asm))
+    result.extend(matrix.check(doc, asm))
     result.extend(diagrams.check(doc, asm))
     result.extend(cost.check(doc, asm))
     result.extend(cicd.check(doc, asm, compose=compose, pipeline=pipeline))

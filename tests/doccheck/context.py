@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 
-from tests.doccheck.assembly import Assembly, Stage
+from tests.doccheck.assembly import Assembly, Resource, Stage
 from tests.doccheck.common import each_row, tables
 from tests.doccheck.markdown import Doc
 from tests.doccheck.report import Result
-from tests.doccheck.values import azs, first_number, numbers, regions, words
+from tests.doccheck.values import first_number, numbers, readable, regions, words
 
 ALL_TAGS = ("Project", "Environment", "Service", "Seq", "Requirements")
+AGNOSTIC = re.compile(r"\b(any|unknown|agnostic)\b", re.I)
 
 
 def check(doc: Doc, assembly: Assembly, compose_services: list[str] | None = None) -> Result:
@@ -27,19 +29,49 @@ def check(doc: Doc, assembly: Assembly, compose_services: list[str] | None = Non
 
 
 def check_regions(result: Result, where: str, cell: str, stage: Stage) -> None:
-    """The first region named is the stage's primary region; every region it deploys to is named, no other."""
+    """The first region named is the stage's primary region; every region it deploys to is named, no other.
+    An environment-agnostic stage names no region and says it can go anywhere."""
     named = regions(cell)
     source = f"{stage.name}: regions of its stacks' environments (manifest), primary = most stacks"
+    if not stage.regions:
+        result.fact(
+            not named and bool(AGNOSTIC.search(cell)),
+            "region",
+            where,
+            cell,
+            "no region (environment-agnostic)",
+            source,
+        )
+        return
     result.fact(
         bool(named) and named[0] == stage.primary_region, "region", where, cell, stage.primary_region, source
     )
     result.fact(set(named) == set(stage.regions), "region-set", where, cell, ", ".join(stage.regions), source)
 
 
+def place_holds(cell: str, account: str, region: str) -> bool:
+    """An `account/region` cell names the stack's own; an unknown one (environment-agnostic) is said so."""
+    region_ok = region in regions(cell) if region else not regions(cell) and bool(AGNOSTIC.search(cell))
+    account_ok = account in cell if account else not re.search(r"\b\d{12}\b", cell)
+    return region_ok and account_ok
+
+
+def zones_shown(cell: str, subnets: list[Resource]) -> tuple[bool, str]:
+    """The zones a cell lists are exactly the subnets' zones: literal names, or `GetAZs[i]` for
+    `Fn::Select [i, Fn::GetAZs ""]` (an environment-agnostic VPC)."""
+    zones = {json.dumps(s.props.get("AvailabilityZone"), sort_keys=True): s for s in subnets}
+    shown = [
+        z.strip() for z in re.split(r",|<br\s*/?>", cell) if z.strip() and z.strip() not in ("-", "none")
+    ]
+    wanted = [readable(json.loads(z)) for z in zones]
+    ok = len(shown) == len(wanted) and all(any(p.fullmatch(z) for z in shown) for p in wanted)
+    return ok, ", ".join(sorted(str(json.loads(z)) for z in zones)) or "-"
+
+
 def _summary(doc: Doc, assembly: Assembly, result: Result) -> None:
     for table in tables(doc, result, "Summary", ("fact", "value"), needed=True):
         facts = {words(r[table.headers[0]]): r[table.headers[1]] for r in table.rows}
-        stacks = [s for st in assembly.stages.values() for s in st.stacks]
+        stacks = assembly.stacks  # nested stacks too: each is a CloudFormation stack of its own
         expected = {
             "environments (aws)": ", ".join(sorted(assembly.stages)),
             "cloudformation stacks": len(stacks),
@@ -101,14 +133,9 @@ def _environments(doc: Doc, assembly: Assembly, result: Result, compose: list[st
                 stage.accounts,
                 "manifest environment",
             )
-        zones = sorted({r.props.get("AvailabilityZone", "") for r in stage.resources("AWS::EC2::Subnet")})
-        result.equal(
-            "azs",
-            where,
-            ", ".join(sorted(azs(row[table.column("availability zones") or ""]))),
-            ", ".join(zones),
-            "AWS::EC2::Subnet AvailabilityZone",
-        )
+        cell = row[table.column("availability zones") or ""]
+        ok, zones = zones_shown(cell, stage.resources("AWS::EC2::Subnet"))
+        result.fact(ok, "azs", where, cell, zones, "AWS::EC2::Subnet AvailabilityZone")
         if table.column("services"):
             result.equal(
                 "service-count",
@@ -142,11 +169,11 @@ def _stacks(doc: Doc, assembly: Assembly, result: Result) -> None:
             table, row = found
             place = row.get(table.column("region") or "", "")
             result.fact(
-                stack.region in regions(place) and stack.account in place,
+                place_holds(place, stack.account, stack.region),
                 "stack-region",
                 where,
                 place,
-                f"{stack.account}/{stack.region}",
+                f"{stack.account or 'unknown'}/{stack.region or 'unknown (environment-agnostic)'}",
                 f"{stage.name} manifest environment",
             )
             result.equal(
@@ -160,7 +187,7 @@ def _stacks(doc: Doc, assembly: Assembly, result: Result) -> None:
                 "stack-purpose",
                 where,
                 row[table.column("purpose") or ""],
-                stack.template.get("Description", ""),
+                stack.template.get("Description") or "-",
                 f"{stack.name} template Description",
             )
             if table.column("environment"):
@@ -220,8 +247,10 @@ def _components(doc: Doc, assembly: Assembly, result: Result) -> None:
 
 
 def _compliance(doc: Doc, assembly: Assembly, result: Result) -> None:
+    """Per environment: its regions, tag coverage (only for an app that tags a `Project`), audit trails."""
+    projects = any("Project" in r.tags for r in assembly.resources())
     tabs = tables(
-        doc, result, "Compliance", ("environment", "tags"), needed=bool(assembly.stages), region="compliance"
+        doc, result, "Compliance", ("environment",), needed=bool(assembly.stages), region="compliance"
     )
     for table, row, env in each_row(tabs, assembly.stages):
         stage = assembly.stages.get(env)
@@ -234,16 +263,27 @@ def _compliance(doc: Doc, assembly: Assembly, result: Result) -> None:
         region_col = table.column("region")
         if region_col:
             check_regions(result, where + " / regions", row[region_col], stage)
-        tagged = [r for r in stage.resources() if r.has_tags_property]
-        complete = [r for r in tagged if all(t in r.tags for t in ALL_TAGS)]
-        got = numbers(row[table.column("tags") or ""])
-        result.equal(
-            "tag-coverage",
+        tags = table.column("tags")
+        if not result.fact(
+            bool(tags) == projects,
+            "compliance-tag-column",
             where,
-            "/".join(str(int(n)) for n in got[:2]),
-            f"{len(complete)}/{len(tagged)}",
-            "resources with a tags property (Tags, BackupVaultTags, BackupPlanTags, ResourceTags...)",
-        )
+            f"tag column: {tags or 'none'}",
+            "a Project tag on some resource" if projects else "no resource tags a Project",
+            "resource tags",
+        ):
+            continue
+        if tags:
+            tagged = [r for r in stage.resources() if r.has_tags_property]
+            complete = [r for r in tagged if all(t in r.tags for t in ALL_TAGS)]
+            got = numbers(row[tags])
+            result.equal(
+                "tag-coverage",
+                where,
+                "/".join(str(int(n)) for n in got[:2]),
+                f"{len(complete)}/{len(tagged)}",
+                "resources with a tags property (Tags, BackupVaultTags, BackupPlanTags, ResourceTags...)",
+            )
         audit = table.column("audit")
         if audit:
             _audit(result, where, row[audit], stage)
@@ -274,6 +314,15 @@ def _audit(result: Result, where: str, cell: str, stage: Stage) -> None:
             "AWS::S3::Bucket LoggingConfiguration",
         )
     albs = stage.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    logged_lbs = [lb for lb in albs if access_logs_on(lb)]
+    if m := re.search(r"load balancer access logs\D*(\d+)/(\d+)", cell, re.I):
+        result.equal(
+            "audit-lb",
+            where,
+            f"{m.group(1)}/{m.group(2)}",
+            f"{len(logged_lbs)}/{len(albs)}",
+            "LoadBalancerAttributes access_logs.s3.enabled",
+        )
     if m := re.search(r"ALB access logs (on|off)", cell, re.I):
         on = any(
             a.get("Key") == "access_logs.s3.enabled" and str(a.get("Value")).lower() == "true"
@@ -287,6 +336,13 @@ def _audit(result: Result, where: str, cell: str, stage: Stage) -> None:
             on,
             "LoadBalancerAttributes access_logs.s3.enabled",
         )
+
+
+def access_logs_on(lb: Resource) -> bool:
+    return any(
+        a.get("Key") == "access_logs.s3.enabled" and str(a.get("Value")).lower() == "true"
+        for a in lb.props.get("LoadBalancerAttributes", [])
+    )
 
 
 def _platform_sentence(doc: Doc, assembly: Assembly, result: Result) -> None:
