@@ -15,6 +15,7 @@ import yaml
 
 from tests.doccheck import assembly as assembly_reader
 from tests.doccheck import (
+    blocks,
     cicd,
     compute,
     context,
@@ -23,9 +24,11 @@ from tests.doccheck import (
     data,
     diagrams,
     edge,
+    inventory,
     matrix,
     network,
     observability,
+    prose,
     recovery,
     security,
 )
@@ -46,14 +49,17 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     result.extend(edge.check(doc, asm))
     result.extend(compute.check(doc, asm))
     result.extend(data.check(doc, asm))
+    result.extend(blocks.check(doc, asm))
     result.extend(recovery.check(doc, asm))
     result.extend(security.check(doc, asm))
     result.extend(observability.check(doc, asm))
     result.extend(matrix.check(doc, asm))
     result.extend(diagrams.check(doc, asm))
     result.extend(cost.check(doc, asm))
+    result.extend(inventory.check(doc, asm))
     result.extend(cicd.check(doc, asm, compose=compose, pipeline=pipeline))
     result.extend(criteria.check(doc, asm, pipeline=pipeline))
+    result.extend(prose.check(doc, asm, compose, pipeline))
     return result
 
 

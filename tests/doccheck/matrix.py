@@ -64,6 +64,7 @@ def _table(
     assembly: Assembly,
 ) -> None:
     totals: dict[str, float] = {}
+    replica_rows = any("replica" in row[label_col].lower() for row in rows)
     for row in rows:
         label = row[label_col]
         kind = next((t for word, t in MATRIX if word in label.lower()), None)
@@ -77,7 +78,19 @@ def _table(
         if kind is None:
             continue
         totals[kind] = totals.get(kind, 0) + shown
-        narrower = _filter(label, kind, assembly)
+        if kind == "AWS::RDS::DBInstance":
+            engines = sorted(
+                {d.engine for d in dbs(assembly) if d.res.stack.stage == stage.name and not d.is_cluster}
+            )
+            result.fact(
+                bool(re.search(r"mysql|postgres|mariadb|oracle|sql server|db2", label, re.I)),
+                "matrix-engine",
+                where,
+                label,
+                ", ".join(engines),
+                "Engine (a read replica's is its primary's)",
+            )
+        narrower = _filter(label, kind, assembly, replica_rows)
         if narrower is not None:
             want = len([r for r in stage.resources(kind) if narrower(r)])
             result.equal("matrix-count", where, shown, want, f"{stage.name}: {kind} of this kind")
@@ -102,12 +115,23 @@ def _table(
             totals[kind] = 0
 
 
-def _filter(label: str, kind: str, assembly: Assembly) -> Callable[[Resource], bool] | None:
-    """A label naming an engine, a queue type or a load balancer kind counts only those."""
+def _filter(
+    label: str, kind: str, assembly: Assembly, replica_rows: bool
+) -> Callable[[Resource], bool] | None:
+    """A label naming an engine, a queue type or a load balancer kind counts only those; when the table has rows
+    for read replicas, a database row counts replicas or primaries as its label says."""
     lower = label.lower()
     if kind == "AWS::RDS::DBInstance" and re.search(r"mysql|postgres|mariadb|oracle|sql server", lower):
-        engines = {id(d.res): d.engine for d in dbs(assembly)}
-        return lambda r: names_engine(re.sub(r"(?i)\brds\b", "", label), engines.get(id(r), ""))
+        found = {id(d.res): d for d in dbs(assembly)}
+        engine_line = re.sub(r"(?i)\brds\b|\(?read replicas?\)?", "", label)
+
+        def counted(r: Resource) -> bool:
+            db = found.get(id(r))
+            if db is None or not names_engine(engine_line, db.engine):
+                return False
+            return not replica_rows or db.is_replica == ("replica" in lower)
+
+        return counted
     if kind == "AWS::SQS::Queue" and re.search(r"\b(fifo|standard)\b", lower):
         fifo = "fifo" in lower
         return lambda r: bool(r.props.get("FifoQueue")) == fifo

@@ -28,7 +28,6 @@ def check(doc: Doc, assembly: Assembly) -> Result:
     _alarms(doc, assembly, result)
     _topics(doc, assembly, result)
     _dashboards(doc, assembly, result)
-    _operations_prose(doc, assembly, result)
     return result
 
 
@@ -374,39 +373,3 @@ def _dashboards(doc: Doc, assembly: Assembly, result: Result) -> None:
             "no AWS::CloudWatch::Dashboard",
             "templates",
         )
-
-
-def _operations_prose(doc: Doc, assembly: Assembly, result: Result) -> None:
-    alarms = [a for a in assembly.resources("AWS::CloudWatch::Alarm") if alarm_topics(a, assembly)]
-    for region, text, line, _ in doc.paragraphs:
-        if region != "operations":
-            continue
-        where = f"Operations (line {line})"
-        if "topic of their severity" in text:
-            wrong = [
-                alarm_label(a)
-                for a in alarms
-                if any(t.tags.get("Severity") != a.tags.get("Severity") for t in alarm_topics(a, assembly))
-            ]
-            result.fact(
-                not wrong,
-                "prose-alarm-topic-severity",
-                where,
-                text,
-                f"{len(wrong)} alarms notify another severity's topic: {wrong[:3]}",
-                "AlarmActions -> topic Severity tag",
-            )
-        if "names its runbook" in text:
-            missing = [
-                alarm_label(a)
-                for a in alarms
-                if not (a.tags.get("Runbook") or _runbook(str(a.props.get("AlarmDescription", ""))))
-            ]
-            result.fact(
-                not missing,
-                "prose-alarm-runbook",
-                where,
-                text,
-                f"{len(missing)} alarms without a runbook",
-                "alarm Tags.Runbook / AlarmDescription",
-            )
