@@ -143,7 +143,8 @@ def match(
                 scratch = Result()
                 if compare is not None:
                     compare(scratch, row, thing)
-                graph.add_edge(("r", i), ("t", j), weight=1000 - len(scratch.mismatches))
+                weight = 1000 - 10 * len(scratch.mismatches) + _exact(row, thing)
+                graph.add_edge(("r", i), ("t", j), weight=weight)
     paired = {}
     for a, b in nx.max_weight_matching(graph, maxcardinality=True):
         (_, i), (_, j) = sorted((a, b))  # ("r", i) sorts before ("t", j)
@@ -173,6 +174,20 @@ def match(
             compare(result, row, thing)
     _indistinguishable(result, kind, where, out)
     return out
+
+
+def _exact(row: Row, thing: object) -> int:
+    """A tie-break: a row naming the thing by its own construct id (`Orders`, the cluster) rather than by an
+    ancestor's (`Orders` for `Orders/writer`) is the better pair."""
+    res = (
+        thing
+        if isinstance(thing, Resource)
+        else getattr(thing, "res", None) or getattr(thing, "service", None)
+    )
+    if not isinstance(res, Resource):
+        return 0
+    own = words(res.tags.get("Service") or res.construct_id)
+    return int(any(words(component_name(cell)) == own for cell in row[1].values()))
 
 
 def _indistinguishable(result: Result, kind: str, where: str, pairs: list[tuple[Row, Any]]) -> None:

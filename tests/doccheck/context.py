@@ -10,7 +10,7 @@ from tests.doccheck.assembly import Assembly, Resource, Stage
 from tests.doccheck.common import each_row, tables
 from tests.doccheck.markdown import Doc
 from tests.doccheck.report import Result
-from tests.doccheck.values import first_number, numbers, readable, regions, words
+from tests.doccheck.values import first_number, numbers, readable, readable_text, regions, words
 
 ALL_TAGS = ("Project", "Environment", "Service", "Seq", "Requirements")
 AGNOSTIC = re.compile(r"\b(any|unknown|agnostic)\b", re.I)
@@ -65,7 +65,7 @@ def zones_shown(cell: str, subnets: list[Resource]) -> tuple[bool, str]:
     ]
     wanted = [readable(json.loads(z)) for z in zones]
     ok = len(shown) == len(wanted) and all(any(p.fullmatch(z) for z in shown) for p in wanted)
-    return ok, ", ".join(sorted(str(json.loads(z)) for z in zones)) or "-"
+    return ok, ", ".join(sorted(readable_text(json.loads(z)) for z in zones)) or "-"
 
 
 def _summary(doc: Doc, assembly: Assembly, result: Result) -> None:
@@ -144,6 +144,16 @@ def _environments(doc: Doc, assembly: Assembly, result: Result, compose: list[st
                 len(stage.resources("AWS::ECS::Service")),
                 "AWS::ECS::Service count",
             )
+        platform = row.get(table.column("platform") or "", "")
+        if platform:
+            fargate = [s for s in stage.resources("AWS::ECS::Service") if _on_fargate(s, assembly)]
+            result.equal(
+                "environment-platform",
+                where,
+                "fargate" in platform.lower() and "no ecs" not in platform.lower(),
+                bool(fargate),
+                "AWS::ECS::Service LaunchType / capacity provider FARGATE",
+            )
     for name in assembly.stages:
         result.fact(
             name in seen,
@@ -153,6 +163,20 @@ def _environments(doc: Doc, assembly: Assembly, result: Result, compose: list[st
             "a stage",
             "manifest.json",
         )
+
+
+def _on_fargate(svc: Resource, assembly: Assembly) -> bool:
+    """An ECS service runs on Fargate: its launch type, its capacity providers, or its cluster's default ones."""
+    if svc.props.get("LaunchType"):
+        return str(svc.props["LaunchType"]) == "FARGATE"
+    providers = [p.get("CapacityProvider") for p in svc.props.get("CapacityProviderStrategy", [])]
+    if not providers:
+        cluster = assembly.resolve(svc.stack, svc.props.get("Cluster"))
+        for assoc in assembly.resources("AWS::ECS::ClusterCapacityProviderAssociations"):
+            if cluster is not None and assembly.resolve(assoc.stack, assoc.props.get("Cluster")) is cluster:
+                strategy = assoc.props.get("DefaultCapacityProviderStrategy", [])
+                providers = [p.get("CapacityProvider") for p in strategy]
+    return any(str(p).startswith("FARGATE") for p in providers)  # neither: the EC2 launch type
 
 
 def _stacks(doc: Doc, assembly: Assembly, result: Result) -> None:

@@ -23,7 +23,7 @@ from tests.doccheck.observability import topic_names
 from tests.doccheck.rds import Db, dbs, excused, multi_az, names_engine, replicas
 from tests.doccheck.report import Result
 from tests.doccheck.security import check_rotation
-from tests.doccheck.values import azs, readable, same_number, words
+from tests.doccheck.values import azs, readable, readable_text, same_number, words
 
 T = TypeVar("T")
 # what a node's label must say it is, beyond its name
@@ -401,7 +401,8 @@ def _zones(result: Result, where: str, text: str, subnets: list[Resource], sourc
     ok = (not shown and not literal) or (
         len(shown) == len(patterns) and all(any(p.fullmatch(z) for z in shown) for p in patterns)
     )
-    result.fact(ok, "diagram-zones", where, text.replace("\n", " / "), sorted(values), source)
+    shown_values = sorted(readable_text(json.loads(v)) for v in values)
+    result.fact(ok, "diagram-zones", where, text.replace("\n", " / "), ", ".join(shown_values), source)
 
 
 def _progression(doc: Doc, assembly: Assembly, result: Result) -> None:

@@ -12,7 +12,7 @@ from tests.doccheck.assembly import Assembly, Resource, Stack, Stage
 from tests.doccheck.common import Row, each_row, match, pair, tables
 from tests.doccheck.markdown import Doc
 from tests.doccheck.report import Result
-from tests.doccheck.values import first_number, numbers, readable, words, yes_no
+from tests.doccheck.values import first_number, numbers, readable, readable_text, words, yes_no
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
 PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
@@ -215,7 +215,7 @@ class Rule:
         src = (
             self.props.get("CidrIp") or self.props.get("CidrIpv6") or self.props.get("SourceSecurityGroupId")
         )
-        name = self.from_sg.construct_id if self.from_sg else json.dumps(src)
+        name = self.from_sg.construct_id if self.from_sg else readable_text(src)
         dest = self.dest.construct_id if self.dest else "?"
         return f"{_port_text(self.props)} {name} -> {dest}"
 
@@ -243,7 +243,7 @@ class Rule:
 
 
 def _port_text(props: dict[str, Any]) -> str:
-    low, high = props.get("FromPort"), props.get("ToPort")
+    low, high = readable_text(props.get("FromPort")), readable_text(props.get("ToPort"))
     proto = str(props.get("IpProtocol", "tcp"))
     return f"{proto} {low}" if low == high else f"{proto} {low}-{high}"
 
@@ -311,7 +311,7 @@ def _ingress(doc: Doc, assembly: Assembly, result: Result) -> None:
                 "ingress-why",
                 where,
                 cell,
-                why,
+                readable_text(why),
                 rule.res.where("Description"),
             )
 

@@ -11,7 +11,7 @@ from tests.doccheck.common import Row, each_row, match, named, tables
 from tests.doccheck.markdown import Doc, Table
 from tests.doccheck.network import aliases
 from tests.doccheck.report import Result
-from tests.doccheck.values import days, flatten, quantity, readable, same_number, words
+from tests.doccheck.values import days, flatten, quantity, readable, readable_text, same_number, words
 
 OPERATORS = {
     "GreaterThanThreshold": ">",
@@ -261,7 +261,7 @@ def _alarm_row(
                 want, source = " or ".join(names), target.where() + " via AlarmActions"
             else:  # a topic of another app: shown readably, `ImportValue(shared-alarm-topic-arn)`
                 ok = bool(readable(target, aliases(alarm.stack)).search(cell))
-                want, source = json.dumps(target), alarm.where("AlarmActions")
+                want, source = readable_text(target), alarm.where("AlarmActions")
             result.fact(ok, "alarm-topic", where, cell, want, source)
 
 

@@ -186,3 +186,27 @@ def _pattern(value: Any, aliases: Any) -> str:
 def raw_intrinsic(text: str) -> bool:
     """A CloudFormation intrinsic printed as a raw JSON/Python mapping (`{'Fn::GetAtt': [...]}`)."""
     return bool(RAW_INTRINSIC.search(text))
+
+
+def readable_text(value: Any) -> str:
+    """How a template value reads (for messages): `${Db.Endpoint.Port}`, `GetAZs[0]`, `ImportValue(x)`."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(readable_text(v) for v in value)
+    if not isinstance(value, dict) or len(value) != 1:
+        return str(value)
+    ((fn, arg),) = value.items()
+    if fn == "Ref":
+        return "${" + str(PSEUDO.get(str(arg), (arg,))[0]) + "}"
+    if fn == "Fn::GetAtt":
+        return "${" + (".".join(map(str, arg)) if isinstance(arg, list) else str(arg)) + "}"
+    if fn == "Fn::Select" and isinstance(arg, list) and isinstance(arg[1], dict) and "Fn::GetAZs" in arg[1]:
+        return f"GetAZs[{arg[0]}]"
+    if fn == "Fn::ImportValue":
+        return f"ImportValue({readable_text(arg)})"
+    if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+        return str(arg[0]).join(readable_text(p) for p in arg[1])
+    if fn == "Fn::Sub":
+        return str(arg[0] if isinstance(arg, list) else arg)
+    return str(value)
