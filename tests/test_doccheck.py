@@ -18,6 +18,7 @@ from tests.doccheck import (
     criteria,
     data,
     edge,
+    encryption,
     network,
     observability,
     prose,
@@ -293,18 +294,19 @@ def test_intrinsic_zones_are_shown_readably(zones: str, expected: set[str]) -> N
     assert ("raw-intrinsic" in kinds(prose.check(doc, corpus("fargate-alb")))) == bool(expected)
 
 
-def test_a_queue_without_encryption_properties_has_sse_sqs_by_default() -> None:
+@pytest.mark.parametrize(("at_rest", "expected"), [("SSE-SQS", set()), ("SSE-KMS", {"encryption-kms-claim"})])
+def test_a_queue_without_encryption_properties_has_sse_sqs_by_default(
+    at_rest: str, expected: set[str]
+) -> None:
     doc = parse(
         region(
             "security",
             "| Environment | Data store | At rest | In transit |",
             "|---|---|---|---|",
-            "| app | SQS Orders (queue) | SSE-SQS | TLS only (resource policy denies plain HTTP) |",
+            f"| app | SQS Orders (queue) | {at_rest} | TLS only (resource policy denies plain HTTP) |",
         )
     )
-    assert not {
-        k for k in kinds(security.check(doc, corpus("apigw-sqs-lambda"))) if k.startswith("encryption")
-    }
+    assert kinds(encryption.check(doc, corpus("apigw-sqs-lambda"))) == expected
 
 
 LAMBDA = (

@@ -17,6 +17,7 @@ from tests.doccheck import assembly as assembly_reader
 from tests.doccheck import (
     blocks,
     cicd,
+    compliance,
     compute,
     context,
     cost,
@@ -24,6 +25,7 @@ from tests.doccheck import (
     data,
     diagrams,
     edge,
+    encryption,
     inventory,
     matrix,
     network,
@@ -45,6 +47,7 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     compose_names = sorted((compose or {}).get("services", {})) if compose is not None else None
     result = Result()
     result.extend(context.check(doc, asm, compose_names))
+    result.extend(compliance.check(doc, asm))
     result.extend(network.check(doc, asm))
     result.extend(edge.check(doc, asm))
     result.extend(compute.check(doc, asm))
@@ -52,6 +55,7 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     result.extend(blocks.check(doc, asm))
     result.extend(recovery.check(doc, asm))
     result.extend(security.check(doc, asm))
+    result.extend(encryption.check(doc, asm))
     result.extend(observability.check(doc, asm))
     result.extend(matrix.check(doc, asm))
     result.extend(diagrams.check(doc, asm))

@@ -11,19 +11,19 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from tests.doccheck.assembly import Assembly, Resource, Stage
-from tests.doccheck.compute import EcsService, ecs_services
+from tests.doccheck.compute import ecs_services
 from tests.doccheck.context import AGNOSTIC
 from tests.doccheck.data import dead_letter_queues
-from tests.doccheck.data import nodes as cache_nodes
-from tests.doccheck.edge import LB, LB_KINDS, lb_kind, listeners, names_kind
+from tests.doccheck.diagram_labels import cache_label, db_label, ecs_label, lb_label, queue_label, zones
+from tests.doccheck.edge import LB
 from tests.doccheck.markdown import Doc, Mermaid
 from tests.doccheck.mermaid import Node, assign, nodes
 from tests.doccheck.network import subnet_groups, subnet_tiers
 from tests.doccheck.observability import topic_names
-from tests.doccheck.rds import Db, dbs, excused, multi_az, names_engine, replicas
+from tests.doccheck.rds import Db, dbs, excused
 from tests.doccheck.report import Result
 from tests.doccheck.security import check_rotation
-from tests.doccheck.values import azs, readable, readable_text, same_number, words
+from tests.doccheck.values import words
 
 T = TypeVar("T")
 # what a node's label must say it is, beyond its name
@@ -105,12 +105,12 @@ def _architecture(result: Result, diagram: Mermaid, stage: Stage, assembly: Asse
     tiers = subnet_tiers(stage, assembly)
     services = [e for e in ecs_services(assembly) if e.service.stack.stage == stage.name]
     for node, ecs in _present(result, "ecs", where, found, services, lambda n, e: e.service.named(n.first)):
-        _ecs_label(result, f"{where} / {node.first}", node.label, ecs)
+        ecs_label(result, f"{where} / {node.first}", node.label, ecs)
         _placed(result, where, node, ecs.service, _subnets_of(ecs.service, assembly), tiers, stage, assembly)
     every = dbs(assembly)
     mine = [d for d in every if d.res.stack.stage == stage.name and not d.is_replica]
     fits_db = lambda n, d: d.res.named(n.first)  # noqa: E731
-    label_db = lambda r, n, d: _db_label(r, f"{where} / {n.first}", n, d, every)  # noqa: E731
+    label_db = lambda r, n, d: db_label(r, f"{where} / {n.first}", n, d, every)  # noqa: E731
     pairs = _present(result, "db", where, found, mine, fits_db, lambda d, p: excused(d, p, every), label_db)
     for node, db in pairs:
         label_db(result, node, db)
@@ -127,14 +127,14 @@ def _architecture(result: Result, diagram: Mermaid, stage: Stage, assembly: Asse
         )
     groups = stage.resources("AWS::ElastiCache::ReplicationGroup")
     for node, group in _present(result, "cache", where, found, groups, lambda n, g: g.named(n.first)):
-        _cache_label(result, f"{where} / {node.first}", node.label, group)
+        cache_label(result, f"{where} / {node.first}", node.label, group)
     for node, lb in _present(result, "lb", where, found, stage.resources(LB), lambda n, b: b.named(n.first)):
-        _lb_label(result, f"{where} / {node.first}", node.label, lb, assembly)
+        lb_label(result, f"{where} / {node.first}", node.label, lb, assembly)
         _placed(result, where, node, lb, _lb_subnets(lb, assembly), tiers, stage, assembly)
     dlqs = dead_letter_queues(assembly)
     queues = [q for q in stage.resources("AWS::SQS::Queue") if id(q) not in dlqs]
     for node, queue in _present(result, "queue", where, found, queues, lambda n, q: q.named(n.first)):
-        _queue_label(result, f"{where} / queue {node.first}", node.label, queue)
+        queue_label(result, f"{where} / queue {node.first}", node.label, queue)
     topics = stage.resources("AWS::SNS::Topic")
     _present(result, "topic", where, found, topics, _topic_fits)
     dists = stage.resources("AWS::CloudFront::Distribution")
@@ -157,127 +157,6 @@ def _topic_fits(node: Node, topic: Resource) -> bool:
     """A severity topic's node names its severity (or display or topic name); any topic may be named."""
     names = topic_names(topic)
     return topic.named(node.first) or any(re.search(rf"\b{re.escape(n)}\b", node.first) for n in names)
-
-
-def _ecs_label(result: Result, where: str, label: str, ecs: EcsService) -> None:
-    task = ecs.task.props if ecs.task else {}
-    if m := re.search(r"(\d+)\s*×\s*([\d.]+)\s*vCPU\s*/\s*([\d.]+)\s*Gi?B", label):
-        result.equal(
-            "diagram-ecs-desired",
-            where,
-            int(m.group(1)),
-            ecs.service.props.get("DesiredCount"),
-            ecs.where("DesiredCount"),
-        )
-        result.fact(
-            same_number(float(m.group(2)), float(task.get("Cpu", 0)) / 1024),
-            "diagram-ecs-cpu",
-            where,
-            label,
-            task.get("Cpu"),
-            "TaskDefinition Cpu",
-        )
-        result.fact(
-            same_number(float(m.group(3)), float(task.get("Memory", 0)) / 1024),
-            "diagram-ecs-memory",
-            where,
-            label,
-            task.get("Memory"),
-            "TaskDefinition Memory",
-        )
-    if m := re.search(r"scales\s*(\d+)\D+(\d+)", label):
-        target = ecs.target
-        want = (
-            (target.props.get("MinCapacity"), target.props.get("MaxCapacity"))
-            if target
-            else "no ScalableTarget"
-        )
-        got = (int(m.group(1)), int(m.group(2)))
-        result.equal("diagram-ecs-scaling", where, got, want, target.where() if target else ecs.where())
-
-
-def _db_label(result: Result, where: str, node: Node, db: Db, every: list[Db]) -> None:
-    """Class(es), Multi-AZ, engine family and major version, replica count: what the label says holds."""
-    label = node.rest
-    members = [d for d in every if not d.is_cluster and d.cluster is db.res] if db.is_cluster else [db]
-    classes = {str(m.res.props.get("DBInstanceClass")) for m in members}
-    shown = set(re.findall(r"db\.[\w.]+", label))
-    if shown or not db.is_cluster:
-        result.fact(
-            shown <= classes and bool(shown),
-            "diagram-class",
-            where,
-            label,
-            sorted(classes),
-            db.where("DBInstanceClass"),
-        )
-    result.equal(
-        "diagram-db-multi-az", where, "multi-az" in label.lower(), multi_az(db, every), db.where("MultiAZ")
-    )
-    engine_line = next((line for line in label.split("\n") if re.search(r"rds|aurora", line, re.I)), "")
-    result.fact(
-        names_engine(engine_line, db.engine),
-        "diagram-db-engine",
-        where,
-        engine_line,
-        db.engine,
-        db.base.where("Engine"),
-    )
-    if m := re.search(r"(?:postgresql|mysql|mariadb|aurora[\w-]*)\s+(\d+)", engine_line, re.I):
-        result.equal(
-            "diagram-db-version", where, m.group(1), db.version.split(".")[0], db.base.where("EngineVersion")
-        )
-    if m := re.search(r"\+\s*(\d+)\s+read replicas?", label):
-        result.equal(
-            "diagram-db-replicas",
-            where,
-            int(m.group(1)),
-            replicas(db, every),
-            "read replicas / cluster instances",
-        )
-
-
-def _cache_label(result: Result, where: str, label: str, group: Resource) -> None:
-    node_type = str(group.props.get("CacheNodeType"))
-    result.fact(
-        node_type in label, "diagram-node-type", where, label, node_type, group.where("CacheNodeType")
-    )
-    if m := re.search(r"×\s*(\d+)", label):
-        result.equal(
-            "diagram-cache-nodes", where, int(m.group(1)), cache_nodes(group), group.where("NumCacheClusters")
-        )
-
-
-def _lb_label(result: Result, where: str, label: str, lb: Resource, assembly: Assembly) -> None:
-    """`ALB internet-facing, HTTP :80`: the kind (an NLB is never an ALB), the scheme, each listener."""
-    kind = lb_kind(lb)
-    said = names_kind(label, kind)
-    result.fact(
-        said is not False, "diagram-lb-kind", where, label, LB_KINDS.get(kind, (kind,))[1], lb.where("Type")
-    )
-    scheme = str(lb.props.get("Scheme", "internet-facing"))
-    if re.search(r"internet-facing|internal", label):
-        result.fact(scheme in label, "diagram-lb-scheme", where, label, scheme, lb.where("Scheme"))
-    text = label.replace(" ", "").lower()
-    for lst in listeners(lb, assembly):
-        want = f"{lst.props.get('Protocol')}:{lst.props.get('Port')}".lower()
-        result.fact(want in text, "diagram-lb-listener", where, label, want, lst.where("Protocol, Port"))
-
-
-def _queue_label(result: Result, where: str, label: str, queue: Resource) -> None:
-    fifo = bool(queue.props.get("FifoQueue"))
-    result.equal(
-        "diagram-queue-fifo", where, bool(re.search(r"\bfifo\b", label, re.I)), fifo, queue.where("FifoQueue")
-    )
-    if m := re.search(r"after (\d+) receives", label):
-        want = queue.props.get("RedrivePolicy", {}).get("maxReceiveCount")
-        result.equal(
-            "diagram-queue-receives",
-            where,
-            int(m.group(1)),
-            want,
-            queue.where("RedrivePolicy.maxReceiveCount"),
-        )
 
 
 def _resolve_all(res: Resource, values: Any, assembly: Assembly) -> list[Resource | None]:
@@ -358,7 +237,7 @@ def _vpc_labels(
                 for s in stage.resources("AWS::EC2::Subnet")
                 if assembly.resolve(s.stack, s.props.get("VpcId")) is vpc
             ]
-            _zones(result, where + " / VPC", node.rest, subnets, "AWS::EC2::Subnet AvailabilityZone")
+            zones(result, where + " / VPC", node.rest, subnets, "AWS::EC2::Subnet AvailabilityZone")
     nats = stage.resources("AWS::EC2::NatGateway")
     nat = next((n for n in found if n.first.lower().startswith("nat gateway")), None)
     if nat is not None or nats:
@@ -368,7 +247,7 @@ def _vpc_labels(
         )
     if nat is not None and nats:
         homes = [assembly.resolve(n.stack, n.props.get("SubnetId")) for n in nats]
-        _zones(
+        zones(
             result,
             where + " / NAT gateway",
             nat.rest,
@@ -389,20 +268,6 @@ def _vpc_labels(
                 f"{tier}: no route to a NAT gateway",
                 "AWS::EC2::Route NatGatewayId",
             )
-
-
-def _zones(result: Result, where: str, text: str, subnets: list[Resource], source: str) -> None:
-    """The zones a label lists are the subnets' zones (`GetAZs[i]` for an agnostic one); an agnostic VPC's
-    label may leave them out."""
-    values = {json.dumps(s.props.get("AvailabilityZone"), sort_keys=True) for s in subnets}
-    patterns = [readable(json.loads(v)) for v in values]
-    shown = [z.strip() for z in re.split(r"[,\n]", text) if azs(z) or "GetAZs" in z or "Fn::" in z]
-    literal = all(isinstance(json.loads(v), str) for v in values)
-    ok = (not shown and not literal) or (
-        len(shown) == len(patterns) and all(any(p.fullmatch(z) for z in shown) for p in patterns)
-    )
-    shown_values = sorted(readable_text(json.loads(v)) for v in values)
-    result.fact(ok, "diagram-zones", where, text.replace("\n", " / "), ", ".join(shown_values), source)
 
 
 def _progression(doc: Doc, assembly: Assembly, result: Result) -> None:
