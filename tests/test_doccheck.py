@@ -17,6 +17,7 @@ from tests.doccheck import (
     context,
     criteria,
     data,
+    diagrams,
     edge,
     encryption,
     network,
@@ -337,3 +338,21 @@ def test_the_project_prose_needs_its_inputs() -> None:
     text = "## Deployment Progression\n\nThe specification's progression: Docker Compose for local development.\n"
     assert kinds(prose.check(parse(text), corpus("fargate-alb"))) == {"prose-compose"}
     assert kinds(prose.check(parse(text), corpus("fargate-alb"), compose={"services": {}})) == set()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"), [("env_eu", set()), ("env_platform", {"progression-promote"})]
+)
+def test_a_promotion_carries_stacks_forward(source: str, expected: set[str]) -> None:
+    text = region(
+        "progression",
+        "```mermaid",
+        "flowchart LR",
+        '  env_platform["platform (platform)<br/>AWS, unknown-region"]',
+        '  env_eu["platform/eu (platform/eu)<br/>AWS, eu-west-1"]',
+        '  env_us["platform/us (platform/us)<br/>AWS, us-east-1"]',
+        f'  {source} -->|"promote"| env_us',
+        "```",
+    )
+    found = {m.kind for m in diagrams.check(parse(text), corpus("nested-stages")).mismatches}
+    assert found & {"progression-promote", "progression-region", "progression-node"} == expected

@@ -298,6 +298,29 @@ def _progression(doc: Doc, assembly: Assembly, result: Result) -> None:
             continue
         assert label is not None
         _progression_label(result, where, label, stage)
+    _promotions(result, diagram, assembly)
+
+
+def _promotions(result: Result, diagram: Mermaid, assembly: Assembly) -> None:
+    """A `promote` arrow between two environments carries the app forward: they deploy some same stack (staging
+    and prod both have `Data`); two Stages with nothing in common (a global stage and a regional one) are not a
+    promotion chain."""
+    stage_of = {}
+    for node in nodes(diagram):
+        m = re.search(r"\(([^)]*)\)", node.first)
+        if m and m.group(1) in assembly.stages:
+            stage_of[node.id] = assembly.stages[m.group(1)]
+    for a, b in re.findall(r"(\w+)\s*-->\|\s*\"promote\"\s*\|\s*(\w+)", diagram.text):
+        if a in stage_of and b in stage_of:
+            ids = [{s.id for s in stage_of[x].stacks if s.parent is None} for x in (a, b)]
+            result.fact(
+                bool(ids[0] & ids[1]),
+                "progression-promote",
+                f"Deployment Progression / {stage_of[a].name} → {stage_of[b].name}",
+                "promote",
+                f"no stack in common: {sorted(ids[0])} vs {sorted(ids[1])}",
+                "manifests: the stacks of each Stage",
+            )
 
 
 def _progression_label(result: Result, where: str, label: str, stage: Stage) -> None:
