@@ -17,7 +17,7 @@ from docgen.facts.index import Index
 from tests import sourcemap
 from tests.conftest import ROOT
 from tests.doccheck import assembly as doccheck_assembly
-from tests.doccheck import blocks
+from tests.doccheck import blocks_facts as blocks
 from tests.doccheck.markdown import parse
 from tests.test_docgen import docgen_argv
 
