@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 # their own, so names and labels skip them
 LEAVES = ("Resource", "Default", "ASG")
 
+
 @dataclass(frozen=True)
 class Resource:
     """One CloudFormation resource of one stack, with what the construct tree says about it."""

@@ -303,8 +303,6 @@ def _resource_path(stack: _Stack, logical_id: str, body: Mapping[str, Any]) -> s
     return cdk_path if isinstance(cdk_path, str) else f"{stack.info.construct_path}/{logical_id}"
 
 
-
-
 def _labelled(resources: list[Resource], stacks: list[_Stack]) -> list[Resource]:
     """Each resource with `label`: the shortest end of its construct path inside its stack that no other resource
     of the same type and environment shares (`catalogService/Service`, not `Service` twice)."""
