@@ -146,7 +146,7 @@ def test_an_unknown_usage_field_is_one_line_naming_it(
     data["Metadata"] = {"CostUsage": {"nat_gb_procesed_month": 5}}
     template.write_text(json.dumps(data))
     doc = tmp_path / "doc.md"
-    assert main(["--cdk-out", str(cdk_out), "--no-synth", "--doc", str(doc), "--no-picture"]) == 1
+    assert main(["--cdk-out", str(cdk_out), "--no-synth", "--doc", str(doc), "--no-picture", "--quiet"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nat_gb_procesed_month" in err[0] and "prod" in err[0], err
     assert not doc.exists()

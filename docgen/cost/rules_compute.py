@@ -99,6 +99,10 @@ def ecs_service(r: Resource, p: Pricer) -> Outcome:
     if any(s.get("CapacityProvider") == "FARGATE_SPOT" for s in props.get("CapacityProviderStrategy") or []):
         notes.append("FARGATE_SPOT capacity priced at on-demand rates")
     per_month = p.hours * per_task
+    p.hourly(f"vCPU ({arch})", f"fargate.{family}.vcpu_hour", desired * vcpu)
+    p.hourly(f"Memory ({arch})", f"fargate.{family}.gb_hour", desired * gb)
+    if extra:
+        p.hourly("Ephemeral storage above 20 GB", "fargate.ephemeral_storage.gb_hour", desired * extra)
     arithmetic = f"{plural(desired, 'task')} × {num(p.hours)} h × ({terms})"
     if bounds:
         arithmetic += f"; auto scaling min {num(low)}, max {num(high)}"
@@ -108,12 +112,15 @@ def ecs_service(r: Resource, p: Pricer) -> Outcome:
 def nat_gateway(r: Resource, p: Pricer) -> Outcome:
     hour, gb_rate = p.rate("nat_gateway.hour"), p.rate("nat_gateway.gb_processed")
     gb = p.usage.nat_gb_processed_month
+    p.hourly("NAT gateway", "nat_gateway.hour", Decimal(1))
+    p.monthly("Data processed", "nat_gateway.gb_processed", gb, usage=True)
     arithmetic = f"{num(p.hours)} h × {num(hour)} + {num(gb)} GB × {num(gb_rate)}"
     return Priced("NAT Gateway", p.hours * hour + gb * gb_rate, arithmetic)
 
 
 def elastic_ip(r: Resource, p: Pricer) -> Outcome:
     rate = p.rate("public_ipv4.hour")
+    p.hourly("Public IPv4 address", "public_ipv4.hour", Decimal(1))
     return Priced("Public IPv4", p.hours * rate, f"1 public IPv4 × {num(p.hours)} h × {num(rate)}")
 
 
@@ -125,6 +132,8 @@ def load_balancer(r: Resource, p: Pricer) -> Outcome:
         return Unpriced("Elastic Load Balancing", f"{kind} load balancer is not in the catalogue")
     hour, lcu_rate = p.rate("alb.hour"), p.rate("alb.lcu_hour")
     lcus = p.usage.alb_lcu_avg
+    p.hourly("Load balancer", "alb.hour", Decimal(1))
+    p.hourly("Load balancer capacity units", "alb.lcu_hour", lcus, usage=True)
     monthly = p.hours * hour + lcus * p.hours * lcu_rate
     arithmetic = f"{num(p.hours)} h × {num(hour)} + {num(lcus)} LCU × {num(p.hours)} h × {num(lcu_rate)}"
     public = props.get("Scheme", "internet-facing") == "internet-facing"
@@ -136,6 +145,7 @@ def load_balancer(r: Resource, p: Pricer) -> Outcome:
             )
         ips = Decimal(len(subnets))
         ip_rate = p.rate("public_ipv4.hour")
+        p.hourly("Public IPv4 addresses", "public_ipv4.hour", ips)
         monthly += ips * p.hours * ip_rate
         arithmetic += f" + {num(ips)} public IPv4 × {num(p.hours)} h × {num(ip_rate)}"
     return Priced("Application Load Balancer", monthly, arithmetic)
