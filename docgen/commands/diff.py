@@ -8,11 +8,14 @@ import json
 import os
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from docgen import document, progress
 from docgen.errors import DocgenError
+
+WORKERS = 3  # CLI processes at once: each is mostly Node start-up, so a few overlap well
 
 
 def diff_command(args: argparse.Namespace) -> int:
@@ -91,8 +94,12 @@ def cdk_diff(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="docgen-diff-") as scratch:
         empty = Path(scratch) / "empty.template.json"
         empty.write_text("{}\n", encoding="utf-8")  # a stack that is new: everything in it is added
-        for path in changed:
-            print(_run_cdk_diff(cli, Path(head.root), saved.get(path, empty), path), end="")
+        jobs = [(cli, Path(head.root), saved.get(path, empty), path) for path in changed]
+        # One CLI process per stack (the CLI compares one stack with one fixed template), a few at a time.
+        with progress.step(f"cdk diff of {len(jobs)} changed stack(s)"), ThreadPoolExecutor(WORKERS) as pool:
+            outputs = list(pool.map(lambda job: _run_cdk_diff(*job), jobs))
+    for output in outputs:
+        print(output, end="")
     for path in sorted(set(saved) - set(now)):
         print(f"Stack {path}\n[-] removed: in {args.against} but not in {head.root}\n")
     unchanged = len(now) - len(changed)
@@ -112,8 +119,7 @@ def _run_cdk_diff(cli: list[str], app: Path, template: Path, stack: str) -> str:
     env = {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     command = [*cli, "diff", "--app", str(app), "--template", str(template), "--exclusively"]
     command += ["--method", "template", "--no-notices", "--no-color", stack]
-    with progress.step(f"cdk diff {stack}"):
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=600)
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=600)
     if proc.returncode != 0:
         last = next((x for x in reversed((proc.stderr + proc.stdout).splitlines()) if x.strip()), "")
         raise DocgenError(f"cdk diff {stack} failed (exit {proc.returncode}): {last.strip()}")
