@@ -117,7 +117,10 @@ def base_assembly(args: argparse.Namespace) -> Iterator[Base]:
     root = Path.cwd()
     found = _git(root, "rev-parse", "--verify", "--quiet", f"{args.base}^{{commit}}")
     if found.returncode != 0:
-        raise BaseUnusable(f"--base {args.base}: neither a folder nor a git ref of the repository in {root}")
+        raise BaseUnusable(
+            f"--base {args.base}: neither a folder nor a git ref of the repository in {root} "
+            "(save a cdk.out with `make baseline`, or name a branch)"
+        )
     sha = found.stdout.strip()
     with _worktree(root, sha) as checkout:
         yield _synthesized(args, root, checkout, f"{args.base} ({sha[:7]})")

@@ -50,7 +50,7 @@ def _compose(review: Review, shown: int | None) -> str:
         MARKER,
         "### Infrastructure review",
         "",
-        f"Compared with {code(review.base)}: {code(review.head)}.",
+        f"Base {code(review.base)} → change {code(review.head)}.",
     ]
     if review.empty:
         parts += ["", "No change to resources, cost, security or the design doc."]
