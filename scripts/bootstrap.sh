@@ -4,7 +4,7 @@
 #   1. system packages: graphviz (`dot`, used by `diagrams`), chromium
 #      (used headless by mermaid-cli through tools/puppeteer-config.json) and
 #      groovy (the tests parse the generated Jenkinsfiles with Groovy's own parser;
-#      default-jre-headless gives its launcher /usr/lib/jvm/default-java);
+#      default-jre-headless gives its launcher /usr/lib/jvm/default-java) and jq;
 #   2. the loopback interface, up;
 #   3. .venv from requirements.txt (re-installed when requirements.txt changes);
 #   4. node_modules from package-lock.json via `npm ci` (re-run when the lock changes).
@@ -65,6 +65,8 @@ if ! command -v chromium >/dev/null 2>&1 || [ ! -x /usr/bin/chromium ]; then
 fi
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v groovy >/dev/null 2>&1 || missing+=(groovy)
+# jq: the review-comment scripts of the pipelines filter GitHub's JSON with it (tests run them with a fake gh).
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 if [ -z "${JAVA_HOME:-}" ] && [ ! -e /usr/lib/jvm/default-java ]; then
     missing+=(default-jre-headless)
 fi
@@ -72,7 +74,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
     done_step "1/4 system packages installed"
 else
-    done_step "1/4 system packages ok: dot, chromium, npm, groovy"
+    done_step "1/4 system packages ok: dot, chromium, npm, groovy, jq"
 fi
 
 # --- 2. loopback -------------------------------------------------------------
