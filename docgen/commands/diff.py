@@ -118,7 +118,7 @@ def _run_cdk_diff(cli: list[str], app: Path, template: Path, stack: str) -> str:
     node_bin = Path(cli[0]).parent
     env = {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     command = [*cli, "diff", "--app", str(app), "--template", str(template), "--exclusively"]
-    command += ["--method", "template", "--no-notices", "--no-color", stack]
+    command += ["--method", "template", "--no-notices", "--no-lookups", "--no-color", stack]
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=600)
     if proc.returncode != 0:
         last = next((x for x in reversed((proc.stderr + proc.stdout).splitlines()) if x.strip()), "")
