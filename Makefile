@@ -20,7 +20,7 @@ BASELINE ?= .baseline/cdk.out
 DOCGEN := $(PYTHON) -m docgen
 DOCGEN_FLAGS ?=
 
-.PHONY: help setup synth doc cost review diff baseline run test check lint bench clean
+.PHONY: help setup synth doc cost review diff baseline run test test-fast check lint bench clean
 
 help:
 	@echo "make setup  - install system packages, .venv and node_modules (idempotent)"
@@ -32,6 +32,7 @@ help:
 	@echo "make diff   - the CDK CLI's own diff (cdk diff --template) of each stack changed since $(BASELINE)"
 	@echo "make run    - setup + synth + doc on the bundled default design (another: DESIGN_FILE=path.yaml)"
 	@echo "make test   - run the test suite (extra pytest args: PYTEST_ARGS=...)"
+	@echo "make test-fast - the tests that neither synthesize nor render (the inner loop)"
 	@echo "make check  - check the committed design doc is up to date"
 	@echo "make lint   - ruff check + ruff format --check"
 	@echo "make bench  - run the benchmarks"
@@ -83,6 +84,10 @@ run: setup
 # pytest exits 5 when it collects no test; make passes that on as a failure.
 test: setup
 	$(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The inner loop: everything but CDK synthesis (jsii) and Mermaid rendering (chromium).
+test-fast: setup
+	$(PYTHON) -m pytest -q -p no:cacheprovider -m "not synth and not render" $(PYTEST_ARGS)
 
 check:
 	$(DOCGEN) --check --design $(DESIGN_FILE)

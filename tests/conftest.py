@@ -197,3 +197,17 @@ def cfn_lint_errors(templates: list[Path]) -> list[str]:
     )
     findings = json.loads(proc.stdout or "[]")
     return [f"{f['Rule']['Id']} {f['Message']} ({f['Filename']})" for f in findings if f["Level"] == "Error"]
+
+
+# --- marks: `make test-fast` leaves out what synthesizes (jsii + CDK) or renders (mermaid-cli + chromium) -------
+
+SYNTH_FIXTURES = frozenset(
+    {"default_synth", "zoo_run", "changed_synth", "accepted_synths", "variants", "project"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a session synth is a `synth` test, whatever its module says."""
+    for item in items:
+        if SYNTH_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.synth)

@@ -191,3 +191,27 @@ def test_diff_against_a_saved_assembly_runs_cdk_diff_for_the_changed_stack_only(
 
     stacks = [s for s in read_assembly(FIXTURE).stacks if not s.parent]
     assert out.rstrip().endswith(f"1 stack(s) changed, 0 removed, {len(stacks) - 1} unchanged")
+
+
+def test_cost_components_sum_to_every_priced_line_of_every_corpus_app() -> None:
+    """Each pricing rule records its components (quantity × unit price) beside its own arithmetic: they must
+    add up to the line, for every resource type the corpus apps and fixtures price."""
+    from docgen import document
+    from docgen.assembly.reader import read_assembly
+
+    roots = [FIXTURE, ROOT / "tests" / "fixtures" / "assemblies" / "forest"]
+    roots += sorted(p / "cdk.out" for p in (ROOT / "tests" / "corpus").iterdir() if (p / "cdk.out").is_dir())
+    types = set()
+    for root in roots:
+        for line in document.estimate_for(read_assembly(root)).lines:
+            if line.status == "priced":
+                assert line.components, (root, line.path)
+                total = sum((c.monthly_cost for c in line.components), Decimal(0))
+                assert abs(total - line.monthly) < Decimal("1e-9"), (root, line.path, total, line.monthly)
+                types.add(line.resource_type)
+    assert {
+        "AWS::Lambda::Function",
+        "AWS::DynamoDB::Table",
+        "AWS::ECS::Service",
+        "AWS::RDS::DBCluster",
+    } <= types

@@ -80,6 +80,20 @@ USAGE = {
     "flow_log_gb_month": 8,
     "custom_metrics": 0,
     "fargate_ephemeral_gb": 20,
+    "lambda_requests_month": 2_000_000,
+    "lambda_duration_ms": 300,
+    "api_requests_month": 4_000_000,
+    "dynamodb_read_units_month": 10_000_000,
+    "dynamodb_write_units_month": 3_000_000,
+    "dynamodb_storage_gb": 40,
+    "aurora_acu_avg": 2,
+    "aurora_storage_gb": 100,
+    "aurora_io_millions_month": 30,
+    "stepfunctions_transitions_month": 50_000,
+    "eventbridge_events_month": 2_500_000,
+    "waf_requests_month": 7_000_000,
+    "nlb_nlcu_avg": 3,
+    "cloudmap_instances": 4,
 }
 
 
@@ -247,17 +261,35 @@ def test_single_az_rds_and_a_read_replica_that_inherits_engine_and_storage() -> 
     )
 
 
-def test_non_postgres_and_aurora_instances_are_unpriced() -> None:
-    mysql = resource(
-        "My",
+def test_licensed_engines_and_an_aurora_instance_without_its_cluster_are_unpriced() -> None:
+    oracle = resource(
+        "Or",
         "AWS::RDS::DBInstance",
-        {"Engine": "mysql", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20"},
+        {"Engine": "oracle-se2", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20"},
     )
     aurora = resource(
         "Au", "AWS::RDS::DBInstance", {"Engine": "aurora-postgresql", "DBClusterIdentifier": {"Ref": "C"}}
     )
-    est = estimate([mysql, aurora], US, usage())
-    assert {x.logical_id: x.aws_service for x in est.unpriced()} == {"My": "RDS", "Au": "Aurora"}
+    est = estimate([oracle, aurora], US, usage())
+    assert {x.logical_id: x.aws_service for x in est.unpriced()} == {"Or": "RDS Oracle SE2", "Au": "Aurora"}
+    assert "PostgreSQL, MySQL, MariaDB" in line(est, "Or").arithmetic
+
+
+def test_mysql_is_priced_at_its_own_rate_and_named_mysql() -> None:
+    mysql = resource(
+        "My",
+        "AWS::RDS::DBInstance",
+        {
+            "Engine": "mysql",
+            "DBInstanceClass": "db.t4g.micro",
+            "AllocatedStorage": "20",
+            "StorageType": "gp3",
+        },
+    )
+    result = line(estimate([mysql], US, usage()), "My")
+    assert result.aws_service == "RDS MySQL"
+    assert result.monthly == H * Decimal("0.016") + 20 * Decimal("0.115")
+    assert result.rate_keys == ("rds.mysql.db.t4g.micro.single_az_hour", "rds.gp3.single_az_gb_month")
 
 
 def test_elasticache_is_priced_per_node_from_cluster_count_or_shards_times_replicas() -> None:

@@ -199,6 +199,7 @@ def _label_lines(source: str) -> set[str]:
     return {line for lines in _nodes(source).values() for line in lines if line}
 
 
+@pytest.mark.render
 def test_every_diagram_renders_with_mermaid_cli(assembly: Assembly, tmp_path: Path) -> None:
     sources = {f"architecture-{env}": mermaid.architecture(assembly, env) for env in assembly.environments}
     sources["progression"] = mermaid.deployment_progression(assembly, COMPOSE)

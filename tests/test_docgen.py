@@ -281,6 +281,7 @@ def test_broken_markers_give_one_line_and_leave_the_doc(
     assert doc.read_text() == broken
 
 
+@pytest.mark.render
 def test_every_mermaid_block_renders(doc: Path, tmp_path: Path) -> None:
     from tests.mermaid_render import mermaid_blocks, render_many
 

@@ -509,6 +509,7 @@ def test_copy_vault_lives_in_the_copy_region(default_synth: Synth) -> None:
 
 
 @pytest.mark.synth
+@pytest.mark.synth
 def test_no_cloudfront_alarm_outside_us_east_1_but_a_note(tmp_path: Path) -> None:
     from aws_cdk import Stack
     from aws_cdk.assertions import Annotations, Template

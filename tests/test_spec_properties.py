@@ -48,6 +48,7 @@ def test_a_mutant_is_a_design_or_one_error_line(text: str) -> None:
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+@pytest.mark.synth
 def test_a_sampled_design_synthesizes_into_templates_cfn_lint_passes(
     text: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

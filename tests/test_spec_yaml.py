@@ -195,6 +195,7 @@ def test_files_that_are_not_a_spec(tmp_path: Path) -> None:
 # --- exit statuses ---------------------------------------------------------------------------------
 
 
+@pytest.mark.synth
 def test_app_exits_2_for_a_spec_error_raised_while_building_constructs(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -206,6 +207,7 @@ def test_app_exits_2_for_a_spec_error_raised_while_building_constructs(
     assert capsys.readouterr().err == "error: design.yaml:3: services[0]: a check a construct made\n"
 
 
+@pytest.mark.synth
 def test_app_exits_3_with_a_log_for_anything_unexpected(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,6 +6,7 @@ import fnmatch
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from docgen.assembly import intrinsics
 from docgen.assembly.model import Edge, Resource, resource_key
 from docgen.assembly.refs import References
 
@@ -69,6 +70,7 @@ def _ports(rule: Mapping[str, Any]) -> str:
     low, high = rule.get("FromPort"), rule.get("ToPort")
     if protocol in ("all", "icmp", "icmpv6") or low is None:
         return protocol
+    low, high = intrinsics.text(low), intrinsics.text(high) if high is not None else None
     if high is None or low == high:
         return f"{protocol} {low}"
     return f"{protocol} {low}-{high}"

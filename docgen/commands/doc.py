@@ -9,6 +9,7 @@ from typing import Any
 
 from docgen import document, progress
 from docgen.output.sources import map_path, source_map
+from docgen.output.upgrade import upgrade
 from docgen.output.writer import read_text, remove_leftovers, same_content, unified_diff, write_all
 
 
@@ -22,10 +23,15 @@ def doc_command(args: argparse.Namespace) -> int:
         fresh, entries = document.render_doc(args, assembly, picture)
     if args.doc.exists():
         existing = read_text(args.doc)
+        followed, notes = upgrade(
+            existing, fresh, source=str(args.doc)
+        )  # the template gained or lost a section
+        for note in notes:
+            print(f"docgen: {args.doc}: {note}", file=sys.stderr)
         template_order = list(regions.region_bodies(fresh, str(args.template)))
-        generated = document.generated_with_seq_sections(existing, fresh, args)
+        generated = document.generated_with_seq_sections(followed, fresh, args)
         wanted = regions.merge(
-            existing, generated, source=str(args.doc), force=args.force, order=template_order
+            followed, generated, source=str(args.doc), force=args.force, order=template_order
         )
     else:
         existing, wanted = "", fresh

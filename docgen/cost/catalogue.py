@@ -138,6 +138,20 @@ class UsageAssumptions(Strict):
     flow_log_gb_month: Decimal  # per flow log
     custom_metrics: Decimal  # per environment
     fargate_ephemeral_gb: Decimal  # per task, when the task definition does not say
+    lambda_requests_month: Decimal  # per application function
+    lambda_duration_ms: Decimal  # per invocation, on average
+    api_requests_month: Decimal  # per API Gateway API
+    dynamodb_read_units_month: Decimal  # per on-demand table
+    dynamodb_write_units_month: Decimal  # per on-demand table
+    dynamodb_storage_gb: Decimal  # per table
+    aurora_acu_avg: Decimal  # per Serverless v2 instance, clamped to its cluster's range
+    aurora_storage_gb: Decimal  # per Aurora cluster
+    aurora_io_millions_month: Decimal  # per Aurora cluster on Standard storage
+    stepfunctions_transitions_month: Decimal  # per Standard state machine
+    eventbridge_events_month: Decimal  # per custom event bus
+    waf_requests_month: Decimal  # per web ACL
+    nlb_nlcu_avg: Decimal  # per Network Load Balancer
+    cloudmap_instances: Decimal  # per Cloud Map service
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
@@ -158,6 +172,20 @@ USAGE_PER: dict[str, str] = {
     "flow_log_gb_month": "per flow log, per month",
     "custom_metrics": "per environment",
     "fargate_ephemeral_gb": "per task (when its task definition does not say)",
+    "lambda_requests_month": "per application Lambda function, per month",
+    "lambda_duration_ms": "per invocation, average",
+    "api_requests_month": "per API Gateway API, per month",
+    "dynamodb_read_units_month": "per on-demand DynamoDB table, per month",
+    "dynamodb_write_units_month": "per on-demand DynamoDB table, per month",
+    "dynamodb_storage_gb": "per DynamoDB table",
+    "aurora_acu_avg": "per Aurora Serverless v2 instance, average (within its cluster's range)",
+    "aurora_storage_gb": "per Aurora cluster",
+    "aurora_io_millions_month": "per Aurora cluster (Standard storage), millions per month",
+    "stepfunctions_transitions_month": "per Standard state machine, per month",
+    "eventbridge_events_month": "per custom event bus, per month",
+    "waf_requests_month": "per web ACL, per month",
+    "nlb_nlcu_avg": "per Network Load Balancer, average over the month",
+    "cloudmap_instances": "per Cloud Map service",
 }
 
 

@@ -129,6 +129,10 @@ class Context:
         self.catalogue = catalogue
         self.usage = usage
         self.hours = catalogue.hours_per_month
+        self.resources = tuple(resources)
+        self.memo: dict[
+            str, Any
+        ] = {}  # what rules work out once per estimate (e.g. which functions are CDK's)
         self._by_id: dict[tuple[str, str, str], Resource] = {}
         self._by_type: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for r in sorted(resources, key=lambda r: (r.environment, r.stack, r.logical_id)):

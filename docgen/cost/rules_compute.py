@@ -124,31 +124,80 @@ def elastic_ip(r: Resource, p: Pricer) -> Outcome:
     return Priced("Public IPv4", p.hours * rate, f"1 public IPv4 × {num(p.hours)} h × {num(rate)}")
 
 
+LB_LABEL = {"application": "Application Load Balancer", "network": "Network Load Balancer"}
+
+
 def load_balancer(r: Resource, p: Pricer) -> Outcome:
-    """ALB: hours × rate + LCUs × hours × rate + one public IPv4 per subnet when internet-facing."""
+    """ALB or NLB: hours × rate + capacity units × hours × rate + one public IPv4 per subnet when
+    internet-facing."""
     props = r.properties
-    kind = props.get("Type", "application")
-    if kind != "application":
+    kind = str(props.get("Type", "application"))
+    if kind not in LB_LABEL:
         return Unpriced("Elastic Load Balancing", f"{kind} load balancer is not in the catalogue")
-    hour, lcu_rate = p.rate("alb.hour"), p.rate("alb.lcu_hour")
-    lcus = p.usage.alb_lcu_avg
-    p.hourly("Load balancer", "alb.hour", Decimal(1))
-    p.hourly("Load balancer capacity units", "alb.lcu_hour", lcus, usage=True)
+    label = LB_LABEL[kind]
+    if kind == "network":
+        hour, lcu_rate, lcus, unit = p.rate("nlb.hour"), p.rate("nlb.nlcu_hour"), p.usage.nlb_nlcu_avg, "NLCU"
+    else:
+        hour, lcu_rate, lcus, unit = p.rate("alb.hour"), p.rate("alb.lcu_hour"), p.usage.alb_lcu_avg, "LCU"
+    kinds = ("nlb.hour", "nlb.nlcu_hour") if kind == "network" else ("alb.hour", "alb.lcu_hour")
+    p.hourly("Load balancer", kinds[0], Decimal(1))
+    p.hourly(f"Load balancer capacity units ({unit})", kinds[1], lcus, usage=True)
     monthly = p.hours * hour + lcus * p.hours * lcu_rate
-    arithmetic = f"{num(p.hours)} h × {num(hour)} + {num(lcus)} LCU × {num(p.hours)} h × {num(lcu_rate)}"
+    arithmetic = f"{num(p.hours)} h × {num(hour)} + {num(lcus)} {unit} × {num(p.hours)} h × {num(lcu_rate)}"
     public = props.get("Scheme", "internet-facing") == "internet-facing"
     if public and props.get("IpAddressType") != "dualstack-without-public-ipv4":
         subnets = props.get("Subnets", props.get("SubnetMappings"))
         if not isinstance(subnets, list):
-            return Unpriced(
-                "Application Load Balancer", "Subnets is not a list: cannot count its public IPv4 addresses"
-            )
+            return Unpriced(label, "Subnets is not a list: cannot count its public IPv4 addresses")
         ips = Decimal(len(subnets))
         ip_rate = p.rate("public_ipv4.hour")
         p.hourly("Public IPv4 addresses", "public_ipv4.hour", ips)
         monthly += ips * p.hours * ip_rate
         arithmetic += f" + {num(ips)} public IPv4 × {num(p.hours)} h × {num(ip_rate)}"
-    return Priced("Application Load Balancer", monthly, arithmetic)
+    return Priced(label, monthly, arithmetic)
+
+
+def ec2_instance(r: Resource, p: Pricer) -> Outcome:
+    """An EC2 instance: hours × its type's Linux on-demand rate (from itself or its launch template)."""
+    instance_type = r.properties.get("InstanceType") or _template_data(r, p).get("InstanceType")
+    if not isinstance(instance_type, str):
+        return Unpriced("EC2", "InstanceType is missing or not a plain value")
+    rate = p.rate(f"ec2.{instance_type}.hour")
+    p.hourly(f"Instance ({instance_type}, Linux on-demand)", f"ec2.{instance_type}.hour", Decimal(1))
+    note = "Linux on-demand rate; EBS volumes not estimated"
+    return Priced("EC2", p.hours * rate, f"{num(p.hours)} h × {num(rate)} ({instance_type})", note=note)
+
+
+def auto_scaling_group(r: Resource, p: Pricer) -> Outcome:
+    """An Auto Scaling group: desired (else minimum) instances × hours × rate, with its min and max."""
+    props = r.properties
+    instance_type = _template_data(r, p).get("InstanceType")
+    if not isinstance(instance_type, str):
+        return Unpriced("EC2", "no launch template with a plain InstanceType in the same stack")
+    low, high = as_decimal(props.get("MinSize")), as_decimal(props.get("MaxSize"))
+    if low is None or high is None:
+        return Unpriced("EC2", "MinSize or MaxSize is not a plain number")
+    desired = as_decimal(props.get("DesiredCapacity"))
+    notes = ["Linux on-demand rate; EBS volumes not estimated"]
+    if desired is None:
+        desired = low
+        notes.insert(0, "DesiredCapacity absent: the group starts at MinSize")
+    rate = p.rate(f"ec2.{instance_type}.hour")
+    p.hourly(f"Instances ({instance_type}, Linux on-demand)", f"ec2.{instance_type}.hour", desired)
+    per = p.hours * rate
+    arithmetic = f"{plural(desired, 'instance')} × {num(p.hours)} h × {num(rate)} ({instance_type}); min {num(low)}, max {num(high)}"
+    return Priced("EC2", desired * per, arithmetic, low * per, high * per, "; ".join(notes))
+
+
+def _template_data(r: Resource, p: Pricer) -> dict[str, object]:
+    spec = r.properties.get("LaunchTemplate") or (r.properties.get("MixedInstancesPolicy") or {}).get(
+        "LaunchTemplate"
+    )
+    for target in walk_refs(spec):
+        template = p.ctx.same_stack(r, target)
+        if template is not None and template.type == "AWS::EC2::LaunchTemplate":
+            return dict(template.properties.get("LaunchTemplateData") or {})
+    return {}
 
 
 def vpc_endpoint(r: Resource, p: Pricer) -> Outcome:

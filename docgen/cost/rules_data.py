@@ -18,13 +18,23 @@ from docgen.cost.context import (
     walk_refs,
 )
 from docgen.cost.rules_common import MILLION, less_free
+from docgen.cost.rules_databases import aurora_instance
+from docgen.facts.data import engine_name
+
+# RDS engines the catalogue prices (its key word and how the doc names it); commercial engines carry licences.
+RDS_ENGINES = {
+    "postgres": ("postgres", "RDS PostgreSQL"),
+    "mysql": ("mysql", "RDS MySQL"),
+    "mariadb": ("mariadb", "RDS MariaDB"),
+}
 
 
 def rds_instance(r: Resource, p: Pricer) -> Outcome:
-    """RDS PostgreSQL: hours × class rate + GB × storage rate, multi-AZ rates when MultiAZ."""
+    """RDS: hours × class rate for the engine + GB × storage rate, multi-AZ rates when MultiAZ; an Aurora
+    cluster's instance is priced by `aurora_instance`."""
     props = r.properties
     if props.get("DBClusterIdentifier"):
-        return Unpriced("Aurora", "Aurora cluster instance: the catalogue has no Aurora prices")
+        return aurora_instance(r, p)
     source = next(
         (
             s
@@ -35,14 +45,17 @@ def rds_instance(r: Resource, p: Pricer) -> Outcome:
     )
     inherited = source.properties if source else {}
     engine = str(props.get("Engine") or inherited.get("Engine") or "").lower()
-    if engine != "postgres":
-        return Unpriced("RDS", f"engine {engine or '(unknown)'!r} is not in the catalogue (PostgreSQL only)")
+    if engine not in RDS_ENGINES:
+        name = engine_name(engine) if engine else "(unknown)"
+        return Unpriced(
+            f"RDS {name}",
+            f"engine {engine or '(unknown)'!r} is not in the catalogue (PostgreSQL, MySQL, MariaDB)",
+        )
+    key, label = RDS_ENGINES[engine]
     cls = props.get("DBInstanceClass")
     storage = as_decimal(props.get("AllocatedStorage", inherited.get("AllocatedStorage")))
     if not isinstance(cls, str) or storage is None:
-        return Unpriced(
-            "RDS PostgreSQL", "DBInstanceClass or AllocatedStorage is missing or not a plain value"
-        )
+        return Unpriced(label, "DBInstanceClass or AllocatedStorage is missing or not a plain value")
     notes = ["read replica"] if "SourceDBInstanceIdentifier" in props else []
     storage_type = props.get("StorageType") or inherited.get("StorageType")
     if not storage_type:
@@ -52,17 +65,17 @@ def rds_instance(r: Resource, p: Pricer) -> Outcome:
         notes.append("provisioned IOPS/throughput above the gp3 baseline not priced")
     multi = as_bool(props.get("MultiAZ"))
     az, az_label = ("multi_az", "multi-AZ") if multi else ("single_az", "single-AZ")
-    hour_rate = p.rate(f"rds.postgres.{cls}.{az}_hour")
+    hour_rate = p.rate(f"rds.{key}.{cls}.{az}_hour")
     gb_rate = p.rate(f"rds.{str(storage_type).lower()}.{az}_gb_month")
     monthly = p.hours * hour_rate + storage * gb_rate
-    p.hourly(f"Database instance ({cls}, {az_label})", f"rds.postgres.{cls}.{az}_hour", Decimal(1))
+    p.hourly(f"Database instance ({cls}, {az_label})", f"rds.{key}.{cls}.{az}_hour", Decimal(1))
     storage_key = f"rds.{str(storage_type).lower()}.{az}_gb_month"
     p.monthly(f"Storage ({storage_type}, {az_label})", storage_key, storage, usage=False)
     arithmetic = (
         f"{num(p.hours)} h × {num(hour_rate)} ({cls}, {az_label})"
         f" + {num(storage)} GB × {num(gb_rate)} ({storage_type}, {az_label})"
     )
-    return Priced("RDS PostgreSQL", monthly, arithmetic, note="; ".join(notes))
+    return Priced(label, monthly, arithmetic, note="; ".join(notes))
 
 
 def _cache_nodes(props: dict[str, object]) -> tuple[Decimal, str]:

@@ -22,9 +22,25 @@ ENGINES = {
     "sqlserver-web": "SQL Server Web",
     "sqlserver-se": "SQL Server Standard",
     "sqlserver-ee": "SQL Server Enterprise",
+    "oracle-ee-cdb": "Oracle EE (CDB)",
+    "oracle-se2-cdb": "Oracle SE2 (CDB)",
+    "custom-oracle-ee": "RDS Custom for Oracle",
+    "custom-sqlserver-ee": "RDS Custom for SQL Server Enterprise",
+    "db2-se": "Db2 Standard",
+    "db2-ae": "Db2 Advanced",
 }
 # Parameters that make an engine refuse unencrypted connections.
 FORCE_TLS = {"rds.force_ssl": "1", "require_secure_transport": "1"}
+
+
+def tls_parameter(engine: object) -> str:
+    """The parameter that would make this engine refuse plain connections (MySQL family: its own name)."""
+    text = str(engine).lower()
+    if "mysql" in text or "mariadb" in text or text == "aurora":
+        return "require_secure_transport"
+    if text.startswith("oracle") or "oracle" in text:
+        return "an SSL option in the option group"
+    return "rds.force_ssl"
 
 
 @dataclass(frozen=True)
@@ -48,8 +64,11 @@ def engine_name(value: object) -> str:
 
 
 def databases(index: Index, env: str) -> list[Database]:
+    """RDS DB instances; those of an Aurora cluster are described with their cluster (facts.clusters)."""
     out = []
     for r in index.of_type("AWS::RDS::DBInstance", env):
+        if "DBClusterIdentifier" in r.properties:
+            continue
         replica = "SourceDBInstanceIdentifier" in r.properties
         sources = index.targets(r, r.properties.get("SourceDBInstanceIdentifier")) if replica else []
         # A read replica inherits engine, storage and encryption from its primary unless it sets them.
@@ -118,7 +137,10 @@ def _tls(index: Index, r: Resource) -> Fact:
             if str(params.get(name)) == wanted:
                 return derived(True, f"TLS required ({name}={wanted})", [prop(group, "Parameters", name)])
     source = [prop(groups[0], "Parameters", default={})] if groups else [exists(r, "default parameter group")]
-    return derived(False, "TLS available, not enforced (no rds.force_ssl)", source)
+    engine = prop(r, "Engine", default="")
+    return derived(
+        False, f"TLS available, not enforced (no {tls_parameter(engine.value)})", [*source, engine]
+    )
 
 
 @dataclass(frozen=True)

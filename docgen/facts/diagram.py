@@ -8,8 +8,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from docgen.assembly import intrinsics
 from docgen.assembly.model import Assembly, Edge, Resource, resource_key
+from docgen.facts import diagram_blocks as blocks
 from docgen.facts.diagram_labels import Labels
+from docgen.facts.index import Index, construct_id
 from docgen.facts.network import subnet_kind
 
 __all__ = ["Component", "DiagramModel", "Link", "Tier", "build_model", "node_id"]
@@ -27,10 +30,15 @@ PRIMARY_KINDS: Mapping[str, str] = {
     "AWS::SQS::Queue": "queue",
     "AWS::SecretsManager::Secret": "secret",
     "AWS::SNS::Topic": "topic",
+    **blocks.BLOCK_KINDS,
 }
 # Which tier a kind sits in when its subnets cannot be read from the template.
 DEFAULT_SUBNET_TYPE = {
     "alb": "Public",
+    "nlb": "Public",
+    "ec2": "Private",
+    "asg": "Private",
+    "lambda": "Private",
     "nat": "Public",
     "ecs": "Private",
     "rds": "Isolated",
@@ -43,10 +51,33 @@ REGIONAL_TIERS = {
     "queue": "messaging",
     "topic": "messaging",
     "secret": "secrets",
+    **blocks.BLOCK_TIERS,
 }
 SUBNET_TYPE_ORDER = {"Public": 0, "Private": 1, "Isolated": 2}
 SUBNET_TYPE_TEXT = {"Public": "public", "Private": "private, egress via NAT", "Isolated": "isolated"}
-KIND_ORDER = ("users", "cdn", "bucket", "alb", "nat", "ecs", "rds", "cache", "queue", "topic", "secret")
+KIND_ORDER = (
+    "users",
+    "waf",
+    "cdn",
+    "bucket",
+    "api",
+    "alb",
+    "nlb",
+    "nat",
+    "ec2",
+    "asg",
+    "ecs",
+    "lambda",
+    "workflow",
+    "rds",
+    "cache",
+    "table",
+    "s3",
+    "rule",
+    "queue",
+    "topic",
+    "secret",
+)
 # A security group's owner is whatever it is attached to; rules and other groups only point at it.
 NOT_OWNERS = frozenset(
     {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"}
@@ -108,10 +139,11 @@ def build_model(assembly: Assembly, environment: str) -> DiagramModel:
     return _Builder(assembly, environment).build()
 
 
-class _Builder(Labels):
+class _Builder(Labels, blocks.Blocks):
     def __init__(self, assembly: Assembly, environment: str) -> None:
         self.environment = environment
         self.assembly = assembly
+        self.index = Index(assembly)
         self.resources = {resource_key(r): r for r in assembly.in_environment(environment)}
         self.edges = [e for e in assembly.edges if e.source in self.resources or e.target in self.resources]
         self.referrers: dict[str, list[str]] = {}
@@ -135,6 +167,8 @@ class _Builder(Labels):
     # --- components ------------------------------------------------------------------------------
 
     def build(self) -> DiagramModel:
+        self._app_functions = blocks.application_functions(self.index, self.environment)
+        self._trigger_buckets = blocks.trigger_buckets(self.index, self.environment)
         subnets = self.of_type("AWS::EC2::Subnet")
         tiers = self._subnet_tiers(subnets)
         self._primary_components(tiers)
@@ -145,12 +179,15 @@ class _Builder(Labels):
         all_tiers = [
             Tier("internet", "Internet", False),
             Tier("edge", "Edge: CloudFront", False),
+            Tier("api", "APIs (regional, outside the VPC)", False),
             *tiers.values(),
+            Tier("serverless", "Serverless (regional, outside the VPC)", False),
             Tier("messaging", "Messaging (regional, outside the VPC)", False),
+            Tier("data", "Data (regional, outside the VPC)", False),
             Tier("secrets", "Secrets Manager (regional)", False),
         ]
         if not tiers:
-            all_tiers.insert(2, Tier("vpc", "VPC (subnets not in the templates)", True))
+            all_tiers.insert(3, Tier("vpc", "VPC (subnets not in the templates)", True))
         order = {t.id: i for i, t in enumerate(all_tiers)}
         components = sorted(
             self.components.values(), key=lambda c: (order[c.tier], KIND_ORDER.index(c.kind), c.name, c.id)
@@ -191,7 +228,7 @@ class _Builder(Labels):
         cidrs = sorted(str(v.properties.get("CidrBlock", "")) for v in self.of_type("AWS::EC2::VPC"))
         if not cidrs:
             return ""
-        zones = sorted({z for s in subnets if isinstance(z := s.properties.get("AvailabilityZone"), str)})
+        zones = sorted({intrinsics.text(s.properties.get("AvailabilityZone")) for s in subnets} - {""})
         return "\n".join(filter(None, ["VPC " + ", ".join(cidrs), ", ".join(zones)]))
 
     def _add(self, cid: str, name: str, kind: str, tier: str, label: str, keys: Iterable[str]) -> str:
@@ -214,15 +251,10 @@ class _Builder(Labels):
         }
         groups: dict[tuple[str, str], list[Resource]] = {}
         for resource in self.resources.values():
-            kind = "bucket" if resource_key(resource) in origin_buckets else PRIMARY_KINDS.get(resource.type)
-            if kind is not None:
-                if kind == "nat":
-                    name = "nat"  # all NAT gateways of the VPC are one box
-                elif kind == "topic":
-                    name = _construct_id(resource)  # one box per topic: alarm topics share a Service tag
-                else:
-                    name = _name(resource)
-                groups.setdefault((kind, name), []).append(resource)
+            found = self._kind_and_name(resource, origin_buckets)
+            if found is not None:
+                groups.setdefault(found, []).append(resource)
+                groups[found] += blocks.companions(self.index, resource)
         for (kind, name), members in sorted(groups.items()):
             tier = self._tier_of(kind, members, tiers)
             self._add(
@@ -234,7 +266,32 @@ class _Builder(Labels):
                 map(resource_key, members),
             )
 
+    def _kind_and_name(self, resource: Resource, origin_buckets: set[str]) -> tuple[str, str] | None:
+        """The box a resource is drawn in, as (kind, name); None when it is not a box of its own."""
+        key = resource_key(resource)
+        if resource.type == "AWS::S3::Bucket":
+            if key in origin_buckets:
+                return "bucket", _name(resource)
+            return ("s3", _name(resource)) if key in self._trigger_buckets else None
+        if resource.type == "AWS::Lambda::Function" and key not in self._app_functions:
+            return None  # CDK's deploy-time handlers are plumbing
+        if resource.type == "AWS::RDS::DBInstance" and (cluster := blocks.cluster_of(self.index, resource)):
+            return "rds", _name(cluster)  # an Aurora instance is drawn in its cluster's box
+        kind = blocks.kind_of(resource) or PRIMARY_KINDS.get(resource.type)
+        if kind is None:
+            return None
+        if kind == "nat":
+            return kind, "nat"  # all NAT gateways of the VPC are one box
+        if kind in ("topic", "rule", "lambda", "workflow", "table", "api", "waf"):
+            return kind, _construct_id(resource)  # one box each: these share a Service tag
+        return kind, _name(resource)
+
     def _tier_of(self, kind: str, members: list[Resource], tiers: dict[str, Tier]) -> str:
+        if kind == "waf":
+            scopes = {str(m.properties.get("Scope")) for m in members if m.type == "AWS::WAFv2::WebACL"}
+            return "edge" if scopes == {"CLOUDFRONT"} else "api"
+        if kind == "lambda" and not any("VpcConfig" in m.properties for m in members):
+            return "serverless"
         if kind in REGIONAL_TIERS:
             return REGIONAL_TIERS[kind]
         if not tiers:
@@ -253,6 +310,8 @@ class _Builder(Labels):
         for target in self.targets(resource.properties, resource):
             if target.type == "AWS::EC2::Subnet":
                 out.append(target)
+            elif target.type == "AWS::RDS::DBCluster":
+                out += self._subnets_of(target)
             elif target.type in ("AWS::RDS::DBSubnetGroup", "AWS::ElastiCache::SubnetGroup"):
                 out += [s for s in self.targets(target.properties, target) if s.type == "AWS::EC2::Subnet"]
         return out
@@ -314,6 +373,9 @@ class _Builder(Labels):
             links += self._cdn_links(distribution)
         for service in self.of_type("AWS::ECS::Service"):
             links += self._task_links(service)
+        linked = {(x.source, x.target) for x in links}
+        arrows = [Link(*arrow) for arrow in self.block_links(self.index)]
+        links += [x for x in arrows if (x.source, x.target) not in linked or x.kind != "ingress"]
         return [link for link in links if link.source != link.target]
 
     def _pairs(self, edge: Edge, kind: str, label: str) -> Iterator[Link]:
@@ -396,13 +458,11 @@ def _name(resource: Resource) -> str:
     """The Service tag, or the construct id above `Resource` when the resource is untagged."""
     if resource.service:
         return resource.service
-    parts = [p for p in resource.path.split("/") if p not in ("Resource", "Default")]
-    return parts[-1] if parts else resource.logical_id
+    return _construct_id(resource)
 
 
 def _construct_id(resource: Resource) -> str:
-    parts = [p for p in resource.path.split("/") if p not in ("Resource", "Default")]
-    return parts[-1] if parts else resource.logical_id
+    return construct_id(resource)
 
 
 def _subnet_group(subnet: Resource) -> str:

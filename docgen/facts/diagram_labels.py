@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from docgen.assembly import intrinsics
 from docgen.assembly.model import Resource, resource_key
+from docgen.facts.data import engine_name
 
 
 class Labels:
@@ -24,19 +26,27 @@ class Labels:
             return f"{name}\nCloudFront distribution"
         if kind == "bucket":
             return f"{name}\nS3 bucket" + (f"s ×{len(members)}" if len(members) > 1 else "") + " (origin)"
-        if kind == "alb":
+        if kind in ("alb", "nlb"):
             return f"{name}\n{self._alb_text(first)}"
+        if kind in BLOCK_LABELS:
+            return f"{name}\n{BLOCK_LABELS[kind](members)}"
         if kind == "nat":
             zones = sorted(
-                {str(s.properties.get("AvailabilityZone")) for m in members for s in self._subnets_of(m)}
+                {
+                    intrinsics.text(s.properties.get("AvailabilityZone"))
+                    for m in members
+                    for s in self._subnets_of(m)
+                }
             )
             return "\n".join(filter(None, [f"NAT gateway ×{len(members)}", ", ".join(zones)]))
         if kind == "ecs":
             return f"{name}\n{self._ecs_text(first)}"
+        if kind == "rds" and (clusters := [m for m in members if m.type == "AWS::RDS::DBCluster"]):
+            return f"{name}\n{_cluster_text(clusters[0], members)}"
         if kind == "rds":
             primary = next((m for m in members if "SourceDBInstanceIdentifier" not in m.properties), first)
             props = primary.properties
-            engine = str(props.get("Engine", "")).replace("postgres", "PostgreSQL").replace("mysql", "MySQL")
+            engine = engine_name(props.get("Engine", ""))
             major = str(props.get("EngineVersion", "")).split(".")[0]
             extra = ", Multi-AZ" if props.get("MultiAZ") is True else ""
             replicas = len(members) - 1 if primary is not first or len(members) > 1 else 0
@@ -139,3 +149,98 @@ def _number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _cluster_text(cluster: Resource, members: list[Resource]) -> str:
+    props = cluster.properties
+    engine = engine_name(props.get("Engine", ""))
+    major = str(props.get("EngineVersion", "")).split(".")[0]
+    instances = [m for m in members if m.type == "AWS::RDS::DBInstance"]
+    scaling = props.get("ServerlessV2ScalingConfiguration") or {}
+    if scaling:
+        size = f"Serverless v2 {scaling.get('MinCapacity')}–{scaling.get('MaxCapacity')} ACU"
+    else:
+        classes = sorted({str(i.properties.get("DBInstanceClass", "")) for i in instances})
+        size = "/".join(classes) or "provisioned"
+    readers = len(instances) - 1
+    who = f"writer + {readers} reader{'s' if readers != 1 else ''}" if readers > 0 else "writer only"
+    return f"{engine} {major}".rstrip() + f"\n{size}, {who}"
+
+
+def _lambda(members: list[Resource]) -> str:
+    props = members[0].properties
+    runtime = "container image" if props.get("PackageType") == "Image" else str(props.get("Runtime", ""))
+    memory = props.get("MemorySize", 128)
+    vpc = ", in VPC" if "VpcConfig" in props else ""
+    count = f" ×{len(members)}" if len(members) > 1 else ""
+    return f"Lambda{count} {runtime}, {memory} MB{vpc}"
+
+
+def _api(members: list[Resource]) -> str:
+    api = members[0]
+    if api.type == "AWS::ApiGatewayV2::Api":
+        return (
+            "API Gateway WebSocket API"
+            if api.properties.get("ProtocolType") == "WEBSOCKET"
+            else "API Gateway HTTP API"
+        )
+    return "API Gateway REST API"
+
+
+def _table(members: list[Resource]) -> str:
+    table = members[0]
+    mode = "on-demand" if str(table.properties.get("BillingMode")) == "PAY_PER_REQUEST" else "provisioned"
+    stream = " + stream" if "StreamSpecification" in table.properties else ""
+    kind = "DynamoDB global table" if table.type == "AWS::DynamoDB::GlobalTable" else "DynamoDB table"
+    return f"{kind}, {mode}{stream}"
+
+
+def _workflow(members: list[Resource]) -> str:
+    return f"Step Functions ({str(members[0].properties.get('StateMachineType', 'STANDARD')).lower()})"
+
+
+def _rule(members: list[Resource]) -> str:
+    props = members[0].properties
+    what = str(props["ScheduleExpression"]) if "ScheduleExpression" in props else "event pattern"
+    return f"EventBridge rule\n{what}"
+
+
+def _ec2(members: list[Resource]) -> str:
+    types = sorted(
+        {str(m.properties.get("InstanceType", "")) for m in members if m.type == "AWS::EC2::Instance"}
+    )
+    count = sum(1 for m in members if m.type == "AWS::EC2::Instance")
+    return f"EC2 {'/'.join(t for t in types if t) or 'instance'}" + (f" ×{count}" if count > 1 else "")
+
+
+def _asg(members: list[Resource]) -> str:
+    group = members[0].properties
+    templates = [m for m in members if m.type == "AWS::EC2::LaunchTemplate"]
+    itype = (
+        str((templates[0].properties.get("LaunchTemplateData") or {}).get("InstanceType", ""))
+        if templates
+        else ""
+    )
+    return f"Auto Scaling group {group.get('MinSize')}–{group.get('MaxSize')} × {itype or 'EC2'}".rstrip()
+
+
+def _waf(members: list[Resource]) -> str:
+    rules = len(members[0].properties.get("Rules") or [])
+    return f"WAF web ACL, {rules} rule{'s' if rules != 1 else ''}"
+
+
+def _s3(members: list[Resource]) -> str:
+    return "S3 bucket" + (f"s ×{len(members)}" if len(members) > 1 else "")
+
+
+BLOCK_LABELS = {
+    "lambda": _lambda,
+    "api": _api,
+    "table": _table,
+    "workflow": _workflow,
+    "rule": _rule,
+    "ec2": _ec2,
+    "asg": _asg,
+    "waf": _waf,
+    "s3": _s3,
+}

@@ -44,6 +44,9 @@ class Index:
     def of_type(self, cfn_type: str, env: str) -> list[Resource]:
         return list(self._by_type.get((cfn_type, env), ()))
 
+    def in_environment(self, env: str) -> tuple[Resource, ...]:
+        return self.assembly.in_environment(env)
+
     def referring(self, target: Resource, cfn_type: str, prop: str) -> list[Resource]:
         """Resources of `cfn_type` in the target's environment whose `prop` points at `target`."""
         return [
@@ -68,9 +71,13 @@ def name_of(resource: Resource) -> str:
     return parts[-2] if len(parts) > 1 else resource.logical_id
 
 
+# Ids CDK gives the one resource inside an L2 construct: the construct above names it.
+INNER_IDS = ("Resource", "Default", "ASG")
+
+
 def construct_id(resource: Resource) -> str:
     """The id of the construct that made the resource (the path's last meaningful part)."""
-    parts = [p for p in resource.path.split("/") if p not in ("Resource", "Default")]
+    parts = [p for p in resource.path.split("/") if p not in INNER_IDS]
     return parts[-1] if parts else resource.logical_id
 
 

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from docgen.assembly import intrinsics
 from docgen.assembly.model import Resource, resource_key
 from docgen.facts.fact import Fact, count, days, derived, exists, join, prop
 from docgen.facts.index import Index, name_fact, name_of
+from docgen.facts.names import service_of
 
 # CDK's subnet group names (the aws-cdk:subnet-name tag) and what a reader calls them.
 SUBNET_TYPES = {"Public": "public", "Private": "private (egress via NAT)", "Isolated": "isolated"}
@@ -199,6 +201,7 @@ def _ports(rule: Mapping[str, Any]) -> str:
     low, high = rule.get("FromPort"), rule.get("ToPort")
     if protocol in ("all", "icmp", "icmpv6") or low is None:
         return protocol
+    low, high = intrinsics.text(low), None if high is None else intrinsics.text(high)  # a port from a GetAtt
     return f"{protocol} {low}" if high is None or low == high else f"{protocol} {low}-{high}"
 
 
@@ -422,7 +425,7 @@ def _behaviour(index: Index, d: Resource, at: tuple[str | int, ...], path: str) 
     if targets:
         kind = {
             "AWS::S3::Bucket": "S3",
-            "AWS::ElasticLoadBalancingV2::LoadBalancer": "ALB",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer": service_of(targets[0]),  # ALB or NLB, by its Type
             "AWS::CloudFront::VpcOrigin": "VPC origin",
         }.get(targets[0].type, kind)
     custom = origin.get("CustomOriginConfig") or {}

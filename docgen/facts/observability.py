@@ -41,10 +41,16 @@ def log_groups(index: Index, env: str) -> list[LogGroup]:
             LogGroup(r, name_fact(r), kind_fact, prop(r, "RetentionInDays", default=None, fmt=_retention))
         )
     for r in index.of_type("Custom::LogRetention", env):
-        # CDK sets retention on log groups a service creates itself (RDS exports): "/aws/rds/.../<log>".
+        # CDK sets retention on log groups a service creates itself: RDS exports ("/aws/rds/.../<log>"),
+        # Lambda functions ("/aws/lambda/<function>").
         literal = re.findall(r'"(/[^"]*)"', json.dumps(r.properties.get("LogGroupName")))
         owner = next((name_fact(t) for t in index.targets(r, r.properties.get("LogGroupName"))), name_fact(r))
-        kind = f"RDS {literal[-1].strip('/')} log" if literal else "service-created log"
+        if literal and literal[0].startswith("/aws/lambda"):
+            kind = "Lambda function log"
+        elif literal and literal[0].startswith("/aws/rds"):
+            kind = f"RDS {literal[-1].strip('/')} log"
+        else:
+            kind = "service-created log"
         out.append(
             LogGroup(
                 r,

@@ -13,7 +13,7 @@ from docgen.facts.fact import Source, resource_source
 __all__ = ["architecture", "deployment_progression", "escape", "pipeline", "render_architecture"]
 
 # Text labels only: icon packs (architecture-beta, fa:) do not render on GitHub.
-SHAPES = {"users": ('(["', '"])'), "rds": ('[("', '")]'), "cache": ('[("', '")]')}
+SHAPES = {"users": ('(["', '"])'), "rds": ('[("', '")]'), "cache": ('[("', '")]'), "table": ('[("', '")]')}
 # Secrets are read once at task start, not traffic: draw them dotted so the data paths stand out.
 ARROWS = {"secret": "-.->"}
 VPC_NODE = "vpc_info"  # not a component id: those all start with their kind

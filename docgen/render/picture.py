@@ -9,12 +9,18 @@ import tempfile
 from pathlib import Path
 
 from diagrams import Cluster, Diagram, Edge, Node
-from diagrams.aws.compute import Fargate
-from diagrams.aws.database import RDS, ElastiCache
+from diagrams.aws.compute import EC2, EC2AutoScaling, Fargate, Lambda
+from diagrams.aws.database import RDS, Dynamodb, ElastiCache
 from diagrams.aws.general import Users
-from diagrams.aws.integration import SNS, SQS
-from diagrams.aws.network import CloudFront, ElbApplicationLoadBalancer, NATGateway
-from diagrams.aws.security import SecretsManager
+from diagrams.aws.integration import SNS, SQS, Eventbridge, StepFunctions
+from diagrams.aws.network import (
+    APIGateway,
+    CloudFront,
+    ElbApplicationLoadBalancer,
+    ElbNetworkLoadBalancer,
+    NATGateway,
+)
+from diagrams.aws.security import WAF, SecretsManager
 from diagrams.aws.storage import S3
 from graphviz.backend import ExecutableNotFound
 
@@ -36,6 +42,16 @@ ICONS: dict[str, type[Node]] = {
     "queue": SQS,
     "topic": SNS,
     "secret": SecretsManager,
+    "nlb": ElbNetworkLoadBalancer,
+    "lambda": Lambda,
+    "api": APIGateway,
+    "table": Dynamodb,
+    "workflow": StepFunctions,
+    "rule": Eventbridge,
+    "ec2": EC2,
+    "asg": EC2AutoScaling,
+    "waf": WAF,
+    "s3": S3,
 }
 EDGE_STYLE = {"secret": {"style": "dashed", "color": "gray50"}}
 GRAPH_ATTR = {"fontsize": "22", "pad": "0.5", "nodesep": "0.7", "ranksep": "1.4", "splines": "spline"}

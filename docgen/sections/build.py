@@ -9,18 +9,25 @@ from docgen.assembly.model import Assembly
 from docgen.facts.fact import Fact
 from docgen.facts.index import Index, project_of
 from docgen.sections import (
+    apis,
     compute,
     context,
     cost,
     criteria,
     database,
+    datastores,
     delivery,
+    discovery,
     dr,
+    events,
+    firewall,
     governance,
     matrix,
     network,
     observability,
     security,
+    serverless,
+    servers,
     storage,
 )
 from docgen.sections.inputs import SectionInputs
@@ -29,10 +36,17 @@ from docgen.sections.model import DocModel
 SECTIONS = (
     context,
     network,
+    discovery,
     compute,
+    servers,
+    serverless,
     storage,
     database,
+    datastores,
+    apis,
+    events,
     security,
+    firewall,
     observability,
     delivery,
     dr,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 from docgen.assembly.model import resource_key
-from docgen.facts import compute, data, network
+from docgen.facts import clusters, compute, data, network
 from docgen.facts import observability as obs
 from docgen.facts.fact import Fact, derived, exists
 from docgen.sections.inputs import SectionInputs
@@ -104,11 +104,14 @@ def _scaling(inputs: SectionInputs) -> Check:
 def _dr(inputs: SectionInputs) -> Check:
     dbs = _all(inputs, data.databases)
     plans = [r for env in inputs.environments for r in inputs.index.of_type("AWS::Backup::BackupPlan", env)]
-    without = [d.name.text for d in dbs if not d.replica and int(d.backup_days.value or 0) < 1]
+    # Aurora keeps its backups on the cluster; its instances are not databases of their own.
+    stores = [(d.name, d.backup_days) for d in dbs if not d.replica]
+    stores += [(c.name, c.backup_days) for c in _all(inputs, clusters.clusters)]
+    without = [name.text for name, kept in stores if int(kept.value or 0) < 1]
     caches = _all(inputs, data.caches)
-    if not dbs and not caches:
+    if not stores and not caches:
         return Check("DR strategy documented", False, Fact(None, "no data store in the templates", ()))
-    if not dbs:
+    if not stores:
         kept = [c for c in caches if c.snapshot_days.value or c.failover.text == "yes"]
         text = f"no RDS instance; {len(kept)} of {len(caches)} cache(s) keep snapshots or fail over; see Disaster Recovery"
         return Check(
@@ -128,7 +131,7 @@ def _dr(inputs: SectionInputs) -> Check:
         derived(
             ok,
             text,
-            [d.backup_days for d in dbs] + [exists(p, "plan") for p in plans] or [Fact(None, "", ())],
+            [kept for _, kept in stores] + [exists(p, "plan") for p in plans] or [Fact(None, "", ())],
         ),
     )
 

@@ -15,7 +15,7 @@ from docgen.sections.model import DocModel, t
 NOT_INFRASTRUCTURE = frozenset({"AWS::CDK::Metadata"})  # CDK's version-reporting blob
 # Tables whose cells count or sum many resources (tag coverage, costs, acknowledgements): being counted there
 # is not being described, so they do not count towards coverage; nor do paragraphs and checklist evidence.
-AGGREGATES = ("summary", "compliance", "acks", "cost_service:", "cost_aws:", "capacity")
+AGGREGATES = ("summary", "compliance", "acks", "cost_service:", "cost_aws:", "cost_unpriced:", "capacity")
 
 
 def _facts(model: DocModel) -> Iterator[Fact]:

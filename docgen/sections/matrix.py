@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from docgen.assembly.model import Resource
-from docgen.facts import data
+from docgen.facts import data, functions
 from docgen.facts.fact import Fact, derived, exists
+from docgen.facts.index import Index
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
 
@@ -45,6 +46,7 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         )
     for label, members in sorted(engines.items()):
         row("Database", label, members)
+    _data_blocks(row, idx, prod)
     caches: dict[str, list[Resource]] = {}
     for c in idx.of_type("AWS::ElastiCache::ReplicationGroup", prod):
         caches.setdefault(f"ElastiCache {str(c.properties.get('Engine', 'redis')).capitalize()}", []).append(
@@ -63,7 +65,39 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         [x for x in lbs if x.properties.get("Type", "application") == "application"],
     )
     row("Load balancing", "Network Load Balancer", [x for x in lbs if x.properties.get("Type") == "network"])
+    _compute_blocks(row, idx, prod)
     row("Alerting", "CloudWatch alarms + SNS", idx.of_type("AWS::SNS::Topic", prod))
     row("Backup", "AWS Backup", idx.of_type("AWS::Backup::BackupPlan", prod))
     row("Cost control", "AWS Budgets", idx.of_type("AWS::Budgets::Budget", prod))
     model.tables["matrix"] = t(["Component", "AWS Service", f"Count ({prod})"], rows)
+
+
+Row = Callable[[str, str, list[Resource]], None]
+
+
+def _data_blocks(row: Row, idx: Index, prod: str) -> None:
+    aurora: dict[str, list[Resource]] = {}
+    for cluster in idx.of_type("AWS::RDS::DBCluster", prod):
+        aurora.setdefault(data.engine_name(cluster.properties.get("Engine")), []).append(cluster)
+    for label, members in sorted(aurora.items()):
+        row("Database", label, members)
+    tables = idx.of_type("AWS::DynamoDB::Table", prod) + idx.of_type("AWS::DynamoDB::GlobalTable", prod)
+    row("Database (NoSQL)", "DynamoDB", tables)
+
+
+def _compute_blocks(row: Row, idx: Index, prod: str) -> None:
+    row("Compute (servers)", "EC2 instances", idx.of_type("AWS::EC2::Instance", prod))
+    row("Compute (servers)", "EC2 Auto Scaling", idx.of_type("AWS::AutoScaling::AutoScalingGroup", prod))
+    app_functions, _ = functions.split(idx, prod)
+    row("Functions", "AWS Lambda", app_functions)
+    row("API", "API Gateway REST API", idx.of_type("AWS::ApiGateway::RestApi", prod))
+    row("API", "API Gateway HTTP API", idx.of_type("AWS::ApiGatewayV2::Api", prod))
+    row("Web application firewall", "AWS WAF", idx.of_type("AWS::WAFv2::WebACL", prod))
+    row("Workflows", "Step Functions", idx.of_type("AWS::StepFunctions::StateMachine", prod))
+    row("Events", "EventBridge rules", idx.of_type("AWS::Events::Rule", prod))
+    namespaces = [
+        r
+        for t in ("HttpNamespace", "PrivateDnsNamespace", "PublicDnsNamespace")
+        for r in idx.of_type(f"AWS::ServiceDiscovery::{t}", prod)
+    ]
+    row("Service discovery", "Cloud Map", namespaces)

@@ -65,6 +65,16 @@ def _verdict_sources(checked: Verification, rid: str, targets_file: str) -> list
 
 
 def _verification(model: DocModel, inputs: SectionInputs, v: Verification, targets_file: str) -> None:
+    _paths(model, inputs, v)
+    _recovery(model, inputs, v)
+    _verdicts(model, inputs, v, targets_file)
+    model.tables["sla_sources"] = _sla_sources(v)
+    model.text["production"] = Fact(
+        v.production, v.production, inputs.env_name(v.production).sources if v.production else ()
+    )
+
+
+def _paths(model: DocModel, inputs: SectionInputs, v: Verification) -> None:
     path_rows, factor_rows, seen = [], [], set()
     for p in v.paths:
         src: list[Fact | Source] = [
@@ -72,15 +82,8 @@ def _verification(model: DocModel, inputs: SectionInputs, v: Verification, targe
             for f in p.factors
             for s in (*_resources(inputs, f.resources), _sla(f.sla_key, "uptime_percent", str(f.uptime)))
         ]
-        path_rows.append(
-            [
-                derived(p.environment, p.environment, src),
-                derived(p.name, p.name, src),
-                derived(p.route, p.route, src),
-                derived(p.availability, percent(p.availability), src),
-                derived(p.arithmetic, p.arithmetic, src),
-            ]
-        )
+        values = (p.environment, p.name, p.route, percent(p.availability), p.arithmetic)
+        path_rows.append([derived(None, x, src) for x in values])
         for f in p.factors:
             if (p.environment, f.label) in seen:
                 continue
@@ -89,19 +92,31 @@ def _verification(model: DocModel, inputs: SectionInputs, v: Verification, targe
                 *_resources(inputs, f.resources),
                 _sla(f.sla_key, "uptime_percent", str(f.uptime)),
             ]
-            factor_rows.append(
-                [
-                    derived(None, x, fsrc)
-                    for x in (p.environment, f.label, f.sla_key, f"{f.uptime}%", f.because)
-                ]
-            )
+            values = (p.environment, f.label, f.sla_key, f"{f.uptime}%", f.because)
+            factor_rows.append([derived(None, x, fsrc) for x in values])
     model.tables["avail_paths"] = t(
         ["Environment", "Request path", "Route", "Composite availability", "Arithmetic"], path_rows
     )
     model.tables["avail_factors"] = t(
         ["Environment", "Component", "SLA", "Uptime", "Chosen because"], factor_rows
     )
-    recovery_rows = []
+
+
+RECOVERY_HEADERS = [
+    "Environment",
+    "Database",
+    "Multi-AZ",
+    "Automated backups",
+    "Read replicas",
+    "RPO",
+    "RPO basis",
+    "RTO",
+    "RTO basis",
+]
+
+
+def _recovery(model: DocModel, inputs: SectionInputs, v: Verification) -> None:
+    rows = []
     for r in v.recoveries:
         primary = inputs.index.by_key.get(r.resource)
         src = ([exists(primary, r.database)] if primary else []) + [
@@ -120,22 +135,12 @@ def _verification(model: DocModel, inputs: SectionInputs, v: Verification, targe
             minutes(r.rto),
             r.rto_basis,
         )
-        recovery_rows.append([derived(None, x, src) for x in values])
-    model.tables["recovery"] = t(
-        [
-            "Environment",
-            "Database",
-            "Multi-AZ",
-            "Automated backups",
-            "Read replicas",
-            "RPO",
-            "RPO basis",
-            "RTO",
-            "RTO basis",
-        ],
-        recovery_rows,
-    )
-    verdict_rows = []
+        rows.append([derived(None, x, src) for x in values])
+    model.tables["recovery"] = t(RECOVERY_HEADERS, rows)
+
+
+def _verdicts(model: DocModel, inputs: SectionInputs, v: Verification, targets_file: str) -> None:
+    rows = []
     for x in v.verdicts:
         on_paths = [
             s
@@ -148,18 +153,10 @@ def _verification(model: DocModel, inputs: SectionInputs, v: Verification, targe
             tag(r, "Requirements") for r in inputs.assembly.resources if x.requirement in r.requirements
         ][:10]
         src = [*_verdict_sources(v, x.requirement, targets_file), *carriers, *on_paths[:20]]
-        verdict_rows.append(
-            [
-                derived(None, c, src)
-                for c in (x.requirement, x.environment, x.measure, x.target, x.design, x.status, x.arithmetic)
-            ]
-        )
+        values = (x.requirement, x.environment, x.measure, x.target, x.design, x.status, x.arithmetic)
+        rows.append([derived(None, c, src) for c in values])
     model.tables["verdicts"] = t(
-        ["Requirement", "Environment", "Measure", "Target", "Design", "Result", "Arithmetic"], verdict_rows
-    )
-    model.tables["sla_sources"] = _sla_sources(v)
-    model.text["production"] = Fact(
-        v.production, v.production, inputs.env_name(v.production).sources if v.production else ()
+        ["Requirement", "Environment", "Measure", "Target", "Design", "Result", "Arithmetic"], rows
     )
 
 

@@ -4,7 +4,7 @@ cdk-nag findings acknowledged in code with their reasons."""
 from __future__ import annotations
 
 from docgen.assembly.model import Resource
-from docgen.facts import data, security
+from docgen.facts import clusters, data, security, tables
 from docgen.facts.fact import Fact, Source, derived, exists, join, pointer_of
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
@@ -45,6 +45,17 @@ def _encryption(inputs: SectionInputs, env: str, name: Fact) -> list[list[Fact]]
             [d.encrypted, d.key],
         )
         rows.append([name, derived(None, f"RDS {d.name.text}", [d.name]), at_rest, d.tls])
+    for cluster in clusters.clusters(inputs.index, env):
+        at_rest = derived(
+            cluster.encrypted.value,
+            f"yes ({cluster.key.text})" if cluster.encrypted.text == "yes" else "no",
+            [cluster.encrypted, cluster.key],
+        )
+        label = derived(None, f"Aurora {cluster.name.text}", [cluster.name])
+        rows.append([name, label, at_rest, clusters.in_transit(cluster)])
+    for table in tables.tables(inputs.index, env):
+        label = derived(None, f"DynamoDB {table.name.text}", [table.name])
+        rows.append([name, label, table.encryption, exists(table.resource, "TLS (HTTPS API endpoints only)")])
     for c in data.caches(inputs.index, env):
         rows.append(
             [

@@ -28,6 +28,7 @@ KIND_LABEL = {
     "cdn": "CloudFront",
     "bucket": "S3",
     "alb": "ALB",
+    "nlb": "NLB",
     "ecs": "ECS",
     "rds": "RDS",
     "cache": "ElastiCache",
@@ -198,6 +199,9 @@ class EnvironmentDesign:
             return "elb.multi_az", f"subnets in {len(zones)} AZs ({', '.join(zones)})"
         return "elb.single_az", f"subnets in {len(zones)} AZ"
 
+    def _nlb(self, component: Component) -> tuple[str, str]:
+        return self._alb(component)
+
     def _ecs(self, component: Component) -> tuple[str, str]:
         services = self.members(component, "AWS::ECS::Service")
         if not services:
@@ -213,6 +217,12 @@ class EnvironmentDesign:
         return "ecs_fargate.task", f"{where}: one task can be the only one running"
 
     def _rds(self, component: Component) -> tuple[str, str]:
+        clusters = self.members(component, "AWS::RDS::DBCluster")
+        if clusters:
+            n = len(self.members(component, "AWS::RDS::DBInstance"))
+            if n >= 2:
+                return "rds.multi_az", f"Aurora cluster with {n} instances: a reader is the failover target"
+            return "rds.single_az", f"Aurora cluster with {n} instance: no reader to fail over to"
         primary = self.primary(component)
         replicas = self.replicas(component)
         extra = f"; {len(replicas)} read replica(s), not failover targets" if replicas else ""
@@ -237,10 +247,16 @@ class EnvironmentDesign:
         )
 
     def primary(self, component: Component) -> Resource | None:
+        """The instance (or Aurora cluster) whose settings decide recovery."""
+        clusters = self.members(component, "AWS::RDS::DBCluster")
+        if clusters:
+            return clusters[0]
         instances = self.members(component, "AWS::RDS::DBInstance")
         return next((r for r in instances if "SourceDBInstanceIdentifier" not in r.properties), None)
 
     def replicas(self, component: Component) -> list[Resource]:
+        if self.members(component, "AWS::RDS::DBCluster"):
+            return self.members(component, "AWS::RDS::DBInstance")[1:]  # the readers
         return [
             r
             for r in self.members(component, "AWS::RDS::DBInstance")
@@ -278,7 +294,7 @@ class EnvironmentDesign:
         for entry in entries:
             if entry.kind == "cdn":
                 out += self._cdn_paths(entry)
-            elif entry.kind == "alb" and entry.id not in origins:
+            elif entry.kind in ("alb", "nlb") and entry.id not in origins:
                 out += self._alb_paths([], entry, "")
         for component in self.model.components:
             if component.kind == "queue":
@@ -300,7 +316,7 @@ class EnvironmentDesign:
             origin = self.components.get(target)
             if origin is None:
                 continue
-            if origin.kind == "alb":
+            if origin.kind in ("alb", "nlb"):
                 out += self._alb_paths([cdn], origin, f"{cdn.name} {label}")
             elif origin.kind == "bucket":
                 out.append(self.path(f"{cdn.name} {label} (static site)", cdn.id, [cdn, origin]))
@@ -311,7 +327,7 @@ class EnvironmentDesign:
         for target, _ in self.links(alb.id, "ingress"):
             service = self.components.get(target)
             if service is not None and service.kind == "ecs":
-                name = f"{prefix or alb.name + ' ALB'} → {service.name}"
+                name = f"{prefix or alb.name + ' ' + KIND_LABEL[alb.kind]} → {service.name}"
                 out.append(self.path(name, service.id, [*before, alb, service, *self.stores(service.id)]))
         return out
 
@@ -323,7 +339,9 @@ class EnvironmentDesign:
             if component.kind != "rds" or (primary := self.primary(component)) is None:
                 continue
             props = primary.properties
-            multi_az = props.get("MultiAZ") is True
+            multi_az = props.get("MultiAZ") is True or (
+                primary.type == "AWS::RDS::DBCluster" and len(self.replicas(component)) >= 1
+            )
             days = int(props.get("BackupRetentionPeriod", 1))
             pitr, failover, restore = (
                 self.figures["rds.pitr_rpo"],
@@ -336,26 +354,18 @@ class EnvironmentDesign:
                     f"automated backups kept {days} d → point-in-time recovery to within "
                     f"{minutes(pitr.minutes)}"
                 )
-                if multi_az:
+                if multi_az and primary.type == "AWS::RDS::DBCluster":
+                    rpo_basis += (
+                        "; a reader on the shared cluster volume loses nothing in an instance failure"
+                    )
+                elif multi_az:
                     rpo_basis += "; the synchronous standby loses nothing in an instance or AZ failure"
             else:
                 rpo, rpo_basis = (
                     None,
                     "BackupRetentionPeriod 0: no automated backups, no point-in-time recovery",
                 )
-            if multi_az:
-                rto, rto_basis = (
-                    failover.minutes,
-                    f"automatic Multi-AZ failover ({minutes(failover.minutes)})",
-                )
-            else:
-                rto, rto_basis = (
-                    restore.minutes,
-                    (
-                        f"Single-AZ: point-in-time restore to a new instance "
-                        f"({minutes(restore.minutes)}, assumption)"
-                    ),
-                )
+            rto, rto_basis = _rto(multi_az, primary.type == "AWS::RDS::DBCluster", failover, restore)
             out.append(
                 Recovery(
                     self.environment,
@@ -372,3 +382,14 @@ class EnvironmentDesign:
                 )
             )
         return out
+
+
+def _rto(multi_az: bool, aurora: bool, failover: Figure, restore: Figure) -> tuple[Decimal, str]:
+    if multi_az and aurora:
+        return failover.minutes, f"automatic failover to an Aurora reader ({minutes(failover.minutes)})"
+    if multi_az:
+        return failover.minutes, f"automatic Multi-AZ failover ({minutes(failover.minutes)})"
+    return (
+        restore.minutes,
+        f"Single-AZ: point-in-time restore to a new instance ({minutes(restore.minutes)}, assumption)",
+    )

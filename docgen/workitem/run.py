@@ -17,6 +17,7 @@ from docgen.errors import DocgenError, MarkerError
 from docgen.facts.diagram import PRIMARY_KINDS
 from docgen.output.regions import append_region, merge, parse, region_bodies, render_region
 from docgen.output.sources import map_path, source_map
+from docgen.output.upgrade import upgrade
 from docgen.output.writer import read_text, remove_leftovers, write_all
 from docgen.verify import traceability
 from docgen.verify.targets import load_targets, merged_targets, targets_yaml
@@ -71,6 +72,7 @@ def updated_text(
 ) -> str:
     """Existing with the template's regions regenerated, other Seq sections kept, and this seq's replaced or
     appended under its heading. Text outside the markers is kept byte for byte."""
+    existing, _ = upgrade(existing, fresh, source=source)  # the template gained or lost a section
     template_regions = region_bodies(fresh, str(template))
     generated = dict(template_regions)
     document = parse(existing, source=source)

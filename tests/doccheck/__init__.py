@@ -15,15 +15,23 @@ import yaml
 
 from tests.doccheck import assembly as assembly_reader
 from tests.doccheck import (
+    blocks,
+    blocks_facts,
     cicd,
+    compliance,
     compute,
     context,
     cost,
     criteria,
     data,
     diagrams,
+    edge,
+    encryption,
+    inventory,
+    matrix,
     network,
     observability,
+    prose,
     recovery,
     security,
 )
@@ -40,16 +48,24 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     compose_names = sorted((compose or {}).get("services", {})) if compose is not None else None
     result = Result()
     result.extend(context.check(doc, asm, compose_names))
+    result.extend(compliance.check(doc, asm))
     result.extend(network.check(doc, asm))
+    result.extend(edge.check(doc, asm))
     result.extend(compute.check(doc, asm))
     result.extend(data.check(doc, asm))
+    result.extend(blocks.check(doc, asm))
+    result.extend(blocks_facts.check(doc, asm))
     result.extend(recovery.check(doc, asm))
     result.extend(security.check(doc, asm))
+    result.extend(encryption.check(doc, asm))
     result.extend(observability.check(doc, asm))
+    result.extend(matrix.check(doc, asm))
     result.extend(diagrams.check(doc, asm))
     result.extend(cost.check(doc, asm))
+    result.extend(inventory.check(doc, asm))
     result.extend(cicd.check(doc, asm, compose=compose, pipeline=pipeline))
     result.extend(criteria.check(doc, asm, pipeline=pipeline))
+    result.extend(prose.check(doc, asm, compose, pipeline))
     return result
 
 

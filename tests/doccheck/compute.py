@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from tests.doccheck.assembly import Assembly, Resource
-from tests.doccheck.common import each_row, key, pair, tables
+from tests.doccheck.common import Row, each_row, match, named, tables
 from tests.doccheck.markdown import Doc
 from tests.doccheck.report import Result
 from tests.doccheck.values import cpu_units, first_number, memory_mib, numbers, same_number
@@ -28,7 +28,7 @@ class EcsService:
 
     @property
     def name(self) -> str:
-        return self.service.owner
+        return self.service.title
 
     def where(self, prop: str = "") -> str:
         return self.service.where(prop)
@@ -60,7 +60,6 @@ def check(doc: Doc, assembly: Assembly) -> Result:
     services = ecs_services(assembly)
     _ecs_tables(doc, assembly, services, result)
     _capacity(doc, assembly, services, result)
-    _matrix(doc, assembly, result)
     return result
 
 
@@ -73,76 +72,75 @@ def _ecs_tables(doc: Doc, assembly: Assembly, services: list[EcsService], result
         needed=bool(services),
         region="compute",
     )
-    rows = [
-        (key(env, row[t.column("service") or ""]), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    for (table, row), ecs in pair(
-        result,
-        "ecs",
-        "Compute > ECS/Fargate",
-        rows,
-        [(key(s.service.stack.stage, s.name), s) for s in services],
-    ):
-        where = f"Compute > ECS/Fargate / {ecs.service.stack.stage} / {ecs.name}"
-        task = ecs.task.props if ecs.task else {}
-        source = ecs.task.where() if ecs.task else ecs.where()
-        if table.column("task definition"):
-            result.equal(
-                "ecs-task-family",
-                where,
-                row[table.column("task definition") or ""].strip("`"),
-                task.get("Family"),
-                source + " Family",
-            )
+    rows = list(each_row(tabs, assembly.stages))
+    match(result, "ecs", "Compute > ECS/Fargate", rows, services, _fits, _ecs_row)
+
+
+def _fits(row: Row, ecs: EcsService) -> bool:
+    return named(row, "service", ecs.service)
+
+
+def _ecs_row(result: Result, row: Row, ecs: EcsService) -> None:
+    table, cells, _ = row
+    where = f"Compute > ECS/Fargate / {ecs.service.stack.stage} / {ecs.name}"
+    task = ecs.task.props if ecs.task else {}
+    source = ecs.task.where() if ecs.task else ecs.where()
+    if table.column("task definition"):
         result.equal(
-            "ecs-cpu",
+            "ecs-task-family",
             where,
-            cpu_units(row[table.column("cpu") or ""]),
-            float(task.get("Cpu", 0)),
-            source + " Cpu",
+            cells[table.column("task definition") or ""].strip("`"),
+            task.get("Family"),
+            source + " Family",
         )
+    result.equal(
+        "ecs-cpu",
+        where,
+        cpu_units(cells[table.column("cpu") or ""]),
+        float(task.get("Cpu", 0)),
+        source + " Cpu",
+    )
+    result.equal(
+        "ecs-memory",
+        where,
+        memory_mib(cells[table.column("memory") or ""]),
+        float(task.get("Memory", 0)),
+        source + " Memory",
+    )
+    if table.column("arch"):
+        arch = task.get("RuntimePlatform", {}).get("CpuArchitecture", "X86_64")
         result.equal(
-            "ecs-memory",
+            "ecs-arch",
             where,
-            memory_mib(row[table.column("memory") or ""]),
-            float(task.get("Memory", 0)),
-            source + " Memory",
+            cells[table.column("arch") or ""].replace("-", "_"),
+            arch,
+            source + " RuntimePlatform.CpuArchitecture",
         )
-        if table.column("arch"):
-            arch = task.get("RuntimePlatform", {}).get("CpuArchitecture", "X86_64")
-            result.equal(
-                "ecs-arch",
-                where,
-                row[table.column("arch") or ""].replace("-", "_"),
-                arch,
-                source + " RuntimePlatform.CpuArchitecture",
-            )
-        if table.column("desired"):
-            result.equal(
-                "ecs-desired",
-                where,
-                first_number(row[table.column("desired") or ""]),
-                ecs.service.props.get("DesiredCount"),
-                ecs.where("DesiredCount"),
-            )
-        if table.column("scaling"):
-            check_scaling(result, where, row[table.column("scaling") or ""], ecs)
+    if table.column("desired"):
+        result.equal(
+            "ecs-desired",
+            where,
+            first_number(cells[table.column("desired") or ""]),
+            ecs.service.props.get("DesiredCount"),
+            ecs.where("DesiredCount"),
+        )
+    if table.column("scaling"):
+        check_scaling(result, where, cells[table.column("scaling") or ""], ecs)
 
 
 def check_scaling(result: Result, where: str, cell: str, ecs: EcsService) -> None:
     """min–max from the scalable target, then every policy: target-tracking metric and value, step counts."""
     target = ecs.target
-    if not result.fact(
-        target is not None or not numbers(cell),
-        "scaling-target",
-        where,
-        cell,
-        "no ScalableTarget",
-        ecs.where(),
-    ):
-        return
-    if target is None:
+    if target is None:  # no auto scaling: a range shown can only be the fixed desired count
+        desired = ecs.service.props.get("DesiredCount", 1)
+        result.fact(
+            all(same_number(n, float(desired)) for n in numbers(cell)),
+            "scaling-target",
+            where,
+            cell,
+            f"no ScalableTarget: fixed at {desired}",
+            ecs.where(),
+        )
         return
     found = numbers(cell)
     got = (found[0], found[1]) if len(found) >= 2 else None
@@ -197,114 +195,46 @@ def _capacity(doc: Doc, assembly: Assembly, services: list[EcsService], result: 
         needed=bool(services),
         region="scalability",
     )
-    rows = [
-        (key(env, row[t.column("service") or ""]), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    for (table, row), ecs in pair(
-        result,
-        "capacity",
-        "Scalability > Capacity",
-        rows,
-        [(key(s.service.stack.stage, s.name), s) for s in services],
-    ):
-        where = f"Scalability > Capacity / {ecs.service.stack.stage} / {ecs.name}"
-        target = ecs.target.props if ecs.target else {}
-        src = ecs.target.where() if ecs.target else ecs.where()
+    rows = list(each_row(tabs, assembly.stages))
+    match(result, "capacity", "Scalability > Capacity", rows, services, _fits, _capacity_row)
+
+
+def _capacity_row(result: Result, row: Row, ecs: EcsService) -> None:
+    """Min and max from the scalable target; without one the service runs its desired count, no more."""
+    table, cells, _ = row
+    where = f"Scalability > Capacity / {ecs.service.stack.stage} / {ecs.name}"
+    desired = ecs.service.props.get("DesiredCount", 1)
+    target = ecs.target.props if ecs.target else {"MinCapacity": desired, "MaxCapacity": desired}
+    src = ecs.target.where() if ecs.target else ecs.where("DesiredCount (no ScalableTarget)")
+    for word in ("min", "max"):
         result.equal(
-            "capacity-min",
+            f"capacity-{word}",
             where,
-            first_number(row[table.column("min") or ""]),
-            target.get("MinCapacity"),
-            src + " MinCapacity",
+            first_number(cells[table.column(word) or ""]),
+            target.get(f"{word.title()}Capacity"),
+            f"{src} {word.title()}Capacity",
         )
+    if table.column("desired"):
         result.equal(
-            "capacity-max",
+            "capacity-desired",
             where,
-            first_number(row[table.column("max") or ""]),
-            target.get("MaxCapacity"),
-            src + " MaxCapacity",
+            first_number(cells[table.column("desired") or ""]),
+            ecs.service.props.get("DesiredCount"),
+            ecs.where("DesiredCount"),
         )
-        if table.column("desired"):
-            result.equal(
-                "capacity-desired",
-                where,
-                first_number(row[table.column("desired") or ""]),
-                ecs.service.props.get("DesiredCount"),
-                ecs.where("DesiredCount"),
-            )
-        at_max = table.column("capacity")
-        if at_max and ecs.task and "MaxCapacity" in target:
-            top = float(target["MaxCapacity"])
-            want = (top * float(ecs.task.props["Cpu"]) / 1024, top * float(ecs.task.props["Memory"]) / 1024)
-            got = tuple(numbers(row[at_max])[:2])
-            ok = len(got) == 2 and same_number(got[0], want[0], 0.01) and same_number(got[1], want[1], 0.01)
-            result.fact(
-                ok,
-                "capacity-at-max",
-                where,
-                row[at_max],
-                f"{want[0]:g} vCPU / {want[1]:g} GiB",
-                ecs.task.where("Cpu, Memory") + " x MaxCapacity",
-            )
-        if table.column("polic"):
-            _policies(result, where, row[table.column("polic") or ""], ecs.policies)
-
-
-# AWS service label word -> the resource type whose count the matrix row gives (first match wins).
-MATRIX = (
-    ("fargate", "AWS::ECS::Service"),
-    ("cloudfront", "AWS::CloudFront::Distribution"),
-    ("rds", "AWS::RDS::DBInstance"),
-    ("elasticache", "AWS::ElastiCache::ReplicationGroup"),
-    ("sqs", "AWS::SQS::Queue"),
-    ("secrets manager", "AWS::SecretsManager::Secret"),
-    ("load balancer", "AWS::ElasticLoadBalancingV2::LoadBalancer"),
-    ("sns", "AWS::SNS::Topic"),
-    ("backup", "AWS::Backup::BackupPlan"),
-    ("budgets", "AWS::Budgets::Budget"),
-)
-
-
-def _matrix(doc: Doc, assembly: Assembly, result: Result) -> None:
-    for table in tables(
-        doc, result, "AWS Services Matrix", ("aws service", "count"), needed=True, region="matrix"
-    ):
-        count_col = table.column("count") or ""
-        m = re.search(r"\((.*?)\)", count_col)
-        env = m.group(1) if m else ""
-        stage = assembly.stages.get(env)
-        if not result.fact(
-            stage is not None,
-            "matrix-env",
-            "AWS Services Matrix",
-            count_col,
-            list(assembly.stages),
-            "manifest.json",
-        ):
-            continue
-        assert stage is not None
-        totals: dict[str, float] = {}
-        for row in table.rows:
-            label = row[table.column("aws service") or ""].lower()
-            kind = next((t for word, t in MATRIX if word in label), None)
-            if kind:
-                totals[kind] = totals.get(kind, 0) + (first_number(row[count_col]) or 0)
-        for kind, shown in totals.items():
-            result.equal(
-                "matrix-count",
-                f"AWS Services Matrix / {kind} ({env})",
-                shown,
-                len(stage.resources(kind)),
-                f"{env}: {kind} count",
-            )
-        for word, kind in MATRIX:
-            if stage.resources(kind) and kind not in totals:
-                result.fact(
-                    False,
-                    "matrix-missing-row",
-                    f"AWS Services Matrix / {word}",
-                    "no row",
-                    len(stage.resources(kind)),
-                    f"{env}: {kind}",
-                )
+    at_max = table.column("capacity")
+    if at_max and ecs.task:
+        top = float(target["MaxCapacity"])
+        want = (top * float(ecs.task.props["Cpu"]) / 1024, top * float(ecs.task.props["Memory"]) / 1024)
+        got = tuple(numbers(cells[at_max])[:2])
+        ok = len(got) == 2 and same_number(got[0], want[0], 0.01) and same_number(got[1], want[1], 0.01)
+        result.fact(
+            ok,
+            "capacity-at-max",
+            where,
+            cells[at_max],
+            f"{want[0]:g} vCPU / {want[1]:g} GiB",
+            ecs.task.where("Cpu, Memory") + " x MaxCapacity",
+        )
+    if table.column("polic"):
+        _policies(result, where, cells[table.column("polic") or ""], ecs.policies)

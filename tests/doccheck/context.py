@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 
-from tests.doccheck.assembly import Assembly, Stage
+from tests.doccheck.assembly import Assembly, Resource, Stage
 from tests.doccheck.common import each_row, tables
 from tests.doccheck.markdown import Doc
 from tests.doccheck.report import Result
-from tests.doccheck.values import azs, first_number, numbers, regions, words
+from tests.doccheck.values import first_number, readable, readable_text, regions, words
 
 ALL_TAGS = ("Project", "Environment", "Service", "Seq", "Requirements")
+AGNOSTIC = re.compile(r"\b(any|unknown|agnostic)\b", re.I)
 
 
 def check(doc: Doc, assembly: Assembly, compose_services: list[str] | None = None) -> Result:
@@ -20,26 +22,55 @@ def check(doc: Doc, assembly: Assembly, compose_services: list[str] | None = Non
     _environments(doc, assembly, result, compose_services)
     _stacks(doc, assembly, result)
     _components(doc, assembly, result)
-    _compliance(doc, assembly, result)
     _traceability(doc, assembly, result)
     _platform_sentence(doc, assembly, result)
     return result
 
 
 def check_regions(result: Result, where: str, cell: str, stage: Stage) -> None:
-    """The first region named is the stage's primary region; every region it deploys to is named, no other."""
+    """The first region named is the stage's primary region; every region it deploys to is named, no other.
+    An environment-agnostic stage names no region and says it can go anywhere."""
     named = regions(cell)
     source = f"{stage.name}: regions of its stacks' environments (manifest), primary = most stacks"
+    if not stage.regions:
+        result.fact(
+            not named and bool(AGNOSTIC.search(cell)),
+            "region",
+            where,
+            cell,
+            "no region (environment-agnostic)",
+            source,
+        )
+        return
     result.fact(
         bool(named) and named[0] == stage.primary_region, "region", where, cell, stage.primary_region, source
     )
     result.fact(set(named) == set(stage.regions), "region-set", where, cell, ", ".join(stage.regions), source)
 
 
+def place_holds(cell: str, account: str, region: str) -> bool:
+    """An `account/region` cell names the stack's own; an unknown one (environment-agnostic) is said so."""
+    region_ok = region in regions(cell) if region else not regions(cell) and bool(AGNOSTIC.search(cell))
+    account_ok = account in cell if account else not re.search(r"\b\d{12}\b", cell)
+    return region_ok and account_ok
+
+
+def zones_shown(cell: str, subnets: list[Resource]) -> tuple[bool, str]:
+    """The zones a cell lists are exactly the subnets' zones: literal names, or `GetAZs[i]` for
+    `Fn::Select [i, Fn::GetAZs ""]` (an environment-agnostic VPC)."""
+    zones = {json.dumps(s.props.get("AvailabilityZone"), sort_keys=True): s for s in subnets}
+    shown = [
+        z.strip() for z in re.split(r",|<br\s*/?>", cell) if z.strip() and z.strip() not in ("-", "none")
+    ]
+    wanted = [readable(json.loads(z)) for z in zones]
+    ok = len(shown) == len(wanted) and all(any(p.fullmatch(z) for z in shown) for p in wanted)
+    return ok, ", ".join(sorted(readable_text(json.loads(z)) for z in zones)) or "-"
+
+
 def _summary(doc: Doc, assembly: Assembly, result: Result) -> None:
     for table in tables(doc, result, "Summary", ("fact", "value"), needed=True):
         facts = {words(r[table.headers[0]]): r[table.headers[1]] for r in table.rows}
-        stacks = [s for st in assembly.stages.values() for s in st.stacks]
+        stacks = assembly.stacks  # nested stacks too: each is a CloudFormation stack of its own
         expected = {
             "environments (aws)": ", ".join(sorted(assembly.stages)),
             "cloudformation stacks": len(stacks),
@@ -101,14 +132,9 @@ def _environments(doc: Doc, assembly: Assembly, result: Result, compose: list[st
                 stage.accounts,
                 "manifest environment",
             )
-        zones = sorted({r.props.get("AvailabilityZone", "") for r in stage.resources("AWS::EC2::Subnet")})
-        result.equal(
-            "azs",
-            where,
-            ", ".join(sorted(azs(row[table.column("availability zones") or ""]))),
-            ", ".join(zones),
-            "AWS::EC2::Subnet AvailabilityZone",
-        )
+        cell = row[table.column("availability zones") or ""]
+        ok, zones = zones_shown(cell, stage.resources("AWS::EC2::Subnet"))
+        result.fact(ok, "azs", where, cell, zones, "AWS::EC2::Subnet AvailabilityZone")
         if table.column("services"):
             result.equal(
                 "service-count",
@@ -116,6 +142,16 @@ def _environments(doc: Doc, assembly: Assembly, result: Result, compose: list[st
                 first_number(row[table.column("services") or ""]),
                 len(stage.resources("AWS::ECS::Service")),
                 "AWS::ECS::Service count",
+            )
+        platform = row.get(table.column("platform") or "", "")
+        if platform:
+            fargate = [s for s in stage.resources("AWS::ECS::Service") if _on_fargate(s, assembly)]
+            result.equal(
+                "environment-platform",
+                where,
+                "fargate" in platform.lower() and "no ecs" not in platform.lower(),
+                bool(fargate),
+                "AWS::ECS::Service LaunchType / capacity provider FARGATE",
             )
     for name in assembly.stages:
         result.fact(
@@ -126,6 +162,20 @@ def _environments(doc: Doc, assembly: Assembly, result: Result, compose: list[st
             "a stage",
             "manifest.json",
         )
+
+
+def _on_fargate(svc: Resource, assembly: Assembly) -> bool:
+    """An ECS service runs on Fargate: its launch type, its capacity providers, or its cluster's default ones."""
+    if svc.props.get("LaunchType"):
+        return str(svc.props["LaunchType"]) == "FARGATE"
+    providers = [p.get("CapacityProvider") for p in svc.props.get("CapacityProviderStrategy", [])]
+    if not providers:
+        cluster = assembly.resolve(svc.stack, svc.props.get("Cluster"))
+        for assoc in assembly.resources("AWS::ECS::ClusterCapacityProviderAssociations"):
+            if cluster is not None and assembly.resolve(assoc.stack, assoc.props.get("Cluster")) is cluster:
+                strategy = assoc.props.get("DefaultCapacityProviderStrategy", [])
+                providers = [p.get("CapacityProvider") for p in strategy]
+    return any(str(p).startswith("FARGATE") for p in providers)  # neither: the EC2 launch type
 
 
 def _stacks(doc: Doc, assembly: Assembly, result: Result) -> None:
@@ -142,11 +192,11 @@ def _stacks(doc: Doc, assembly: Assembly, result: Result) -> None:
             table, row = found
             place = row.get(table.column("region") or "", "")
             result.fact(
-                stack.region in regions(place) and stack.account in place,
+                place_holds(place, stack.account, stack.region),
                 "stack-region",
                 where,
                 place,
-                f"{stack.account}/{stack.region}",
+                f"{stack.account or 'unknown'}/{stack.region or 'unknown (environment-agnostic)'}",
                 f"{stage.name} manifest environment",
             )
             result.equal(
@@ -160,7 +210,7 @@ def _stacks(doc: Doc, assembly: Assembly, result: Result) -> None:
                 "stack-purpose",
                 where,
                 row[table.column("purpose") or ""],
-                stack.template.get("Description", ""),
+                stack.template.get("Description") or "-",
                 f"{stack.name} template Description",
             )
             if table.column("environment"):
@@ -217,76 +267,6 @@ def _components(doc: Doc, assembly: Assembly, result: Result) -> None:
             result.fact(
                 name in shown, "component-missing-row", f"Components / {name}", "no row", name, "Service tags"
             )
-
-
-def _compliance(doc: Doc, assembly: Assembly, result: Result) -> None:
-    tabs = tables(
-        doc, result, "Compliance", ("environment", "tags"), needed=bool(assembly.stages), region="compliance"
-    )
-    for table, row, env in each_row(tabs, assembly.stages):
-        stage = assembly.stages.get(env)
-        where = f"Compliance / {env}"
-        if not result.fact(
-            stage is not None, "compliance-extra-row", where, row, "no such stage", "manifest.json"
-        ):
-            continue
-        assert stage is not None
-        region_col = table.column("region")
-        if region_col:
-            check_regions(result, where + " / regions", row[region_col], stage)
-        tagged = [r for r in stage.resources() if r.has_tags_property]
-        complete = [r for r in tagged if all(t in r.tags for t in ALL_TAGS)]
-        got = numbers(row[table.column("tags") or ""])
-        result.equal(
-            "tag-coverage",
-            where,
-            "/".join(str(int(n)) for n in got[:2]),
-            f"{len(complete)}/{len(tagged)}",
-            "resources with a tags property (Tags, BackupVaultTags, BackupPlanTags, ResourceTags...)",
-        )
-        audit = table.column("audit")
-        if audit:
-            _audit(result, where, row[audit], stage)
-
-
-def _audit(result: Result, where: str, cell: str, stage: Stage) -> None:
-    flow = len(stage.resources("AWS::EC2::FlowLog"))
-    if m := re.search(r"flow logs\D*(\d+)", cell, re.I):
-        result.equal("audit-flow-logs", where, int(m.group(1)), flow, "AWS::EC2::FlowLog count")
-    dists = stage.resources("AWS::CloudFront::Distribution")
-    logged = [d for d in dists if d.props.get("DistributionConfig", {}).get("Logging")]
-    if m := re.search(r"CloudFront logs\D*(\d+)/(\d+)", cell, re.I):
-        result.equal(
-            "audit-cloudfront",
-            where,
-            f"{m.group(1)}/{m.group(2)}",
-            f"{len(logged)}/{len(dists)}",
-            "DistributionConfig.Logging",
-        )
-    buckets = stage.resources("AWS::S3::Bucket")
-    with_logs = [b for b in buckets if b.props.get("LoggingConfiguration")]
-    if m := re.search(r"S3 access logs\D*(\d+)/(\d+)", cell, re.I):
-        result.equal(
-            "audit-s3",
-            where,
-            f"{m.group(1)}/{m.group(2)}",
-            f"{len(with_logs)}/{len(buckets)}",
-            "AWS::S3::Bucket LoggingConfiguration",
-        )
-    albs = stage.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
-    if m := re.search(r"ALB access logs (on|off)", cell, re.I):
-        on = any(
-            a.get("Key") == "access_logs.s3.enabled" and str(a.get("Value")).lower() == "true"
-            for alb in albs
-            for a in alb.props.get("LoadBalancerAttributes", [])
-        )
-        result.equal(
-            "audit-alb",
-            where,
-            m.group(1).lower() == "on",
-            on,
-            "LoadBalancerAttributes access_logs.s3.enabled",
-        )
 
 
 def _platform_sentence(doc: Doc, assembly: Assembly, result: Result) -> None:

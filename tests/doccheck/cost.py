@@ -5,6 +5,7 @@ overrides the stacks carry (Observability template metadata `CostUsage`) are the
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.doccheck.assembly import Assembly, Stage
 from tests.doccheck.markdown import Doc, Table
@@ -92,6 +93,72 @@ def _environment(doc: Doc, stage: Stage, result: Result) -> None:
                     "doc arithmetic",
                 )
     _every_service_priced(doc, stage, tabs, result, where)
+    _unpriced(stage, heading, tabs, result, where)
+
+
+PRICES = Path(__file__).resolve().parents[2] / "docgen" / "data" / "prices"
+
+
+def catalogue_regions() -> set[str]:
+    """Regions with a price catalogue (the dated, sourced data files `docgen/data/prices/<region>.yaml`)."""
+    return {p.stem for p in PRICES.glob("*.yaml")}
+
+
+def _unpriced(stage: Stage, heading: str, tabs: list[Table], result: Result, where: str) -> None:
+    """The unpriced resources are real, the heading counts them and says "at least"; an environment without a
+    price catalogue (no region, or one with no data file) is not priced: every resource is listed unpriced."""
+    rows = [r for t in tabs if t.column("resource") and t.column("type") for r in t.rows]
+    table = next((t for t in tabs if t.column("resource") and t.column("type")), None)
+    by_path = {(r.full_path, r.type) for r in stage.resources()}
+    for row in rows:
+        assert table is not None
+        path, kind = (
+            row[table.column("resource") or ""].strip("`"),
+            row[table.column("type") or ""].strip("`"),
+        )
+        result.fact(
+            (path, kind) in by_path,
+            "cost-unpriced-row",
+            f"{where} / {path}",
+            kind,
+            "a resource here",
+            "templates",
+        )
+    m = re.search(r"(\d[\d,]*) resources?(?:\(s\))? unpriced", heading)
+    if m:
+        result.equal(
+            "cost-unpriced-count",
+            where,
+            int(m.group(1).replace(",", "")),
+            len(rows),
+            "rows of its unpriced table",
+        )
+    if rows:
+        result.fact(
+            bool(re.search(r"at least|not priced", heading)),
+            "cost-at-least",
+            where,
+            heading,
+            f"a lower bound: {len(rows)} resources unpriced",
+            "the unpriced table",
+        )
+    if not stage.primary_region or stage.primary_region not in catalogue_regions():
+        region = stage.primary_region or "none (environment-agnostic)"
+        result.fact(
+            "not priced" in heading,
+            "cost-not-priced",
+            where,
+            heading,
+            f"not priced (region {region})",
+            "manifest",
+        )
+        result.equal(
+            "cost-not-priced-rows",
+            where,
+            len(rows),
+            len(stage.resources()),
+            "every resource of the environment",
+        )
 
 
 def _every_service_priced(doc: Doc, stage: Stage, tabs: list[Table], result: Result, where: str) -> None:

@@ -11,7 +11,7 @@ from tests.doccheck.assembly import Assembly
 from tests.doccheck.compute import ecs_services
 from tests.doccheck.markdown import CheckItem, Doc
 from tests.doccheck.network import ingress_rules
-from tests.doccheck.observability import alarm_topics, subscriptions
+from tests.doccheck.observability import alarm_topics, notifying, subscriptions
 from tests.doccheck.report import Result
 
 Check = tuple[bool, str, object, str]  # (holds, kind, what the templates say, where that came from)
@@ -78,8 +78,10 @@ def _scaling(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[Ch
 
 def _dr(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[Check]:
     primaries = [
-        d for d in asm.resources("AWS::RDS::DBInstance") if "SourceDBInstanceIdentifier" not in d.props
-    ]
+        d
+        for d in asm.resources("AWS::RDS::DBInstance")
+        if "SourceDBInstanceIdentifier" not in d.props and "DBClusterIdentifier" not in d.props
+    ] + asm.resources("AWS::RDS::DBCluster")  # an Aurora cluster keeps the backups of its instances
     without = [d.owner for d in primaries if int(d.props.get("BackupRetentionPeriod", 1)) < 1]
     out: list[Check] = [(not without, "dr", f"no automated backups: {without}", "BackupRetentionPeriod")]
     if "database" in item.evidence.lower():
@@ -130,8 +132,8 @@ def _triggers(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[C
 
 
 def _observability(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[Check]:
-    notifying = [a for a in asm.resources("AWS::CloudWatch::Alarm") if alarm_topics(a, asm)]
-    return [(bool(notifying), "observability", f"{len(notifying)} alarms with SNS actions", "AlarmActions")]
+    alarms = [a for a in asm.resources("AWS::CloudWatch::Alarm") if notifying(a, asm)]
+    return [(bool(alarms), "observability", f"{len(alarms)} alarms that notify", "AlarmActions")]
 
 
 def _telemetry(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[Check]:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 
-from tests.doccheck.assembly import Assembly, Resource, refs
-from tests.doccheck.common import compare_cells, component_name, each_row, key, pair, tables
-from tests.doccheck.markdown import Doc, Table
+from tests.doccheck.assembly import Assembly, Resource
+from tests.doccheck.common import (
+    Row,
+    compare_cells,
+    each_row,
+    match,
+    named,
+    tables,
+)
+from tests.doccheck.markdown import Doc
+from tests.doccheck.rds import Db, dbs, excused, members, multi_az, names_engine, replicas
 from tests.doccheck.report import Result
 from tests.doccheck.values import contains, days, first_number, flatten, numbers, yes_no
 
@@ -22,109 +30,135 @@ def check(doc: Doc, assembly: Assembly) -> Result:
     return result
 
 
-def source_of(replica: Resource, assembly: Assembly) -> Resource | None:
-    """The primary a read replica's SourceDBInstanceIdentifier points at."""
-    ids = refs(replica.props.get("SourceDBInstanceIdentifier"))
-    return next((replica.stack.resources[i] for i in ids if i in replica.stack.resources), None)
-
-
-def replicas_of(primary: Resource, assembly: Assembly) -> list[Resource]:
-    return [
-        r
-        for r in primary.stack.resources.values()
-        if r.type == "AWS::RDS::DBInstance" and source_of(r, assembly) is primary
-    ]
-
-
-def _db_key(row: dict[str, str], column: str, env: str) -> tuple[str, ...]:
-    return key(env, component_name(row[column]), "replica" if "replica" in row[column].lower() else "primary")
-
-
 def _rds(doc: Doc, assembly: Assembly, result: Result) -> None:
-    instances = assembly.resources("AWS::RDS::DBInstance")
-    tabs = tables(doc, result, "Database > RDS", ("database", "engine", "class"), needed=bool(instances))
-    rows = [
-        (_db_key(row, t.column("database") or "", env), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    things = [(key(db.stack.stage, db.owner, _role(db)), db) for db in instances]
-    for (table, row), db in pair(result, "rds", "Database > RDS", rows, things):
-        _rds_row(result, table, row, db, assembly)
+    every = dbs(assembly)
+    tabs = tables(doc, result, "Database > RDS", ("database", "engine", "class"), needed=bool(every))
+
+    def fits(row: Row, db: Db) -> bool:
+        cell = row[1][row[0].column("database") or ""]
+        return named(row, "database", db.res) and ("replica" in cell.lower()) == db.is_replica
+
+    def compare(res: Result, row: Row, db: Db) -> None:
+        _rds_row(res, row, db, every)
+
+    rows = list(each_row(tabs, assembly.stages))
+    match(
+        result,
+        "rds",
+        "Database > RDS",
+        rows,
+        every,
+        fits,
+        compare,
+        lambda d, paired: excused(d, paired, every),
+    )
 
 
-def _role(db: Resource) -> str:
-    return "replica" if "SourceDBInstanceIdentifier" in db.props else "primary"
-
-
-def _rds_row(result: Result, table: Table, row: dict[str, str], db: Resource, assembly: Assembly) -> None:
-    """One instance; a read replica inherits engine, storage size and encryption from its primary."""
-    primary = source_of(db, assembly) if _role(db) == "replica" else db
-    base = primary.props if primary else {}
-    origin = primary or db
-    where = f"Database > RDS / {db.stack.stage} / {row[table.column('database') or '']}"
-    engine = row[table.column("engine") or ""]
+def _rds_row(result: Result, row: Row, db: Db, every: list[Db]) -> None:
+    """One instance or Aurora cluster: a read replica and an Aurora instance take engine, encryption and
+    backups from their primary or cluster."""
+    table, cells, _ = row
+    where = f"Database > RDS / {db.res.stack.stage} / {cells[table.column('database') or '']}"
+    engine = cells[table.column("engine") or ""]
     result.fact(
-        contains(engine, str(base.get("Engine"))) and str(base.get("EngineVersion")) in engine,
+        names_engine(engine, db.engine) and db.version in engine,
         "rds-engine",
         where,
         engine,
-        f"{base.get('Engine')} {base.get('EngineVersion')}",
-        origin.where("Engine, EngineVersion"),
+        f"{db.engine} {db.version}",
+        db.base.where("Engine, EngineVersion"),
     )
-    p = db.props
+    base = db.base.props
+    own = db.cluster.props if db.cluster else db.res.props
     checks = [
-        ("class", "rds-class", str, p.get("DBInstanceClass"), db.where("DBInstanceClass")),
-        ("multi", "rds-multi-az", yes_no, bool(p.get("MultiAZ")), db.where("MultiAZ")),
+        ("class", "rds-class", _classes, _classes_of(db, every), db.where("DBInstanceClass")),
+        ("multi", "rds-multi-az", yes_no, multi_az(db, every), db.where("MultiAZ / cluster instances")),
         (
             "encrypt",
             "rds-encrypted",
             yes_no,
             bool(base.get("StorageEncrypted")),
-            origin.where("StorageEncrypted"),
+            db.base.where("StorageEncrypted"),
         ),
         (
             "deletion",
             "rds-deletion-protection",
             yes_no,
-            bool(p.get("DeletionProtection")),
-            db.where("DeletionProtection"),
+            bool(own.get("DeletionProtection")),
+            (db.cluster or db.res).where("DeletionProtection"),
         ),
     ]
-    if primary is db:
-        replicas = len(replicas_of(db, assembly))
+    if not db.is_replica:
         checks += [
             (
                 "backup",
                 "rds-backups",
                 days,
-                float(p.get("BackupRetentionPeriod", 1)),
-                db.where("BackupRetentionPeriod"),
+                float(base.get("BackupRetentionPeriod", 1)),
+                db.base.where("BackupRetentionPeriod"),
             ),
-            ("replica", "rds-replicas", first_number, replicas, f"DBInstances replicating {db.logical_id}"),
+            (
+                "replica",
+                "rds-replicas",
+                first_number,
+                replicas(db, every),
+                "read replicas / cluster instances",
+            ),
         ]
-    compare_cells(result, table, row, where, checks)
+    compare_cells(result, table, cells, where, checks)
     if table.column("storage"):
-        _storage(result, where, row[table.column("storage") or ""], db, base, primary)
+        _storage(result, where, cells[table.column("storage") or ""], db)
+    capacity_units(result, where, " ".join(cells.values()), db)
 
 
-def _storage(
-    result: Result, where: str, cell: str, db: Resource, base: dict, primary: Resource | None
-) -> None:  # type: ignore[type-arg]
-    """`20→50 GB gp3`: allocated (a replica has its primary's), the autoscaling ceiling if any, the type."""
-    allocated = float(db.props.get("AllocatedStorage", base.get("AllocatedStorage", 0)))
-    want = [allocated] + (
-        [float(db.props["MaxAllocatedStorage"])] if "MaxAllocatedStorage" in db.props else []
-    )
+def _classes(cell: str) -> list[str]:
+    return sorted(set(re.findall(r"db\.[\w.]+", cell)))
+
+
+def _classes_of(db: Db, every: list[Db]) -> list[str]:
+    if db.is_cluster:
+        return sorted({str(m.res.props.get("DBInstanceClass")) for m in members(db.res, every)})
+    return [str(db.res.props.get("DBInstanceClass"))]
+
+
+def capacity_units(result: Result, where: str, text: str, db: Db) -> None:
+    """Aurora Serverless v2 capacity shown as `0.5–8 ACU` is the cluster's scaling configuration."""
+    scaling = (db.cluster.props if db.cluster else {}).get("ServerlessV2ScalingConfiguration")
+    if m := re.search(r"([\d.]+)\s*(?:[–-]|to)\s*([\d.]+)\s*ACU", text):
+        want = (float(scaling["MinCapacity"]), float(scaling["MaxCapacity"])) if scaling else None
+        result.equal(
+            "rds-capacity",
+            where,
+            (float(m.group(1)), float(m.group(2))),
+            want,
+            db.base.where("ServerlessV2ScalingConfiguration"),
+        )
+
+
+def _storage(result: Result, where: str, cell: str, db: Db) -> None:
+    """`20→50 GB gp3`: allocated (a replica has its primary's), the autoscaling ceiling if any, the type. Aurora
+    storage has no size to show: it grows with the data."""
+    if db.cluster is not None:
+        result.fact(
+            not numbers(cell),
+            "rds-storage",
+            where,
+            cell,
+            "Aurora cluster volume (no allocated size)",
+            db.base.where(),
+        )
+        return
+    props, base = db.res.props, db.base.props
+    allocated = float(props.get("AllocatedStorage", base.get("AllocatedStorage", 0)))
+    want = [allocated] + ([float(props["MaxAllocatedStorage"])] if "MaxAllocatedStorage" in props else [])
     source = db.where("AllocatedStorage, MaxAllocatedStorage") + (
-        ""
-        if "AllocatedStorage" in db.props
-        else f" (from the primary {primary.logical_id if primary else '?'})"
+        "" if "AllocatedStorage" in props else f" (from the primary {db.base.logical_id})"
     )
     shown = numbers(cell)
     if len(want) == 1 and shown == want * 2:  # `20→20 GB`: a ceiling equal to the size is no autoscaling
         shown = want
     result.equal("rds-storage", where, shown, want, source)
-    kind = db.props.get("StorageType", "gp2")
+    kind = props.get("StorageType", "gp2")
     result.fact(kind in cell, "rds-storage-type", where, cell, kind, db.where("StorageType"))
 
 
@@ -138,13 +172,9 @@ def nodes(group: Resource) -> int:
 def _caches(doc: Doc, assembly: Assembly, result: Result) -> None:
     groups = assembly.resources("AWS::ElastiCache::ReplicationGroup")
     tabs = tables(doc, result, "Database > ElastiCache", ("cache", "node type"), needed=bool(groups))
-    rows = [
-        (key(env, component_name(row[t.column("cache") or ""])), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    for (table, row), g in pair(
-        result, "cache", "Database > ElastiCache", rows, [(key(g.stack.stage, g.owner), g) for g in groups]
-    ):
+    rows = list(each_row(tabs, assembly.stages))
+    pairs = match(result, "cache", "Database > ElastiCache", rows, groups, lambda r, g: named(r, "cache", g))
+    for (table, row, _), g in pairs:
         p = g.props
         where = f"Database > ElastiCache / {g.stack.stage} / {g.owner}"
         flags = (
@@ -213,15 +243,12 @@ def _queues(doc: Doc, assembly: Assembly, result: Result) -> None:
     dlqs = dead_letter_queues(assembly)
     tabs = tables(doc, result, "Database > Queues", ("queue", "retention"), needed=bool(queues))
 
-    def role(row: dict[str, str], t: object) -> str:
-        return "dlq" if re.search(r"dead.letter|\bdlq\b", " ".join(row.values()), re.I) else "queue"
+    def fits(row: Row, q: Resource) -> bool:
+        dlq = bool(re.search(r"dead.letter|\bdlq\b", " ".join(row[1].values()), re.I))
+        return named(row, "queue", q) and dlq == (id(q) in dlqs)
 
-    rows = [
-        (key(env, component_name(row[t.column("queue") or ""]), role(row, t)), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    things = [(key(q.stack.stage, q.owner, "dlq" if id(q) in dlqs else "queue"), q) for q in queues]
-    for (table, row), q in pair(result, "queue", "Database > Queues", rows, things):
+    rows = list(each_row(tabs, assembly.stages))
+    for (table, row, _), q in match(result, "queue", "Database > Queues", rows, queues, fits):
         p = q.props
         where = f"Database > Queues / {q.stack.stage} / {q.owner} ({'dead-letter queue' if id(q) in dlqs else 'queue'})"
         text = " ".join(row.values())
@@ -261,7 +288,7 @@ def _queues(doc: Doc, assembly: Assembly, result: Result) -> None:
             q.where("RedrivePolicy.maxReceiveCount"),
         )
         if table.column("sse"):
-            sse = bool(p.get("SqsManagedSseEnabled") or p.get("KmsMasterKeyId"))
+            sse = queue_encrypted(q)
             result.equal(
                 "queue-sse",
                 where,
@@ -269,6 +296,19 @@ def _queues(doc: Doc, assembly: Assembly, result: Result) -> None:
                 sse,
                 q.where("SqsManagedSseEnabled/KmsMasterKeyId"),
             )
+
+
+def sse_sqs(queue: Resource) -> bool:
+    """SSE-SQS: set, or by default. Since 2022 SQS encrypts every new queue (created over HTTPS, as
+    CloudFormation does) with SQS-owned keys unless it names a KMS key or turns SqsManagedSseEnabled off."""
+    return (
+        "KmsMasterKeyId" not in queue.props
+        and str(queue.props.get("SqsManagedSseEnabled", True)).lower() != "false"
+    )
+
+
+def queue_encrypted(queue: Resource) -> bool:
+    return "KmsMasterKeyId" in queue.props or sse_sqs(queue)
 
 
 def _number_or_dash(
@@ -291,12 +331,17 @@ def bucket_name(bucket: Resource) -> str:
 def _buckets(doc: Doc, assembly: Assembly, result: Result) -> None:
     buckets = assembly.resources("AWS::S3::Bucket")
     tabs = tables(doc, result, "Storage", ("bucket", "encryption"), needed=bool(buckets), region="storage")
-    rows = [
-        (key(env, row[t.column("owner") or ""], row[t.column("bucket") or ""]), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    things = [(key(b.stack.stage, b.owner, bucket_name(b)), b) for b in buckets]
-    for (table, row), b in pair(result, "bucket", "Storage", rows, things):
+
+    def fits(row: Row, b: Resource) -> bool:
+        table, cells, env = row
+        owner = cells.get(table.column("owner") or "", "")
+        label = (
+            f"{owner}/{cells[table.column('bucket') or '']}" if owner else cells[table.column("bucket") or ""]
+        )
+        return env == b.stack.stage and b.named(label)
+
+    rows = list(each_row(tabs, assembly.stages))
+    for (table, row, _), b in match(result, "bucket", "Storage", rows, buckets, fits):
         p = b.props
         where = f"Storage / {b.stack.stage} / {b.owner}/{bucket_name(b)}"
         sse = [

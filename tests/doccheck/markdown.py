@@ -112,7 +112,7 @@ def parse(text: str) -> Doc:
     i = 0
 
     def flush(at: int) -> None:
-        if paragraph and region:
+        if paragraph:  # region "" for the template's own prose, outside generated regions
             text = " ".join(paragraph)
             doc.paragraphs.append(
                 Paragraph(region, text, at - len(paragraph) + 1, tuple(h for _, h in headings))

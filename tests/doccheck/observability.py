@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 from tests.doccheck.assembly import Assembly, Resource, refs
-from tests.doccheck.common import each_row, key, pair, tables
+from tests.doccheck.common import Row, each_row, match, named, tables
 from tests.doccheck.markdown import Doc, Table
+from tests.doccheck.network import aliases
 from tests.doccheck.report import Result
-from tests.doccheck.values import days, flatten, quantity, same_number, words
+from tests.doccheck.values import days, flatten, quantity, readable, readable_text, same_number, words
 
 OPERATORS = {
     "GreaterThanThreshold": ">",
@@ -26,7 +28,6 @@ def check(doc: Doc, assembly: Assembly) -> Result:
     _alarms(doc, assembly, result)
     _topics(doc, assembly, result)
     _dashboards(doc, assembly, result)
-    _operations_prose(doc, assembly, result)
     return result
 
 
@@ -44,13 +45,13 @@ def log_groups(assembly: Assembly) -> list[tuple[Resource, str, str]]:
         kind = (
             lg.tags.get("LogType")
             or delivered.get(lg.logical_id)
-            or flatten(lg.props.get("LogGroupName", "")).rsplit("/", 1)[-1]
+            or flatten(lg.props.get("LogGroupName", "")).rsplit("/", 1)[-1].replace("TOKEN", "")
         )
         out.append((lg, lg.owner, kind))
     for lr in assembly.resources("Custom::LogRetention"):
         name = lr.props.get("LogGroupName")
         owner = next((lr.stack.resources[i].owner for i in _refs(name) if i in lr.stack.resources), lr.owner)
-        out.append((lr, owner, flatten(name).rsplit("/", 1)[-1]))
+        out.append((lr, owner, flatten(name).rsplit("/", 1)[-1].replace("TOKEN", "")))
     return out
 
 
@@ -59,46 +60,81 @@ def _refs(value: object) -> list[str]:
 
 
 def _logs(doc: Doc, assembly: Assembly, result: Result) -> None:
-    groups = log_groups(assembly)
+    groups = [LogGroup(*g) for g in log_groups(assembly)]
     tabs = tables(doc, result, "Observability > Logging", ("log type", "retention"), needed=bool(groups))
-    rows = [(t, row, env) for t, row, env in each_row(tabs, assembly.stages)]
-    used: set[int] = set()
-    for res, owner, kind in groups:
-        where = f"Observability > Logging / {res.stack.stage} / {owner} / {kind}"
-        match = next(
-            (
-                i
-                for i, (t, row, env) in enumerate(rows)
-                if i not in used
-                and env == res.stack.stage
-                and words(row[t.column("owner") or ""]) == words(owner)
-                and words(kind).replace(" log", "") in words(row[t.column("log type") or ""])
-            ),
-            None,
+
+    def fits(row: Row, lg: LogGroup) -> bool:
+        table, cells, env = row
+        owner = cells[table.column("owner") or ""]
+        kind = words(lg.kind).replace(" log", "")
+        return (
+            env == lg.res.stack.stage
+            and (
+                words(owner) == words(lg.owner) or lg.res.named(owner) or any(f.named(owner) for f in lg.for_)
+            )
+            and kind in words(cells[table.column("log type") or ""])
         )
-        if not result.fact(match is not None, "log-missing-row", where, "no row", kind, res.where()):
-            continue
-        assert match is not None
-        used.add(match)
-        table, row, _ = rows[match]
-        want = res.props.get("RetentionInDays")
-        result.equal(
+
+    def compare(res: Result, row: Row, lg: LogGroup) -> None:
+        table, cells, _ = row
+        where = f"Observability > Logging / {lg.res.stack.stage} / {lg.owner} / {lg.kind}"
+        want = lg.res.props.get("RetentionInDays")
+        res.equal(
             "log-retention",
             where,
-            days(row[table.column("retention") or ""]),
+            days(cells[table.column("retention") or ""]),
             float(want) if want else None,
-            res.where("RetentionInDays"),
+            lg.res.where("RetentionInDays"),
         )
-    for i, (_table, row, env) in enumerate(rows):
-        if i not in used:
-            result.fact(
-                False,
-                "log-extra-row",
-                f"Observability > Logging / {env}",
-                " | ".join(row.values()),
-                "no such log group",
-                "templates",
-            )
+        cell = cells[table.column("log type") or ""]
+        said = {SERVICE_ALIASES.get(w, w) for w in SERVICE_WORDS if re.search(rf"\b{w}\b", cell.lower())}
+        producer = _producer(lg.res)
+        if producer and said:
+            res.fact(said == {producer}, "log-service", where, cell, producer, lg.res.where("LogGroupName"))
+
+    rows = list(each_row(tabs, assembly.stages))
+    match(result, "log", "Observability > Logging", rows, groups, fits, compare)
+
+
+@dataclass
+class LogGroup:
+    res: Resource
+    owner: str
+    kind: str
+
+    @property
+    def for_(self) -> list[Resource]:
+        """The resources its name is made of (`/aws/lambda/${Fn}`): the log group is theirs."""
+        name = self.res.props.get("LogGroupName")
+        return [self.res.stack.resources[i] for i in sorted(refs(name)) if i in self.res.stack.resources]
+
+    @property
+    def name(self) -> str:
+        return f"{self.res.stack.stage} / {self.owner} / {self.kind}"
+
+    def where(self) -> str:
+        return self.res.where()
+
+
+# LogGroupName prefix -> the service writing to it; words a log-type cell may name a service by
+PRODUCERS = (
+    ("/aws/lambda/", "lambda"),
+    ("/aws/rds/", "rds"),
+    ("/aws/elasticache/", "elasticache"),
+    ("/aws/ecs/", "ecs"),
+    ("/aws/vendedlogs/states", "step functions"),
+    ("/aws/states/", "step functions"),
+    ("/aws/apigateway/", "api gateway"),
+    ("API-Gateway-Execution-Logs", "api gateway"),
+    ("/aws/codebuild/", "codebuild"),
+)
+SERVICE_WORDS = ("lambda", "rds", "elasticache", "redis", "ecs", "step functions", "api gateway", "codebuild")
+SERVICE_ALIASES = {"redis": "elasticache"}
+
+
+def _producer(lg: Resource) -> str | None:
+    name = flatten(lg.props.get("LogGroupName", ""))
+    return next((service for prefix, service in PRODUCERS if name.startswith(prefix)), None)
 
 
 def alarm_label(alarm: Resource) -> str:
@@ -132,31 +168,49 @@ def topic_names(topic: Resource) -> list[str]:
     return list(dict.fromkeys(n for n in names + parts[-1:] if n and n != "TOKEN"))
 
 
+def notifying(alarm: Resource, assembly: Assembly) -> list[object]:
+    """The alarm's actions that notify someone: every action but a scaling policy (topics of this app, topics
+    imported or given by ARN)."""
+    out: list[object] = []
+    for action in alarm.props.get("AlarmActions", []):
+        target = assembly.resolve(alarm.stack, action)
+        if target is None or target.type != "AWS::ApplicationAutoScaling::ScalingPolicy":
+            out.append(target if target is not None else action)
+    return out
+
+
 def _alarms(doc: Doc, assembly: Assembly, result: Result) -> None:
-    alarms = [a for a in assembly.resources("AWS::CloudWatch::Alarm") if alarm_topics(a, assembly)]
+    every = assembly.resources("AWS::CloudWatch::Alarm")
     tabs = tables(
         doc,
         result,
         "Observability > Alerting",
         ("alarm", "severity"),
-        needed=bool(alarms),
+        needed=any(notifying(a, assembly) for a in every),
         region="observability",
     )
-    every = {(a.stack.stage, words(alarm_label(a))) for a in assembly.resources("AWS::CloudWatch::Alarm")}
-    rows = []
-    for t, row, env in each_row(tabs, assembly.stages):
-        label = words(row[t.column("alarm") or ""].strip("`"))
-        sns = any(k == (env, label) for k in ((a.stack.stage, words(alarm_label(a))) for a in alarms))
-        if sns or (env, label) not in every:  # a scaling alarm may be listed; it is then not paired
-            rows.append(((env, label), (t, row)))
-    for (table, row), alarm in pair(
+
+    def fits(row: Row, alarm: Resource) -> bool:
+        return named(row, "alarm", alarm) or (
+            row[2] == alarm.stack.stage
+            and words(row[1][row[0].column("alarm") or ""].strip("`")) == words(alarm_label(alarm))
+        )
+
+    def compare(res: Result, row: Row, alarm: Resource) -> None:
+        _alarm_row(res, row[0], row[1], alarm, assembly)
+
+    rows = list(each_row(tabs, assembly.stages))
+    # an alarm that notifies no one (a scaling alarm) may be listed; it need not be
+    match(
         result,
         "alarm",
         "Observability > Alerting",
         rows,
-        [((a.stack.stage, words(alarm_label(a))), a) for a in alarms],
-    ):
-        _alarm_row(result, table, row, alarm, assembly)
+        every,
+        fits,
+        compare,
+        lambda alarm, _: not notifying(alarm, assembly),
+    )
 
 
 def _alarm_row(
@@ -168,7 +222,7 @@ def _alarm_row(
         "alarm-severity",
         where,
         row[table.column("severity") or ""],
-        alarm.tags.get("Severity", "?"),
+        alarm.tags.get("Severity", "-"),
         alarm.where("Tags.Severity"),
     )
     if table.column("condition"):
@@ -190,7 +244,7 @@ def _alarm_row(
         for name in alarm_metrics(alarm):
             result.fact(name in cell, "alarm-metric", where, cell, name, alarm.where("MetricName"))
     if table.column("runbook"):
-        want = alarm.tags.get("Runbook") or _runbook(str(p.get("AlarmDescription", "")))
+        want = alarm.tags.get("Runbook") or _runbook(str(p.get("AlarmDescription", ""))) or "-"
         result.equal(
             "alarm-runbook",
             where,
@@ -200,16 +254,15 @@ def _alarm_row(
         )
     if table.column("notif"):
         cell = row[table.column("notif") or ""]
-        for topic in alarm_topics(alarm, assembly):
-            names = topic_names(topic)
-            result.fact(
-                any(re.search(rf"\b{re.escape(n)}\b", cell) for n in names),
-                "alarm-topic",
-                where,
-                cell,
-                " or ".join(names),
-                topic.where() + " via AlarmActions",
-            )
+        for target in notifying(alarm, assembly):
+            if isinstance(target, Resource):
+                names = topic_names(target)
+                ok = any(re.search(rf"\b{re.escape(n)}\b", cell) for n in names)
+                want, source = " or ".join(names), target.where() + " via AlarmActions"
+            else:  # a topic of another app: shown readably, `ImportValue(shared-alarm-topic-arn)`
+                ok = bool(readable(target, aliases(alarm.stack)).search(cell))
+                want, source = readable_text(target), alarm.where("AlarmActions")
+            result.fact(ok, "alarm-topic", where, cell, want, source)
 
 
 def _runbook(description: str) -> str:
@@ -230,13 +283,20 @@ def subscriptions(topic: Resource, assembly: Assembly) -> list[Resource]:
 def _topics(doc: Doc, assembly: Assembly, result: Result) -> None:
     topics = assembly.resources("AWS::SNS::Topic")
     tabs = tables(doc, result, "Operations > Topics", ("topic", "severity"), needed=bool(topics))
-    rows = [
-        (key(env, row[t.column("severity") or ""]), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    things = [(key(t.stack.stage, t.tags.get("Severity", t.logical_id)), t) for t in topics]
+
+    def fits(row: Row, topic: Resource) -> bool:
+        """A severity topic by its Severity tag; any other topic by its name, its severity shown as none."""
+        table, cells, env = row
+        severity = cells[table.column("severity") or ""].strip()
+        if env != topic.stack.stage:
+            return False
+        if "Severity" in topic.tags:
+            return severity == topic.tags["Severity"]
+        return severity in ("-", "", "none") and topic.named(cells[table.column("topic") or ""])
+
     labels: dict[str, list[str]] = {}
-    for (table, row), topic in pair(result, "topic", "Operations > Topics", rows, things):
+    rows = list(each_row(tabs, assembly.stages))
+    for (table, row, _), topic in match(result, "topic", "Operations > Topics", rows, topics, fits):
         where = f"Operations > Topics / {topic.stack.stage} / {topic.tags.get('Severity', topic.logical_id)}"
         cell = row[table.column("topic") or ""]
         labels.setdefault(topic.stack.stage, []).append(words(cell))
@@ -290,12 +350,11 @@ def widget_count(dashboard: Resource) -> int | None:
 def _dashboards(doc: Doc, assembly: Assembly, result: Result) -> None:
     boards = assembly.resources("AWS::CloudWatch::Dashboard")
     tabs = tables(doc, result, "Observability > Dashboards", ("dashboard", "widgets"), needed=bool(boards))
-    rows = [
-        (key(env, row[t.column("dashboard") or ""]), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    things = [(key(b.stack.stage, str(b.props.get("DashboardName", b.logical_id))), b) for b in boards]
-    for (table, row), board in pair(result, "dashboard", "Observability > Dashboards", rows, things):
+    rows = list(each_row(tabs, assembly.stages))
+    fits = lambda r, b: named(r, "dashboard", b)  # noqa: E731
+    for (table, row, _), board in match(
+        result, "dashboard", "Observability > Dashboards", rows, boards, fits
+    ):
         where = f"Observability > Dashboards / {board.stack.stage} / {board.props.get('DashboardName')}"
         result.equal(
             "dashboard-widgets",
@@ -314,39 +373,3 @@ def _dashboards(doc: Doc, assembly: Assembly, result: Result) -> None:
             "no AWS::CloudWatch::Dashboard",
             "templates",
         )
-
-
-def _operations_prose(doc: Doc, assembly: Assembly, result: Result) -> None:
-    alarms = [a for a in assembly.resources("AWS::CloudWatch::Alarm") if alarm_topics(a, assembly)]
-    for region, text, line, _ in doc.paragraphs:
-        if region != "operations":
-            continue
-        where = f"Operations (line {line})"
-        if "topic of their severity" in text:
-            wrong = [
-                alarm_label(a)
-                for a in alarms
-                if any(t.tags.get("Severity") != a.tags.get("Severity") for t in alarm_topics(a, assembly))
-            ]
-            result.fact(
-                not wrong,
-                "prose-alarm-topic-severity",
-                where,
-                text,
-                f"{len(wrong)} alarms notify another severity's topic: {wrong[:3]}",
-                "AlarmActions -> topic Severity tag",
-            )
-        if "names its runbook" in text:
-            missing = [
-                alarm_label(a)
-                for a in alarms
-                if not (a.tags.get("Runbook") or _runbook(str(a.props.get("AlarmDescription", ""))))
-            ]
-            result.fact(
-                not missing,
-                "prose-alarm-runbook",
-                where,
-                text,
-                f"{len(missing)} alarms without a runbook",
-                "alarm Tags.Runbook / AlarmDescription",
-            )

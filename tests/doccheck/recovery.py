@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 
 from tests.doccheck.assembly import Assembly, Resource
-from tests.doccheck.common import component_name, each_row, key, pair, tables
-from tests.doccheck.data import nodes, replicas_of
+from tests.doccheck.common import Row, component_name, each_row, match, named, tables
+from tests.doccheck.data import nodes
 from tests.doccheck.markdown import Doc
+from tests.doccheck.rds import Db, dbs, excused, multi_az, replicas
 from tests.doccheck.report import Result
-from tests.doccheck.values import days, first_number, flatten, numbers, regions, yes_no
+from tests.doccheck.values import days, first_number, flatten, numbers, regions, words, yes_no
 
 
 def check(doc: Doc, assembly: Assembly) -> Result:
@@ -23,9 +24,8 @@ def check(doc: Doc, assembly: Assembly) -> Result:
 
 
 def _recovery(doc: Doc, assembly: Assembly, result: Result) -> None:
-    primaries = [
-        d for d in assembly.resources("AWS::RDS::DBInstance") if "SourceDBInstanceIdentifier" not in d.props
-    ]
+    every = dbs(assembly)
+    primaries = [d for d in every if not d.is_replica]
     tabs = tables(
         doc,
         result,
@@ -33,38 +33,46 @@ def _recovery(doc: Doc, assembly: Assembly, result: Result) -> None:
         ("database", "automated backups"),
         needed=bool(primaries),
     )
-    for table in tabs:
-        rows = [
-            (key(env, component_name(row[t.column("database") or ""])), (t, row))
-            for t, row, env in each_row([table], assembly.stages)
-        ]
-        for (t, row), db in pair(
-            result, "recovery", table.where(), rows, [(key(d.stack.stage, d.owner), d) for d in primaries]
-        ):
-            where = f"{t.where()} / {db.stack.stage} / {db.owner}"
-            if t.column("multi"):
-                result.equal(
-                    "recovery-multi-az",
-                    where,
-                    yes_no(row[t.column("multi") or ""]),
-                    bool(db.props.get("MultiAZ")),
-                    db.where("MultiAZ"),
-                )
-            result.equal(
-                "recovery-backups",
+
+    def compare(res: Result, row: Row, db: Db) -> None:
+        t, cells, _ = row
+        where = f"{t.where()} / {db.res.stack.stage} / {cells[t.column('database') or '']}"
+        if t.column("multi"):
+            res.equal(
+                "recovery-multi-az",
                 where,
-                days(row[t.column("automated backups") or ""]),
-                float(db.props.get("BackupRetentionPeriod", 1)),
-                db.where("BackupRetentionPeriod"),
+                yes_no(cells[t.column("multi") or ""]),
+                multi_az(db, every),
+                db.where("MultiAZ / cluster instances"),
             )
-            if t.column("replica"):
-                result.equal(
-                    "recovery-replicas",
-                    where,
-                    first_number(row[t.column("replica") or ""]),
-                    len(replicas_of(db, assembly)),
-                    "DBInstances with SourceDBInstanceIdentifier",
-                )
+        res.equal(
+            "recovery-backups",
+            where,
+            days(cells[t.column("automated backups") or ""]),
+            float(db.base.props.get("BackupRetentionPeriod", 1)),
+            db.base.where("BackupRetentionPeriod"),
+        )
+        if t.column("replica"):
+            res.equal(
+                "recovery-replicas",
+                where,
+                first_number(cells[t.column("replica") or ""]),
+                replicas(db, every),
+                "read replicas / other instances of the cluster",
+            )
+
+    for table in tabs:
+        rows = list(each_row([table], assembly.stages))
+        match(
+            result,
+            "recovery",
+            table.where(),
+            rows,
+            primaries,
+            lambda r, d: named(r, "database", d.res),
+            compare,
+            lambda d, paired: excused(d, paired, every),
+        )
 
 
 def _cache_recovery(doc: Doc, assembly: Assembly, groups: list[Resource], result: Result) -> None:
@@ -76,19 +84,15 @@ def _cache_recovery(doc: Doc, assembly: Assembly, groups: list[Resource], result
         needed=bool(groups),
         region="dr",
     )
-    rows = [
-        (
-            key(env, component_name(re.sub(r"(?i)elasticache", "", row[t.column("data store") or ""]))),
-            (t, row),
-        )
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    for (table, row), g in pair(
-        result,
-        "cache-recovery",
-        "Disaster Recovery > caches",
-        rows,
-        [(key(g.stack.stage, g.owner), g) for g in groups],
+
+    def fits(row: Row, g: Resource) -> bool:
+        table, cells, env = row
+        label = re.sub(r"(?i)elasticache", "", cells[table.column("data store") or ""])
+        return env == g.stack.stage and g.named(component_name(label))
+
+    rows = list(each_row(tabs, assembly.stages))
+    for (table, row, _), g in match(
+        result, "cache-recovery", "Disaster Recovery > caches", rows, groups, fits
     ):
         where = f"Disaster Recovery > caches / {g.stack.stage} / {g.owner}"
         result.equal(
@@ -119,19 +123,27 @@ def _cache_recovery(doc: Doc, assembly: Assembly, groups: list[Resource], result
 def _backup_plans(doc: Doc, assembly: Assembly, result: Result) -> None:
     plans = assembly.resources("AWS::Backup::BackupPlan")
     tabs = tables(doc, result, "Disaster Recovery > Backup plans", ("plan", "schedule"), needed=bool(plans))
-    rows = [
-        (key(env, row[t.column("plan") or ""], row.get(t.column("rule") or "", "")), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
+    things = [
+        PlanRule(plan, rule)
+        for plan in plans
+        for rule in plan.props.get("BackupPlan", {}).get("BackupPlanRule", [])
     ]
-    things = []
-    for plan in plans:
-        body = plan.props.get("BackupPlan", {})
-        for rule in body.get("BackupPlanRule", []):
-            rule_name = str(rule.get("RuleName", "")) if tabs and tabs[0].column("rule") else ""
-            things.append(
-                (key(plan.stack.stage, str(body.get("BackupPlanName")), rule_name), PlanRule(plan, rule))
-            )
-    for (table, row), found in pair(result, "backup-plan", "Disaster Recovery > Backup plans", rows, things):
+
+    def fits(row: Row, found: PlanRule) -> bool:
+        table, cells, env = row
+        name = str(found.plan.props.get("BackupPlan", {}).get("BackupPlanName", ""))
+        label = cells[table.column("plan") or ""]
+        rule = cells.get(table.column("rule") or "\0")
+        return (
+            env == found.plan.stack.stage
+            and (words(label) == words(name) or found.plan.named(label))
+            and (rule is None or words(rule) == words(str(found.rule.get("RuleName", ""))))
+        )
+
+    rows = list(each_row(tabs, assembly.stages))
+    for (table, row, _), found in match(
+        result, "backup-plan", "Disaster Recovery > Backup plans", rows, things, fits
+    ):
         plan, rule = found.plan, found.rule
         where = f"Disaster Recovery > Backup plans / {plan.stack.stage} / {row[table.column('plan') or '']}"
         result.equal(
@@ -161,6 +173,10 @@ class PlanRule:
     @property
     def source(self) -> str:
         return self.plan.where("BackupPlanRule")
+
+    @property
+    def name(self) -> str:
+        return f"{self.plan.stack.stage} / {self.plan.title} / {self.rule.get('RuleName')}"
 
 
 def _copy(result: Result, where: str, cell: str, plan: Resource, rule: dict, assembly: Assembly) -> None:  # type: ignore[type-arg]
@@ -202,9 +218,14 @@ def _dr_prose(doc: Doc, assembly: Assembly, result: Result) -> None:
         where = f"Disaster Recovery (line {line})"
         lower = text.lower()
         if "point-in-time recovery covers rds" in lower:
-            dbs = assembly.resources("AWS::RDS::DBInstance")
+            found = assembly.resources("AWS::RDS::DBInstance")
             result.fact(
-                bool(dbs), "prose-dr-rds", where, text, f"{len(dbs)} RDS instances", "AWS::RDS::DBInstance"
+                bool(found),
+                "prose-dr-rds",
+                where,
+                text,
+                f"{len(found)} RDS instances",
+                "AWS::RDS::DBInstance",
             )
         if "static sites' buckets are versioned" in lower:
             sites = _origin_buckets(assembly)

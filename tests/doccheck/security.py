@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 
 from tests.doccheck.assembly import Assembly, Resource, Stage
-from tests.doccheck.common import component_name, each_row, key, pair, tables
-from tests.doccheck.data import bucket_name, dead_letter_queues, source_of
+from tests.doccheck.common import Row, each_row, match, named, tables
 from tests.doccheck.markdown import Doc, Table
+from tests.doccheck.network import aliases
 from tests.doccheck.report import Result
-from tests.doccheck.values import flatten, numbers, words, yes_no
+from tests.doccheck.values import flatten, numbers, readable
 
-ACTION = re.compile(r"\b[a-z0-9-]+:[A-Za-z0-9*]+\b")
+ACTION = re.compile(r"\b[a-z0-9-]+:[A-Za-z0-9*]+(?![\w*])")
 
 
 def check(doc: Doc, assembly: Assembly) -> Result:
     result = Result()
     _roles(doc, assembly, result)
     _secrets(doc, assembly, result)
-    _encryption(doc, assembly, result)
     _acks(doc, assembly, result)
     return result
 
@@ -31,7 +29,7 @@ def role_label(role: Resource) -> str:
 
 def _matches(label: str, role: Resource) -> bool:
     path = role_label(role)
-    return path == label or path.startswith(label + "/") or path.endswith("/" + label)
+    return path == label or path.startswith(label + "/") or path.endswith("/" + label) or role.named(label)
 
 
 def role_actions(role: Resource, stage: Stage, assembly: Assembly) -> set[str]:
@@ -69,34 +67,21 @@ def _roles(doc: Doc, assembly: Assembly, result: Result) -> None:
         ):
             continue
         assert stage is not None
-        roles = stage.resources("AWS::IAM::Role")
-        used: set[int] = set()
-        for row in table.rows:
-            label = row[table.column("role") or ""].strip("`")
-            role = next((r for r in roles if id(r) not in used and _matches(label, r)), None)
-            where = f"Security > IAM roles ({stage.name}) / {label}"
-            if not result.fact(
-                role is not None,
-                "role-extra-row",
-                where,
-                label,
-                "no such role",
-                f"{stage.name} AWS::IAM::Role",
-            ):
-                continue
-            assert role is not None
-            used.add(id(role))
-            _role_row(result, where, table, row, role, stage, assembly)
-        for role in roles:
-            if id(role) not in used:
-                result.fact(
-                    False,
-                    "role-missing-row",
-                    f"Security > IAM roles ({stage.name}) / {role_label(role)}",
-                    "no row",
-                    role_label(role),
-                    role.where(),
-                )
+        _role_table(result, table, stage, assembly)
+
+
+def _role_table(result: Result, table: Table, stage: Stage, assembly: Assembly) -> None:
+    def fits(row: Row, role: Resource) -> bool:
+        return _matches(row[1][table.column("role") or ""].strip("`"), role)
+
+    def compare(res: Result, row: Row, role: Resource) -> None:
+        label = row[1][table.column("role") or ""].strip("`")
+        where = f"Security > IAM roles ({stage.name}) / {label}"
+        _role_row(res, where, table, row[1], role, stage, assembly)
+
+    rows = [(table, row, stage.name) for row in table.rows]
+    roles = stage.resources("AWS::IAM::Role")
+    match(result, "role", f"Security > IAM roles ({stage.name})", rows, roles, fits, compare)
 
 
 def _role_row(
@@ -190,181 +175,78 @@ def check_rotation(result: Result, where: str, text: str, secret: Resource, asse
 def _secrets(doc: Doc, assembly: Assembly, result: Result) -> None:
     secrets = assembly.resources("AWS::SecretsManager::Secret")
     tabs = tables(doc, result, "Security > Secrets", ("secret", "rotation"), needed=bool(secrets))
-    rows = [
-        (key(env, row[t.column("owner") or ""]), (t, row)) for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    for (table, row), secret in pair(
-        result, "secret", "Security > Secrets", rows, [(key(s.stack.stage, s.owner), s) for s in secrets]
-    ):
-        where = f"Security > Secrets / {secret.stack.stage} / {secret.owner}"
-        check_rotation(result, where, row[table.column("rotation") or ""], secret, assembly)
-        description = secret.props.get("Description")
-        if isinstance(description, str) and table.column("secret"):
-            result.equal(
-                "secret-description",
-                where,
-                row[table.column("secret") or ""],
-                description,
-                secret.where("Description"),
-            )
+
+    def compare(res: Result, row: Row, secret: Resource) -> None:
+        table, cells, _ = row
+        where = f"Security > Secrets / {secret.stack.stage} / {secret.title}"
+        check_rotation(res, where, cells[table.column("rotation") or ""], secret, assembly)
+        if table.column("secret") and "Description" in secret.props:
+            _description(res, where, cells[table.column("secret") or ""], secret, assembly)
+
+    rows = list(each_row(tabs, assembly.stages))
+    match(result, "secret", "Security > Secrets", rows, secrets, lambda r, s: named(r, "owner", s), compare)
 
 
-def _encryption(doc: Doc, assembly: Assembly, result: Result) -> None:
-    tabs = tables(doc, result, "Security > Encryption", ("data store", "at rest", "in transit"), needed=True)
-    stores = _stores(assembly)
-    rows = [
-        (key(env, *_store_key(row[t.column("data store") or ""])), (t, row))
-        for t, row, env in each_row(tabs, assembly.stages)
-    ]
-    things = [(k, Store(r, kind)) for k, r, kind in stores]
-    for (table, row), store in pair(result, "encryption", "Security > Encryption", rows, things):
-        res, kind = store.res, store.kind
-        where = f"Security > Encryption / {res.stack.stage} / {row[table.column('data store') or '']}"
-        _at_rest(result, where, row[table.column("at rest") or ""], res, kind, assembly)
-        _in_transit(result, where, row[table.column("in transit") or ""], res, kind, assembly)
-
-
-@dataclass
-class Store:
-    res: Resource
-    kind: str  # rds | cache | sqs | s3
-
-    @property
-    def source(self) -> str:
-        return self.res.where()
-
-
-def _store_key(cell: str) -> tuple[str, str, str]:
-    kind, _, rest = cell.strip().partition(" ")
-    role = "dlq" if "dead-letter" in rest.lower() else ""
-    return words(kind), component_name(rest), role
-
-
-def _stores(assembly: Assembly) -> list[tuple[tuple[str, ...], Resource, str]]:
-    out = []
-    dlqs = dead_letter_queues(assembly)
-    for r in assembly.resources("AWS::RDS::DBInstance"):
-        out.append((key(r.stack.stage, "rds", r.owner, ""), r, "rds"))
-    for r in assembly.resources("AWS::ElastiCache::ReplicationGroup"):
-        out.append((key(r.stack.stage, "elasticache", r.owner, ""), r, "cache"))
-    for r in assembly.resources("AWS::SQS::Queue"):
-        out.append((key(r.stack.stage, "sqs", r.owner, "dlq" if id(r) in dlqs else ""), r, "sqs"))
-    for r in assembly.resources("AWS::S3::Bucket"):
-        out.append((key(r.stack.stage, "s3", f"{r.owner}/{bucket_name(r)}", ""), r, "s3"))
-    return out
-
-
-def _at_rest(result: Result, where: str, cell: str, res: Resource, kind: str, assembly: Assembly) -> None:
-    p = res.props
-    if kind == "rds":
-        base = source_of(res, assembly) if "SourceDBInstanceIdentifier" in p else res
-        on = bool((base.props if base else {}).get("StorageEncrypted"))
-    elif kind == "cache":
-        on = bool(p.get("AtRestEncryptionEnabled"))
-    elif kind == "sqs":
-        on = bool(p.get("SqsManagedSseEnabled") or p.get("KmsMasterKeyId"))
-        if "sse-kms" in cell.lower() or ("kms" in cell.lower() and "sse-sqs" not in cell.lower()):
-            result.fact(
-                "KmsMasterKeyId" in p, "encryption-kms-claim", where, cell, "no KmsMasterKeyId", res.where()
-            )
-        if "sse-sqs" in cell.lower():
-            result.fact(
-                bool(p.get("SqsManagedSseEnabled")),
-                "encryption-sse-claim",
-                where,
-                cell,
-                "SqsManagedSseEnabled",
-                res.where(),
-            )
-    else:
-        algorithms = [
-            r.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
-            for r in p.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
+def _description(result: Result, where: str, cell: str, secret: Resource, assembly: Assembly) -> None:
+    """The secret's Description, readably; "generated database credentials" claims a generated value that a
+    SecretTargetAttachment ties to an RDS instance or cluster."""
+    description = secret.props["Description"]
+    if "generated database credentials" in cell.lower():
+        attached = [
+            a
+            for a in assembly.resources("AWS::SecretsManager::SecretTargetAttachment")
+            if assembly.resolve(a.stack, a.props.get("SecretId")) is secret
+            and str(a.props.get("TargetType", "")).startswith("AWS::RDS::")
         ]
-        on = bool(algorithms)
-        if algorithms and yes_no(cell) is None:
-            result.fact(
-                any(str(a).lower() in cell.lower() for a in algorithms),
-                "encryption-algorithm",
-                where,
-                cell,
-                algorithms,
-                res.where("BucketEncryption"),
-            )
-            return
-    shown = yes_no(cell) if yes_no(cell) is not None else bool(re.search(r"aes|kms|sse", cell, re.I))
-    result.equal("encryption-at-rest", where, shown, on, res.where())
-
-
-def _in_transit(result: Result, where: str, cell: str, res: Resource, kind: str, assembly: Assembly) -> None:
-    # "TLS required (rds.force_ssl=1)" claims it; "TLS available, not enforced" does not
-    claims_tls = bool(re.search(r"\btls\b|ssl|https", cell, re.I)) and not re.search(
-        r"not enforced", cell, re.I
+        ok = bool(attached) and "GenerateSecretString" in secret.props
+        result.fact(
+            ok, "secret-description", where, cell, "a generated secret attached to a database", secret.where()
+        )
+        return
+    pattern = readable(description, aliases(secret.stack))
+    result.fact(
+        bool(pattern.fullmatch(cell.strip())),
+        "secret-description",
+        where,
+        cell,
+        description,
+        secret.where("Description"),
     )
-    if kind == "rds":
-        forced = _force_ssl(res, assembly)
-        result.fact(
-            not claims_tls or forced,
-            "encryption-rds-tls",
-            where,
-            cell,
-            "no parameter group with rds.force_ssl=1",
-            res.where("DBParameterGroupName"),
-        )
-    elif kind == "cache":
-        result.equal(
-            "encryption-in-transit",
-            where,
-            claims_tls,
-            bool(res.props.get("TransitEncryptionEnabled")),
-            res.where("TransitEncryptionEnabled"),
-        )
-    elif claims_tls:
-        policy_type = "AWS::SQS::QueuePolicy" if kind == "sqs" else "AWS::S3::BucketPolicy"
-        result.fact(
-            _denies_plain(res, policy_type, assembly),
-            "encryption-tls-policy",
-            where,
-            cell,
-            f"no {policy_type} denying aws:SecureTransport false",
-            res.where(),
-        )
 
 
-def _force_ssl(db: Resource, assembly: Assembly) -> bool:
-    group = assembly.resolve(db.stack, db.props.get("DBParameterGroupName"))
-    if group is None:
-        return False
-    value = str(group.props.get("Parameters", {}).get("rds.force_ssl", "0"))
-    return value in ("1", "true")
+def _ack_rule(rule_id: str) -> str:
+    """cdk-nag records an acknowledged annotation as `Annotation::<rule>`: the rule is what follows."""
+    return re.sub(r"(?i)^annotation::", "", rule_id)
 
 
-def _denies_plain(res: Resource, policy_type: str, assembly: Assembly) -> bool:
-    for policy in res.stack.resources.values():
-        if policy.type != policy_type:
-            continue
-        targets = (
-            policy.props.get("Queues", [])
-            if policy_type.startswith("AWS::SQS")
-            else [policy.props.get("Bucket")]
-        )
-        if not any(assembly.resolve(policy.stack, t) is res for t in targets):
-            continue
-        for statement in policy.props.get("PolicyDocument", {}).get("Statement", []):
-            cond = statement.get("Condition", {}).get("Bool", {})
-            if statement.get("Effect") == "Deny" and str(cond.get("aws:SecureTransport")).lower() == "false":
-                return True
-    return False
+def _acknowledged(assembly: Assembly) -> dict[tuple[str, str], set[int]]:
+    """(rule, reason) -> the resources it covers: a resource's `Metadata.cdk_nag` (one entry per `applies_to`
+    finding, `rule[finding]`), and a construct's `aws:cdk:acknowledged-rules` (every resource under it but
+    CDKMetadata, which CDK adds after validation). A resource counts once per rule and reason."""
+    covered: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for res in assembly.resources():
+        for rule in res.raw.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
+            rule_id, reason = _ack_rule(str(rule.get("id"))), str(rule.get("reason"))
+            findings = rule.get("applies_to") or rule.get("appliesTo") or []
+            for finding in findings:
+                text = finding.get("regex", "") if isinstance(finding, dict) else str(finding)
+                covered[(f"{rule_id}[{text}]", reason)].add(id(res))
+            if not findings:
+                covered[(rule_id, reason)].add(id(res))
+    for stage, path, rule_id, reason in assembly.acknowledged:
+        for res in assembly.stages[stage].resources():
+            if res.type != "AWS::CDK::Metadata" and (
+                res.full_path == path or res.full_path.startswith(path + "/")
+            ):
+                covered[(_ack_rule(rule_id), reason)].add(id(res))
+    return covered
 
 
 def _acks(doc: Doc, assembly: Assembly, result: Result) -> None:
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    envs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for res in assembly.resources():
-        for rule in res.raw.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
-            k = (str(rule.get("id")), str(rule.get("reason")))
-            counts[k] += 1
-            envs[k].add(res.stack.stage)
+    covered = _acknowledged(assembly)
+    stage_of = {id(r): r.stack.stage for r in assembly.resources()}
+    counts = {k: len(v) for k, v in covered.items()}
+    envs = {k: {stage_of[i] for i in v} for k, v in covered.items()}
     tabs = tables(doc, result, "Security > cdk-nag", ("rule", "reason"), needed=bool(counts))
     shown = set()
     for table in tabs:
@@ -373,7 +255,12 @@ def _acks(doc: Doc, assembly: Assembly, result: Result) -> None:
             where = f"Security > cdk-nag / {k[0]} / {k[1][:40]}"
             shown.add(k)
             if not result.fact(
-                k in counts, "nag-ack-extra-row", where, k, "no such suppression", "resource Metadata cdk_nag"
+                k in counts,
+                "nag-ack-extra-row",
+                where,
+                k,
+                "no such suppression",
+                "resource Metadata cdk_nag, manifest aws:cdk:acknowledged-rules",
             ):
                 continue
             if table.column("resources"):

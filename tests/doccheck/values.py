@@ -127,3 +127,86 @@ def flatten(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(flatten(v) for v in value)
     return "TOKEN"
+
+
+PSEUDO = {
+    "AWS::Region": ("region", "AWS::Region"),
+    "AWS::AccountId": ("account", "AWS::AccountId"),
+    "AWS::Partition": ("partition", "AWS::Partition"),
+    "AWS::URLSuffix": ("url suffix", "urlsuffix", "AWS::URLSuffix"),
+    "AWS::StackName": ("stack name", "stackname", "AWS::StackName"),
+}
+RAW_INTRINSIC = re.compile(r"""['"](?:Fn::\w+|Ref)['"]\s*:""")
+
+
+def readable(value: Any, aliases: Any = lambda lid: [lid]) -> re.Pattern[str]:
+    """A pattern for a template value shown readably: literals as they are, `${X}` for a Ref, `${X.Attr}` for
+    Fn::GetAtt, `GetAZs[i]` for Fn::Select of Fn::GetAZs, `ImportValue(x)`, `${region}` for AWS::Region...
+    `aliases(logical id)` lists the names X may be shown by (the logical id, the construct id)."""
+    return re.compile(_pattern(value, aliases), re.I)
+
+
+def _names(lid: str, aliases: Any) -> str:
+    if lid in PSEUDO:
+        return "|".join(re.escape(n) for n in PSEUDO[lid])
+    return "|".join(re.escape(n) for n in dict.fromkeys([lid, *aliases(lid)]))
+
+
+def _pattern(value: Any, aliases: Any) -> str:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return re.escape(str(value))
+    if isinstance(value, list):
+        return r",\s*".join(_pattern(v, aliases) for v in value)
+    if not isinstance(value, dict) or len(value) != 1:
+        return ".+?"
+    ((fn, arg),) = value.items()
+    if fn == "Ref" and isinstance(arg, str):
+        return rf"\$\{{(?:{_names(arg, aliases)})\}}"
+    if fn == "Fn::GetAtt":
+        lid, attr = (arg[0], arg[1]) if isinstance(arg, list) else str(arg).split(".", 1)
+        return rf"\$\{{(?:{_names(str(lid), aliases)})\.{re.escape(str(attr))}\}}"
+    if fn == "Fn::Select" and isinstance(arg, list) and isinstance(arg[1], dict) and "Fn::GetAZs" in arg[1]:
+        return rf"GetAZs\[{re.escape(str(arg[0]))}\]"
+    if fn == "Fn::ImportValue":
+        return rf"ImportValue\({_pattern(arg, aliases)}\)"
+    if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+        return re.escape(str(arg[0])).join(_pattern(p, aliases) for p in arg[1])
+    if fn == "Fn::Sub":
+        text = arg[0] if isinstance(arg, list) else arg
+        pieces = re.split(r"(\$\{[^}]*\})", str(text))
+        return "".join(
+            _pattern({"Ref": p[2:-1]} if "." not in p else {"Fn::GetAtt": p[2:-1]}, aliases)
+            if p.startswith("${")
+            else re.escape(p)
+            for p in pieces
+        )
+    return ".+?"
+
+
+def raw_intrinsic(text: str) -> bool:
+    """A CloudFormation intrinsic printed as a raw JSON/Python mapping (`{'Fn::GetAtt': [...]}`)."""
+    return bool(RAW_INTRINSIC.search(text))
+
+
+def readable_text(value: Any) -> str:
+    """How a template value reads (for messages): `${Db.Endpoint.Port}`, `GetAZs[0]`, `ImportValue(x)`."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(readable_text(v) for v in value)
+    if not isinstance(value, dict) or len(value) != 1:
+        return str(value)
+    ((fn, arg),) = value.items()
+    if fn == "Ref":
+        return "${" + str(PSEUDO.get(str(arg), (arg,))[0]) + "}"
+    if fn == "Fn::GetAtt":
+        return "${" + (".".join(map(str, arg)) if isinstance(arg, list) else str(arg)) + "}"
+    if fn == "Fn::Select" and isinstance(arg, list) and isinstance(arg[1], dict) and "Fn::GetAZs" in arg[1]:
+        return f"GetAZs[{arg[0]}]"
+    if fn == "Fn::ImportValue":
+        return f"ImportValue({readable_text(arg)})"
+    if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+        return str(arg[0]).join(readable_text(p) for p in arg[1])
+    if fn == "Fn::Sub":
+        return str(arg[0] if isinstance(arg, list) else arg)
+    return str(value)
