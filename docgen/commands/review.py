@@ -139,9 +139,10 @@ def _worktree(root: Path, sha: str) -> Iterator[Path]:
                 (checkout / name).symlink_to((root / name).resolve())
         yield checkout
     finally:
-        _git(root, "worktree", "remove", "--force", str(checkout))
+        removed = _git(root, "worktree", "remove", "--force", str(checkout)).returncode == 0
         shutil.rmtree(scratch, ignore_errors=True)
-        _git(root, "worktree", "prune")
+        if not removed:  # its folder is gone now: drop git's record of it
+            _git(root, "worktree", "prune")
 
 
 def _synthesized(args: argparse.Namespace, root: Path, checkout: Path, label: str) -> Base:
