@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from docgen import progress
 from docgen.assembly import cache, generated
 from docgen.assembly.cache import Selection
 from docgen.errors import DocgenError
@@ -32,7 +33,8 @@ def load_assembly(args: argparse.Namespace) -> Any:
 
     sel = selection(args)
     stamp = cache.ensure_assembly(sel)
-    assembly = read_assembly(sel.cdk_out)
+    with progress.step(f"reading {sel.cdk_out}"):
+        assembly = read_assembly(sel.cdk_out)
     args.stamp = stamp  # what the generated inputs are checked against
     return assembly
 
