@@ -89,7 +89,7 @@ def design_model(
     """The doc model with the traceability matrix and the requirement verification added."""
     from docgen.facts.fact import Fact
     from docgen.sections import build as docmodel
-    from docgen.sections import inventory, requirements
+    from docgen.sections import compact, inventory, requirements
     from docgen.verify import traceability, verification
 
     compose, pipeline, folder = generated_inputs(args)
@@ -112,7 +112,8 @@ def design_model(
         "requirements",
         lambda: requirements.build(model, inputs, checked, traces, targets_path(args).as_posix()),
     )
-    docmodel.guarded(model, "inventory", lambda: inventory.build(model, inputs))  # last: it sees every fact
+    docmodel.guarded(model, "inventory", lambda: inventory.build(model, inputs))  # it sees every fact
+    compact.compact(model)  # then each fact once: rows of the same thing in several environments merged
     return model, checked, traces
 
 
