@@ -1,4 +1,5 @@
-"""Observability settings: logging, tracing, alert severities and thresholds, dashboards, on-call, backup."""
+"""Observability settings: logging, tracing, alert severities and thresholds, anomaly detection, dashboards,
+on-call, backup; the platforms (metrics, APM, trace backend) are in platforms.py, on-call in oncall.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ from pydantic import Field, StringConstraints
 
 from designspec.base import Strict
 from designspec.fields import INT32, Image, Text
+from designspec.oncall import OnCall
+from designspec.platforms import (
+    ApmPlatform,
+    Datadog,
+    HttpsUrl,
+    MetricsPlatform,
+    NewRelic,
+    Prometheus,
+    TraceBackend,
+)
 
 Severity = Literal["P1", "P2", "P3", "P4"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
@@ -68,13 +79,17 @@ class Logging(Strict):
 
 
 class Tracing(Strict):
-    """AWS X-Ray through an ADOT collector sidecar; the SDKs follow the environment's X-Ray sampling rule."""
+    """Traces through an OpenTelemetry collector sidecar to the backend (default AWS X-Ray, whose sampling
+    rules the SDKs follow); Jaeger and Zipkin get the same rate, applied by the SDK's ratio sampler."""
 
     enabled: bool = True
+    backend: TraceBackend | None = None  # default: xray, or the APM platform's own store
     sampling_rate: float = Field(default=0.05, ge=0, le=1)  # fraction of requests traced beyond the reservoir
-    # requests traced each second before the rate applies
+    # requests traced each second before the rate applies (X-Ray's rules; the ratio samplers have none)
     reservoir_per_second: int = Field(default=1, ge=0, le=INT32)
-    collector_image: Image = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+    collector_image: Image | None = None  # default: ADOT (the contrib collector for zipkin)
+    endpoint: HttpsUrl | None = None  # jaeger (OTLP/gRPC) or zipkin (/api/v2/spans): the collector's URL
+    retention_days: int | None = Field(default=None, ge=1, le=3650)  # jaeger/zipkin: what their storage keeps
 
 
 class Severities(Strict):
@@ -93,6 +108,8 @@ class Severities(Strict):
     dlq_depth: Severity = "P2"
     alb_5xx: Severity = "P2"
     cloudfront_5xx: Severity = "P3"
+    request_anomaly: Severity = "P3"
+    latency_anomaly: Severity = "P3"
 
     def of(self, kind: str) -> Severity:
         """The severity of an alarm kind as the runbooks name it (`high-cpu`)."""
@@ -128,23 +145,12 @@ class BusinessMetric(Strict):
     description: Text = ""
 
 
-class Notify(Strict):
-    """E-mails per severity topic; a severity with none gets the environment's budget e-mails."""
+class AnomalyDetection(Strict):
+    """CloudWatch anomaly-detection alarms on each HTTP workload's request count and P99 latency."""
 
-    P1: tuple[Email, ...] = ()
-    P2: tuple[Email, ...] = ()
-    P3: tuple[Email, ...] = ()
-    P4: tuple[Email, ...] = ()
-
-
-class OnCall(Strict):
-    rotation: Text = "Weekly primary and secondary on-call rotation, handed over on Monday 10:00 local time"
-    escalation: tuple[Text, ...] = (
-        "Primary on-call acknowledges within 15 minutes (P1/P2) or the next business day (P3/P4)",
-        "Secondary on-call if not acknowledged in time",
-        "Engineering manager, then the incident commander for a P1 lasting over an hour",
-    )
-    notify: Notify = Notify()
+    enabled: bool = True
+    band_width: float = Field(default=2, gt=0, le=10)  # standard deviations either side of the expected value
+    evaluation_periods: int = Field(default=3, ge=1, le=288)  # 5-minute periods outside the band in a row
 
 
 class Backup(Strict):
@@ -164,5 +170,11 @@ class ObservabilitySpec(Strict):
     thresholds: Thresholds = Thresholds()
     business_metrics: tuple[BusinessMetric, ...] = ()
     dashboards_enabled: bool = True
+    anomaly_detection: AnomalyDetection = AnomalyDetection()
     on_call: OnCall = OnCall()
     backup: Backup = Backup()
+    metrics: MetricsPlatform = "cloudwatch"
+    apm: ApmPlatform = "none"
+    prometheus: Prometheus | None = None  # metrics: prometheus (every key has a default)
+    datadog: Datadog | None = None  # apm: datadog
+    newrelic: NewRelic | None = None  # apm: newrelic

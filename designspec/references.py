@@ -9,6 +9,8 @@ from designspec.errors import SpecError, format_loc
 from designspec.fargate import VALID_COMBINATIONS, allowed_memory, describe_allowed
 from designspec.limits import aws_limits
 from designspec.model import LOG_RETENTION_DAYS, Design, Environment, Frontend, Service
+from designspec.oncall import oncall_problems, reach_problems
+from designspec.platforms import combination_problems
 from designspec.wiring import variable_problems
 
 Loc = tuple[str | int, ...]
@@ -29,8 +31,11 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from variable_problems(design)
     yield from _environments(design)
     yield from _observability(design)
+    yield from combination_problems(design)
+    yield from oncall_problems(design)
     yield from ci_problems(design.ci)
     yield from aws_limits(design)
+    yield from reach_problems(design)  # last: the other checks name a wrong key more precisely
 
 
 def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:

@@ -277,6 +277,40 @@ RUNBOOKS: dict[str, Runbook] = {
             ),
             "Escalate to the secondary on-call if users cannot load the app.",
         ),
+        Runbook(
+            "request-anomaly",
+            "Request count anomaly",
+            "Compare with the expected band, find the cause",
+            "A service's request count at its ALB target group left CloudWatch's anomaly-detection band "
+            "(`observability.anomaly_detection.band_width` standard deviations around the count learned from "
+            "the last two weeks) for `evaluation_periods` 5-minute periods, above or below.",
+            (
+                "Open the alarm in the CloudWatch console: the graph shows the band and where the count left it.",
+                "A drop: check the front ends and the DNS/CDN in front of the ALB, and whether clients fail "
+                "before reaching the service (CloudFront 5xx, ALB 5xx).",
+                "A spike: check for a retry storm (5xx rate, clients retrying) or unwanted traffic (top "
+                f"client IPs in the access logs on {_LOGS.replace('application', 'access')}); scale if real.",
+                "Planned events (a launch, a campaign) shift the band: they need no action; the model adapts.",
+            ),
+            "Escalate to the service owner if the count stays outside the band for an hour without a known "
+            "cause.",
+        ),
+        Runbook(
+            "latency-anomaly",
+            "P99 latency anomaly",
+            "Check what changed, slow dependencies",
+            "A service's P99 target response time left the top of CloudWatch's anomaly-detection band "
+            "(`observability.anomaly_detection.band_width` standard deviations above the learned P99) for "
+            "`evaluation_periods` 5-minute periods: slower than usual, even if below the KPI threshold.",
+            (
+                "Check recent deploys of the service and its dependencies; roll back if one coincides.",
+                "Open the slowest traces of the period and find the segment that grew.",
+                "Check the database's CPU and connections and the cache's evictions on the operations "
+                "dashboard.",
+            ),
+            "Escalate to the service owner during business hours; follow runbooks/latency-p99.md if the KPI "
+            "alarm fires too.",
+        ),
     )
 }
 

@@ -61,8 +61,17 @@ def designs(draw: st.DrawFn, rich: bool = False) -> str:
             "retention_days": draw(st.integers(1, 36500)),
             "daily_at_utc_hour": draw(st.integers(0, 23)),
         },
+        "on_call": _on_call(draw),
     }
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _on_call(draw: st.DrawFn) -> dict[str, Any]:
+    """Every severity reaches someone (the spec refuses a topic nobody hears): e-mails, or a paging service."""
+    severities = ["P1", "P2", "P3", "P4"]
+    if draw(st.booleans()):
+        return {"notify": {s: ["oncall@example.com"] for s in severities}}
+    return {"paging": {"url_secret": "pager/events-url", "severities": severities}}
 
 
 def _queue(draw: st.DrawFn, name: str) -> dict[str, Any]:
