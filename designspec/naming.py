@@ -43,6 +43,12 @@ NAME_RULES = {
     "alarm": NameRule("CloudWatch alarm name", 255, r"^[^\x00-\x1f]+$"),
     "dashboard": NameRule("CloudWatch dashboard name", 255, r"^[A-Za-z0-9_-]+$"),
     "metric-namespace": NameRule("CloudWatch metric namespace", 255, r"^[A-Za-z0-9_.\-/#:]+$"),
+    "amp-alias": NameRule("Amazon Managed Service for Prometheus workspace alias", 100, r"^[A-Za-z0-9_.-]+$"),
+    "grafana-workspace": NameRule("Amazon Managed Grafana workspace name", 255, r"^[A-Za-z0-9-._~]+$"),
+    "appconfig": NameRule("AWS AppConfig application or profile name", 64, r"^[A-Za-z0-9_.-]+$"),
+    "contact-alias": NameRule("Incident Manager contact alias", 255, r"^[a-z0-9_-]+$"),
+    "rotation": NameRule("Incident Manager rotation name", 255, r"^[A-Za-z0-9_ .-]+$"),
+    "response-plan": NameRule("Incident Manager response plan name", 200, r"^[A-Za-z0-9_-]+$"),
 }
 
 # Stacks of every environment besides one "Service-<name>" stack per Fargate workload (stacks/stage.py).
@@ -131,6 +137,32 @@ def metrics_namespace(project: str, env: str) -> str:
     return f"{project}/{env}"
 
 
+def amp_alias(prefix: str) -> str:
+    return f"{prefix}-metrics"
+
+
+def grafana_workspace_name(prefix: str) -> str:
+    return f"{prefix}-grafana"
+
+
+def grafana_dashboards_name(prefix: str) -> str:
+    """The AppConfig application that holds the environment's Grafana dashboards."""
+    return f"{prefix}-grafana"
+
+
+def contact_alias(prefix: str, name: str) -> str:
+    """Incident Manager aliases are unique per account and region: the environment's prefix keeps them apart."""
+    return f"{prefix}-{name}"
+
+
+def rotation_name(prefix: str, name: str) -> str:
+    return f"{prefix}-{name}"
+
+
+def response_plan_name(prefix: str, severity: str) -> str:
+    return f"{prefix}-{severity.lower()}"
+
+
 def physical_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
     """(rule key, name, spec path that drives it) for every physical name `env`'s stacks set.
 
@@ -151,6 +183,7 @@ def physical_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
     for kind in DASHBOARD_KINDS:
         yield "dashboard", dashboard_name(prefix, kind), here
     yield from _alarm_names(prefix, ALARM_SUBJECT_ALB, here)
+    yield from _platform_names(design, env)
     for i, secret in enumerate(design.secrets):
         yield "secret", secret_name(project, env, secret.name), ("secrets", i, "name")
     for kind in ("databases", "caches", "queues", "frontends"):
@@ -166,6 +199,28 @@ def physical_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
             for log_type in WORKLOAD_LOG_TYPES:
                 yield "log-group", log_group_name(log_group_prefix(project, env, w.name), log_type), loc
             yield from _alarm_names(prefix, w.name, loc)
+
+
+def _platform_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
+    """Names of the metrics platform (AMP, Grafana) and of Incident Manager, when the design has them."""
+    obs, prefix = design.observability, name_prefix(design.project, env)
+    if obs.metrics == "prometheus":
+        loc: Loc = ("observability", "metrics")
+        yield "amp-alias", amp_alias(prefix), loc
+        yield "grafana-workspace", grafana_workspace_name(prefix), loc
+        yield "appconfig", grafana_dashboards_name(prefix), loc
+    im = obs.on_call.incident_manager
+    if im is None or (im.environments and env not in im.environments):
+        return
+    here: Loc = ("observability", "on_call", "incident_manager")
+    for i, contact in enumerate(im.contacts):
+        yield "contact-alias", contact_alias(prefix, contact.alias), (*here, "contacts", i, "alias")
+    for name in im.rotations:
+        yield "contact-alias", contact_alias(prefix, name), (*here, "rotations", name)
+        yield "rotation", rotation_name(prefix, name), (*here, "rotations", name)
+    for severity in im.escalation:
+        yield "contact-alias", contact_alias(prefix, f"{severity.lower()}-escalation"), (*here, "escalation")
+        yield "response-plan", response_plan_name(prefix, severity), (*here, "escalation")
 
 
 def health_check_paths(design: Design) -> set[str]:

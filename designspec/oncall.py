@@ -28,14 +28,18 @@ Severity = Literal["P1", "P2", "P3", "P4"]
 IncidentSeverity = Literal["P1", "P2"]  # P3/P4 notify and open tickets; only P1/P2 open incidents
 IMPACT = {"P1": 1, "P2": 2}  # Incident Manager's impact: 1 critical, 2 high
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]  # E.164, as SMS and voice channels take
+Phone = Annotated[
+    str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")
+]  # E.164, as SMS and voice channels take
 Reason = Annotated[str, StringConstraints(min_length=20, max_length=500, pattern=r"^[^\p{Cc}\p{Cf}]*$")]
 # A Secrets Manager secret name created outside the stacks (it must hold the URL before the first deploy).
 SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$")]
 JsonKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
 Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 LocalTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-LocalDateTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")]
+LocalDateTime = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
+]
 
 
 class Notify(Strict):
@@ -289,4 +293,3 @@ def reach_problems(design: Design) -> Iterator[tuple[tuple[str | int, ...], str]
                         f"the {severity} topic of environment {env!r} has subscribers; acknowledging it as "
                         "unattended does nothing there: remove the severity or narrow the environments",
                     )
-

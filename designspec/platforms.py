@@ -30,7 +30,8 @@ TraceDestination = Literal["xray", "jaeger", "zipkin", "datadog", "newrelic"]
 HttpsUrl = Annotated[
     str,
     StringConstraints(
-        max_length=255, pattern=r"^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"
+        max_length=255,
+        pattern=r"^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$",
     ),
 ]
 ADOT_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
@@ -109,6 +110,15 @@ def uses_collector(design: Design) -> bool:
     if obs.apm == "datadog":
         return False
     return obs.tracing.enabled or obs.metrics == "prometheus" or obs.apm == "newrelic"
+
+
+def trace_endpoint_port(design: Design) -> int | None:
+    """The TCP port of a Jaeger or Zipkin endpoint (443 when the URL names none), else None."""
+    tracing = design.observability.tracing
+    if not (tracing.enabled and tracing.backend in ("jaeger", "zipkin") and tracing.endpoint):
+        return None
+    authority = tracing.endpoint.split("/")[2]
+    return int(authority.rsplit(":", 1)[1]) if ":" in authority else 443
 
 
 def prometheus_settings(design: Design) -> Prometheus:

@@ -1,11 +1,15 @@
-"""Alert routing: a KMS-encrypted, TLS-only SNS topic per severity (P1..P4); the topic of each alarm kind."""
+"""Alert routing: a KMS-encrypted, TLS-only SNS topic per severity (P1..P4), who each topic reaches (e-mails,
+an HTTPS paging service), and what each alarm kind notifies (its topic, and an Incident Manager response plan
+for the severities that open incidents)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from aws_cdk import Tags
+from aws_cdk import CfnResource, SecretValue, Tags
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -17,10 +21,32 @@ from designspec.observability import SEVERITIES, Severities, Severity
 PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
 
 
+@dataclass(frozen=True)
+class PagingRoute:
+    """An HTTPS paging service (PagerDuty, Opsgenie) subscribed to some topics; its URL is a secret."""
+
+    url_secret: str  # the Secrets Manager secret's name; it must hold the URL before the first deploy
+    json_key: str | None
+    severities: tuple[Severity, ...]
+
+    def endpoint(self) -> str:
+        """A dynamic reference CloudFormation resolves at deploy time: the URL is never in the template."""
+        value = SecretValue.secrets_manager(self.url_secret, json_field=self.json_key)
+        return value.unsafe_unwrap()  # the `{{resolve:secretsmanager:...}}` reference, not the value
+
+
 class AlarmTopics(Construct):
     """The topics CloudWatch alarms and Budgets publish to; one KMS key encrypts all four."""
 
-    def __init__(self, scope: Construct, id: str, *, emails: Mapping[Severity, tuple[str, ...]]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        emails: Mapping[Severity, tuple[str, ...]],
+        paging: PagingRoute | None = None,
+        unattended: Mapping[Severity, str] | None = None,
+    ) -> None:
         super().__init__(scope, id)
         self.key = kms.Key(
             self, "Key", enable_key_rotation=True, description=f"{id}: encrypts alarm notifications"
@@ -36,6 +62,15 @@ class AlarmTopics(Construct):
                 topic.grant_publish(iam.ServicePrincipal(principal))
             for email in emails.get(severity, ()):
                 topic.add_subscription(subs.EmailSubscription(email))
+            if paging is not None and severity in paging.severities:
+                topic.add_subscription(
+                    subs.UrlSubscription(paging.endpoint(), protocol=sns.SubscriptionProtocol.HTTPS)
+                )
+            reason = (unattended or {}).get(severity)
+            if reason:  # docgen shows why nobody is subscribed instead of flagging the topic
+                l1 = topic.node.default_child
+                assert isinstance(l1, CfnResource)
+                l1.add_metadata("Unattended", reason)
             Tags.of(topic).add("Severity", severity)
             self.topics[severity] = topic
 
@@ -47,9 +82,18 @@ class AlarmRouting:
     severities: Severities
     topics: Mapping[Severity, sns.ITopic]
     name_prefix: str  # "<project>-<environment>": alarm names read well in a notification e-mail
+    response_plans: Mapping[str, str] = field(default_factory=dict)  # severity -> Incident Manager plan name
 
     def severity(self, kind: str) -> Severity:
         return self.severities.of(kind)
 
     def topic(self, kind: str) -> sns.ITopic:
         return self.topics[self.severity(kind)]
+
+    def actions(self, kind: str) -> list[cw.IAlarmAction]:
+        """The topic of the kind's severity, and the response plan that opens an incident for it."""
+        out: list[cw.IAlarmAction] = [cw_actions.SnsAction(self.topic(kind))]
+        plan = self.response_plans.get(self.severity(kind))
+        if plan:
+            out.append(cw_actions.SsmIncidentAction(plan))
+        return out

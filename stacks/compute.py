@@ -18,8 +18,15 @@ from constructs import Construct
 from designspec.model import Scaling, ServiceSizing
 from designspec.naming import log_group_name
 from designspec.observability import LogType
+from stacks.apm import (
+    DatadogAgent,
+    NewRelicLogs,
+    datadog_app_environment,
+    datadog_task_definition,
+    newrelic_log_driver,
+)
 from stacks.nag import acknowledge
-from stacks.tracing import TracingSettings, add_collector, app_environment
+from stacks.tracing import CollectorSidecar, add_collector, app_environment
 
 ALB_PORT = 80
 
@@ -93,13 +100,25 @@ class Route:
 
 @dataclass(frozen=True)
 class Telemetry:
-    """How a workload's logs, traces and metrics leave its tasks; decided per environment by the stage."""
+    """How a workload's logs, traces and metrics leave its tasks; decided per environment by the stage.
+
+    Logs go to CloudWatch (one group per log type) unless an APM vendor takes them: then FireLens sends
+    the application's lines to the vendor, and CloudWatch keeps only the sidecars' own logs."""
 
     log_group_prefix: str  # "/<project>/<environment>/<workload>": one log group per log type below it
     retention: Mapping[LogType, logs.RetentionDays]  # of each of WORKLOAD_LOG_TYPES
     log_level: str
     router_image: str
-    tracing: TracingSettings | None
+    collector: CollectorSidecar | None = None
+    newrelic: NewRelicLogs | None = None  # FireLens to New Relic instead of CloudWatch
+    datadog: DatadogAgent | None = None  # the Datadog agent and its FireLens route
+
+    @property
+    def log_types(self) -> tuple[LogType, ...]:
+        """The log groups the workload needs: every type in CloudWatch, else the sidecars' group only."""
+        if self.datadog is not None:
+            return ()
+        return ("application",) if self.newrelic is not None else WORKLOAD_LOG_TYPES
 
 
 WORKLOAD_LOG_TYPES: tuple[LogType, ...] = ("application", "access", "audit")
@@ -132,48 +151,45 @@ class FargateWorkload(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.port = port
-        self.log_groups = {log_type: self._log_group(log_type, telemetry) for log_type in WORKLOAD_LOG_TYPES}
-        self.log_group = self.log_groups["application"]
-        self.task_definition = ecs.FargateTaskDefinition(
-            self,
-            "Task",
-            cpu=sizing.cpu,
-            memory_limit_mib=sizing.memory,
-            runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.ARM64
-                if sizing.architecture == "arm64"
-                else ecs.CpuArchitecture.X86_64,
-                operating_system_family=ecs.OperatingSystemFamily.LINUX,
-            ),
-        )
+        self.log_groups = {log_type: self._log_group(log_type, telemetry) for log_type in telemetry.log_types}
+        self.log_group = self.log_groups.get("application")
+        self.task_definition = self._task_definition(id, sizing, telemetry)
         defaults = {"LOG_LEVEL": telemetry.log_level, "LOG_FORMAT": "json"}
-        if telemetry.tracing is not None:
-            defaults.update(app_environment(id, telemetry.tracing))
+        if telemetry.collector is not None:
+            defaults.update(app_environment(id, telemetry.collector))
+        if telemetry.datadog is not None:
+            defaults.update(datadog_app_environment(id, telemetry.datadog))
         self.container = self.task_definition.add_container(
             "app",
             image=image,
-            logging=self._json_log_routing(id, telemetry),
+            logging=self._app_logging(id, telemetry),
             environment={**defaults, **environment},  # the spec's own settings win over the defaults
             secrets=secrets,
             port_mappings=[ecs.PortMapping(container_port=port)] if port else None,
             readonly_root_filesystem=False,
             essential=True,
         )
-        self._log_router(telemetry)
+        if telemetry.datadog is None:  # the Datadog construct brings its own router
+            self._log_router(telemetry)
         self.collector = None
-        if telemetry.tracing is not None:
+        if telemetry.collector is not None:
+            assert self.log_group is not None  # a collector runs with CloudWatch or New Relic logs
             self.collector = add_collector(
-                self.task_definition,
-                settings=telemetry.tracing,
-                region=Stack.of(self).region,
-                log_group=self.log_group,
-                log_group_name=log_group_name(telemetry.log_group_prefix, "application"),
+                self.task_definition, sidecar=telemetry.collector, log_group=self.log_group
             )
+        if telemetry.collector is not None and "xray" in telemetry.collector.plan.traces_to:
             acknowledge(
                 self.task_definition.task_role,
                 "AwsSolutions-IAM5[Resource::*]",
                 "X-Ray's PutTraceSegments, PutTelemetryRecords and sampling-rule actions have no "
                 "resource-level permissions, so AWS requires Resource '*'.",
+            )
+        elif telemetry.datadog is not None:
+            acknowledge(
+                self.task_definition.task_role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "The Datadog agent lists the cluster's container instances (ecs:ListClusters, "
+                "ListContainerInstances, DescribeContainerInstances), which take no resource-level permissions.",
             )
         acknowledge(
             self.task_definition,
@@ -209,6 +225,37 @@ class FargateWorkload(Construct):
         )
         self.scaling = self.service.auto_scale_task_count(min_capacity=sizing.min, max_capacity=sizing.max)
         self.target_group: elbv2.ApplicationTargetGroup | None = None
+
+    def _task_definition(
+        self, id: str, sizing: ServiceSizing, telemetry: Telemetry
+    ) -> ecs.FargateTaskDefinition:
+        props = ecs.FargateTaskDefinitionProps(
+            cpu=sizing.cpu,
+            memory_limit_mib=sizing.memory,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.ARM64
+                if sizing.architecture == "arm64"
+                else ecs.CpuArchitecture.X86_64,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+        )
+        if telemetry.datadog is not None:
+            return datadog_task_definition(self, "Task", props=props, service=id, agent=telemetry.datadog)
+        return ecs.FargateTaskDefinition(
+            self,
+            "Task",
+            cpu=props.cpu,
+            memory_limit_mib=props.memory_limit_mib,
+            runtime_platform=props.runtime_platform,
+        )
+
+    def _app_logging(self, id: str, telemetry: Telemetry) -> ecs.LogDriver | None:
+        """The app's log driver: FireLens to CloudWatch or New Relic; None lets the Datadog construct route it."""
+        if telemetry.datadog is not None:
+            return None
+        if telemetry.newrelic is not None:
+            return newrelic_log_driver(telemetry.newrelic)
+        return self._json_log_routing(id, telemetry)
 
     def _log_group(self, log_type: LogType, telemetry: Telemetry) -> logs.LogGroup:
         """Named, so the log router can address it by the `log_type` field of a JSON line."""
@@ -255,7 +302,9 @@ class FargateWorkload(Construct):
             essential=True,
             memory_reservation_mib=50,
             logging=ecs.LogDrivers.aws_logs(
-                stream_prefix="log-router", log_group=self.log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING
+                stream_prefix="log-router",
+                log_group=self.log_groups["application"],
+                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
             ),
             readonly_root_filesystem=False,  # Fluent Bit buffers to its file system
         )

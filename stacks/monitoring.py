@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from aws_cdk import Duration, TagManager
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_rds as rds
@@ -91,8 +90,6 @@ def severity_alarm(
     periods: int = 3,
 ) -> cw.Alarm:
     """An alarm of `kind` on `subject`; `shown` is the condition for people ("above 85%")."""
-    rb, severity = runbook(kind), routing.severity(kind)
-    minutes = periods * 5
     alarm = cw.Alarm(
         scope,
         id,
@@ -103,13 +100,31 @@ def severity_alarm(
         evaluation_periods=periods,
         datapoints_to_alarm=periods,
         treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-        alarm_description=f"[{severity}] {rb.title}: {subject} {shown} for {minutes} min. Runbook: {rb.path}",
+        alarm_description=describe(kind, subject, shown, periods, routing),
     )
-    alarm.add_alarm_action(cw_actions.SnsAction(routing.topic(kind)))
+    return route(alarm, kind, routing)
+
+
+def describe(kind: str, subject: str, shown: str, periods: int, routing: AlarmRouting) -> str:
+    """`[P2] <title>: <subject> <condition> for <n> min. Runbook: runbooks/<kind>.md` (5-minute periods)."""
+    rb = runbook(kind)
+    return (
+        f"[{routing.severity(kind)}] {rb.title}: {subject} {shown} for {periods * 5} min. Runbook: {rb.path}"
+    )
+
+
+def route(alarm: cw.Alarm, kind: str, routing: AlarmRouting) -> cw.Alarm:
+    """The alarm's actions (its severity's topic, an incident for P1/P2 where Incident Manager runs) and the
+    tags docgen reads: Severity, AlarmKind, Runbook."""
+    alarm.add_alarm_action(*routing.actions(kind))
     # Set on the L1 directly: Tags.of() adds an aspect per call, which costs synth time at hundreds of alarms.
     tags = TagManager.of(alarm.node.default_child)
     assert tags is not None  # AWS::CloudWatch::Alarm takes Tags
-    for key, value in (("Severity", severity), ("AlarmKind", kind), ("Runbook", rb.path)):
+    for key, value in (
+        ("Severity", routing.severity(kind)),
+        ("AlarmKind", kind),
+        ("Runbook", runbook(kind).path),
+    ):
         tags.set_tag(key, value)
     return alarm
 

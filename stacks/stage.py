@@ -16,8 +16,11 @@ from constructs import Construct
 from designspec import naming
 from designspec.model import Design, Frontend, Scaling, Service
 from designspec.observability import SEVERITIES, LogType, Severity
+from designspec.oncall import BUDGET_SEVERITY, applies, emails, paged_severities, unattended_reason
+from designspec.platforms import trace_destinations, trace_endpoint_port
 from designspec.wiring import Binding, bindings
-from stacks.alerting import AlarmRouting, AlarmTopics
+from stacks.alerting import AlarmRouting, AlarmTopics, PagingRoute
+from stacks.anomaly import anomaly_alarms
 from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
 from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
@@ -39,10 +42,9 @@ from stacks.monitoring import (
 from stacks.network import Network
 from stacks.secrets import AppSecret
 from stacks.tagging import tag_component
-from stacks.tracing import SamplingRules, TracingSettings
+from stacks.telemetry import ObservabilityPlatform, WorkloadContext, workload_telemetry
 
 Workload = Service | Frontend
-BUDGET_SEVERITY: Severity = "P3"  # a cost overrun is not an outage
 
 
 class DesignStack(Stack):
@@ -123,18 +125,41 @@ class EnvironmentStage(Stage):
 
         self.obs = design.observability
         self.name_prefix = naming.name_prefix(design.project, env_name)
+        traces = trace_destinations(design)
         self.observability = self._stack(
             "Observability",
             "observability",
             first_seq,
             "Alarm topics per severity"
-            + (", X-Ray sampling rules" if design.observability.tracing.enabled else "")
+            + (", X-Ray sampling rules" if "xray" in traces else "")
+            + (", Prometheus and Grafana workspaces" if self.obs.metrics == "prometheus" else "")
             + (" and budget" if env.budget else ""),
         )
-        # docgen prices usage-based items from these (it reads the template, never the spec)
-        self.observability.template_options.metadata = {"CostUsage": dict(sorted(env.cost_usage.items()))}
-        self.alarm_topics = AlarmTopics(self.observability, "Alarms", emails=self._notify())
-        self.routing = AlarmRouting(self.obs.severities, self.alarm_topics.topics, self.name_prefix)
+        # docgen prices usage-based items from these and states the trace store (it reads the template only)
+        self.observability.template_options.metadata = {
+            "CostUsage": dict(sorted(env.cost_usage.items())),
+            **self._tracing_metadata(traces),
+        }
+        self.alarm_topics = AlarmTopics(
+            self.observability,
+            "Alarms",
+            emails=self._notify(),
+            paging=self._paging(),
+            unattended=self._unattended(),
+        )
+        self.telemetry = ObservabilityPlatform(
+            self.observability,
+            "Telemetry",
+            design=design,
+            env_name=env_name,
+            health_check_paths=[r.health_check_path for r in route_table(design).values()],
+        )
+        self.routing = AlarmRouting(
+            self.obs.severities,
+            self.alarm_topics.topics,
+            self.name_prefix,
+            response_plans=self.telemetry.response_plans,
+        )
         if env.budget:
             CostBudget(
                 self.observability,
@@ -143,15 +168,6 @@ class EnvironmentStage(Stage):
                 environment=env_name,
                 budget=env.budget,
                 topic=self.alarm_topics.topics[BUDGET_SEVERITY],
-            )
-        if self.obs.tracing.enabled:
-            SamplingRules(
-                self.observability,
-                "Sampling",
-                name_prefix=self.name_prefix,
-                sampling_rate=self.obs.tracing.sampling_rate,
-                reservoir_per_second=self.obs.tracing.reservoir_per_second,
-                health_check_paths=[r.health_check_path for r in route_table(design).values()],
             )
 
         net_stack = self._stack("Network", "network", first_seq, "VPC, subnets, NAT and flow logs")
@@ -191,8 +207,35 @@ class EnvironmentStage(Stage):
 
     def _notify(self) -> dict[Severity, tuple[str, ...]]:
         """E-mails per severity topic; a severity without on_call.notify gets the budget's e-mails."""
-        fallback = self.env_spec.budget.emails if self.env_spec.budget else ()
-        return {sev: getattr(self.obs.on_call.notify, sev) or fallback for sev in SEVERITIES}
+        return {sev: emails(self.design, self.env_name, sev) for sev in SEVERITIES}
+
+    def _paging(self) -> PagingRoute | None:
+        paging = self.obs.on_call.paging
+        if paging is None or not applies(paging.environments, self.env_name):
+            return None
+        severities = paged_severities(self.design, self.env_name)
+        return PagingRoute(paging.url_secret, paging.json_key, severities)  # type: ignore[arg-type]
+
+    def _unattended(self) -> dict[Severity, str]:
+        reasons = {sev: unattended_reason(self.design, self.env_name, sev) for sev in SEVERITIES}
+        return {sev: reason for sev, reason in reasons.items() if reason}
+
+    def _tracing_metadata(self, traces: tuple[str, ...]) -> dict[str, object]:
+        """Where traces go and how they are sampled; the retention of a self-hosted store is the spec's."""
+        tracing = self.obs.tracing
+        if not traces:
+            return {}
+        out: dict[str, object] = {
+            "destinations": list(traces),
+            "sampling_rate": tracing.sampling_rate,
+            "sampler": "xray-rules" if "xray" in traces else "ratio",
+        }
+        if "xray" in traces:
+            out["reservoir_per_second"] = tracing.reservoir_per_second
+        if tracing.backend in ("jaeger", "zipkin"):
+            out["endpoint"] = tracing.endpoint
+            out["retention_days"] = tracing.retention_days
+        return {"Tracing": out}
 
     def _stack(self, id: str, service_tag: str, seq: int, what: str) -> DesignStack:
         return DesignStack(
@@ -388,10 +431,17 @@ class EnvironmentStage(Stage):
             port=w.port,
             environment=plain,
             secrets=secret,
-            telemetry=self._telemetry(w.name),
+            telemetry=self._telemetry(w.name, w.port),
         )
         tag_component(workload, service=w.name, seq=w.seq, requirements=w.requirements)
         self.workloads[w.name] = workload
+        trace_port = trace_endpoint_port(self.design)
+        if trace_port is not None and trace_port != 443:  # 443 is open already (AWS APIs, vendors)
+            workload.security_group.add_egress_rule(
+                ec2.Peer.any_ipv4(),
+                ec2.Port.tcp(trace_port),
+                f"traces to the {self.obs.tracing.backend} collector",
+            )
         service_alarms(
             workload,
             name=w.name,
@@ -413,6 +463,14 @@ class EnvironmentStage(Stage):
             http_kpi_alarms(
                 workload, name=w.name, kpi=self.kpi[w.name], kpis=self.design.kpis, routing=self.routing
             )
+            if self.obs.anomaly_detection.enabled:
+                anomaly_alarms(
+                    workload,
+                    name=w.name,
+                    kpi=self.kpi[w.name],
+                    settings=self.obs.anomaly_detection,
+                    routing=self.routing,
+                )
         if isinstance(w, Service):
             if w.type == "http":
                 workload.scale_http(w.scaling)
@@ -420,21 +478,20 @@ class EnvironmentStage(Stage):
         else:  # a container frontend: the default target-tracking goals
             workload.scale_http(Scaling())
 
-    def _telemetry(self, name: str) -> Telemetry:
-        tracing, project, env = self.obs.tracing, self.design.project, self.env_name
-        return Telemetry(
-            log_group_prefix=naming.log_group_prefix(project, env, name),
-            retention={t: self._retention(t) for t in WORKLOAD_LOG_TYPES},
-            log_level=self.obs.logging.level,
-            router_image=self.obs.logging.router_image,
-            tracing=TracingSettings(
-                collector_image=tracing.collector_image,
-                metrics_namespace=naming.metrics_namespace(project, env),
-                resource_attributes=f"service.namespace={project},deployment.environment={env}",
-            )
-            if tracing.enabled
-            else None,
+    def _telemetry(self, name: str, port: int | None) -> Telemetry:
+        ctx = WorkloadContext(
+            design=self.design,
+            env_name=self.env_name,
+            region=self.env_spec.region or "",
+            image_tag=self.image_tag,
+            platform=self.telemetry,
+            secrets={n: s.secret for n, s in self.secrets.items()},
+            health_check_paths=tuple(
+                sorted({r.health_check_path for r in route_table(self.design).values()})
+            ),
         )
+        retention = {t: self._retention(t) for t in WORKLOAD_LOG_TYPES}
+        return workload_telemetry(ctx, name, port, retention)
 
     def _dashboards(self, seq: int) -> None:
         stack = self._stack(

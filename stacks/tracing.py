@@ -1,7 +1,8 @@
-"""Tracing: the environment's X-Ray sampling rules, and the ADOT collector sidecar every traced task runs.
+"""Tracing: the environment's X-Ray sampling rules, and the collector sidecar every traced task runs.
 
 Applications use the OpenTelemetry (or X-Ray) SDK and send to the sidecar on localhost: OTLP on 4317/4318,
-X-Ray segments on UDP 2000, and sampling-rule requests on TCP 2000, which the collector proxies to X-Ray.
+and, when X-Ray stores the traces, X-Ray segments on UDP 2000 and sampling-rule requests on TCP 2000, which the
+collector proxies to X-Ray. Jaeger, Zipkin and New Relic get the same rate from the SDK's ratio sampler.
 Context travels between services in the W3C `traceparent` and the X-Ray `X-Amzn-Trace-Id` headers (the ALB
 adds the latter), and through SQS in the `AWSTraceHeader` message attribute: one trace spans API, queue and
 worker.
@@ -9,9 +10,8 @@ worker.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -20,6 +20,7 @@ from aws_cdk import aws_xray as xray
 from constructs import Construct
 
 from designspec.naming import xray_rule_name
+from stacks.collector import CONFIG_VARIABLE, OTLP_GRPC_PORT, CollectorPlan, render
 
 COLLECTOR = "otel-collector"
 PROPAGATORS = "tracecontext,baggage,xray"
@@ -83,103 +84,69 @@ class SamplingRules(Construct):
 
 
 @dataclass(frozen=True)
-class TracingSettings:
-    """What a workload needs to run the collector: its image and where metrics go (decided in the stage)."""
+class CollectorSidecar:
+    """What a workload needs to run the collector, decided per environment by the stage."""
 
-    collector_image: str
-    metrics_namespace: str  # "<project>/<environment>": OTLP metrics become CloudWatch metrics here
+    image: str
+    plan: CollectorPlan
     resource_attributes: str  # "service.namespace=<project>,deployment.environment=<environment>"
+    sampling_rate: float  # the ratio samplers' rate when X-Ray's rules do not sample
+    environment: Mapping[str, str] = field(default_factory=dict)  # values the config names: ${env:NAME}
+    secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)  # the New Relic licence key
+    statements: tuple[iam.PolicyStatement, ...] = ()  # what the task role may do for it
+    contrib: bool = False  # the contrib image reads its configuration from --config=env:NAME
 
 
-def app_environment(service_name: str, settings: TracingSettings) -> dict[str, str]:
-    """The app container's SDK settings: export to the sidecar, sample by the X-Ray rules, propagate."""
-    return {
+def app_environment(service_name: str, sidecar: CollectorSidecar) -> dict[str, str]:
+    """The app container's SDK settings: export to the sidecar, sample (by X-Ray's rules, or at the spec's
+    rate), propagate the W3C and X-Ray trace headers."""
+    plan = sidecar.plan
+    env = {
         "OTEL_SERVICE_NAME": service_name,
-        "OTEL_RESOURCE_ATTRIBUTES": settings.resource_attributes,
-        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
+        "OTEL_RESOURCE_ATTRIBUTES": sidecar.resource_attributes,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
-        "OTEL_METRICS_EXPORTER": "otlp",
+        "OTEL_METRICS_EXPORTER": "otlp" if plan.metrics_to else "none",
         "OTEL_PROPAGATORS": PROPAGATORS,
-        "OTEL_TRACES_SAMPLER": "xray",
-        "OTEL_TRACES_SAMPLER_ARG": "endpoint=http://localhost:2000",
-        "AWS_XRAY_DAEMON_ADDRESS": "localhost:2000",
+    }
+    if not plan.traces_to:
+        return env | {"OTEL_TRACES_EXPORTER": "none"}
+    if plan.xray_sampling:
+        return env | {
+            "OTEL_TRACES_SAMPLER": "xray",
+            "OTEL_TRACES_SAMPLER_ARG": "endpoint=http://localhost:2000",
+            "AWS_XRAY_DAEMON_ADDRESS": "localhost:2000",
+        }
+    return env | {
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": f"{sidecar.sampling_rate:g}",
     }
 
 
-def collector_config(*, region: str, namespace: str, log_group_name: str) -> str:
-    """The collector's configuration (JSON, which the collector reads as YAML) for AOT_CONFIG_CONTENT."""
-    config = {
-        "extensions": {"health_check": {}},
-        "receivers": {
-            "otlp": {
-                "protocols": {"grpc": {"endpoint": "0.0.0.0:4317"}, "http": {"endpoint": "0.0.0.0:4318"}}
-            },
-            "awsxray": {
-                "endpoint": "0.0.0.0:2000",
-                "transport": "udp",
-                "proxy_server": {"endpoint": "0.0.0.0:2000", "region": region},
-            },
-        },
-        "processors": {
-            "resourcedetection": {"detectors": ["env", "ecs"]},
-            "batch/traces": {"timeout": "1s", "send_batch_size": 50},
-            "batch/metrics": {"timeout": "60s"},
-        },
-        "exporters": {
-            "awsxray": {"region": region},
-            "awsemf": {
-                "region": region,
-                "namespace": namespace,
-                "log_group_name": log_group_name,
-                "log_stream_name": "otel-emf/{TaskId}",
-            },
-        },
-        "service": {
-            "extensions": ["health_check"],
-            "pipelines": {
-                "traces": {
-                    "receivers": ["otlp", "awsxray"],
-                    "processors": ["resourcedetection", "batch/traces"],
-                    "exporters": ["awsxray"],
-                },
-                "metrics": {
-                    "receivers": ["otlp"],
-                    "processors": ["resourcedetection", "batch/metrics"],
-                    "exporters": ["awsemf"],
-                },
-            },
-        },
-    }
-    return json.dumps(config, sort_keys=True, separators=(",", ":"))
+def xray_statement() -> iam.PolicyStatement:
+    return iam.PolicyStatement(actions=list(XRAY_ACTIONS), resources=["*"])
 
 
 def add_collector(
-    task_definition: ecs.TaskDefinition,
-    *,
-    settings: TracingSettings,
-    region: str,
-    log_group: logs.ILogGroup,
-    log_group_name: str,
+    task_definition: ecs.TaskDefinition, *, sidecar: CollectorSidecar, log_group: logs.ILogGroup
 ) -> ecs.ContainerDefinition:
-    """The ADOT sidecar. Not essential: if it stops, the application keeps serving and only telemetry is lost.
-    `log_group_name` is the group's literal name (not its token): the configuration stays one plain string."""
+    """The collector sidecar. Not essential: if it stops, the application keeps serving and only telemetry is
+    lost. Its configuration is one literal string in its environment (see stacks/collector.py)."""
     container = task_definition.add_container(
         COLLECTOR,
-        image=ecs.ContainerImage.from_registry(settings.collector_image),
+        image=ecs.ContainerImage.from_registry(sidecar.image),
         essential=False,
         memory_reservation_mib=64,
-        environment={
-            "AOT_CONFIG_CONTENT": collector_config(
-                region=region, namespace=settings.metrics_namespace, log_group_name=log_group_name
-            )
-        },
+        environment={CONFIG_VARIABLE: render(sidecar.plan), **sidecar.environment},
+        secrets=dict(sidecar.secrets) or None,
+        command=[f"--config=env:{CONFIG_VARIABLE}"] if sidecar.contrib else None,
         logging=ecs.LogDrivers.aws_logs(
             stream_prefix=COLLECTOR, log_group=log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING
         ),
         readonly_root_filesystem=True,
     )
-    task_definition.add_to_task_role_policy(iam.PolicyStatement(actions=list(XRAY_ACTIONS), resources=["*"]))
-    log_group.grant_write(
-        task_definition.task_role
-    )  # EMF metrics are log events in the application log group
+    for statement in sidecar.statements:
+        task_definition.add_to_task_role_policy(statement)
+    if "cloudwatch" in sidecar.plan.metrics_to:  # EMF metrics are log events in the application log group
+        log_group.grant_write(task_definition.task_role)
     return container
