@@ -29,6 +29,14 @@ CDN_PATH = r"^/?[A-Za-z0-9_.$/~\"'@:+&*?-]{1,254}$"
 # which takes 128 (stacks/tracing.py never traces health checks).
 HEALTH_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,127}$"
 
+# Observability platforms and on-call (designspec/platforms.py, designspec/oncall.py).
+HTTPS_URL = r"^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"
+PHONE = r"^\+[1-9]\d{6,14}$"
+DISPLAY_NAME = r"^[A-Za-z0-9_ -]+$"  # Incident Manager contact display names
+LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+LOCAL_DATETIME = r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
+SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+
 PATTERN_HELP = {
     NAME: "a name of 2-40 lowercase letters, digits and '-', starting with a letter",
     ONE_LINE: "one line of text without control or format characters",
@@ -37,6 +45,12 @@ PATTERN_HELP = {
     ALB_PATH: "an ALB path pattern: '/' then up to 127 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?",
     CDN_PATH: "a CloudFront path pattern such as /api/* (up to 255 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?)",
     HEALTH_PATH: "a URL path starting with '/', at most 128 characters, such as /health",
+    HTTPS_URL: "an https:// URL without credentials or query, such as https://jaeger.example.com:4317",
+    PHONE: "a phone number in E.164 form, such as +15555550100",
+    DISPLAY_NAME: "a name of letters, digits, spaces, '-' and '_' (Incident Manager's display names)",
+    LOCAL_TIME: "a time of day as HH:MM, such as 09:00",
+    LOCAL_DATETIME: "a local date and time as YYYY-MM-DDTHH:MM:SS, such as 2026-12-07T09:00:00",
+    SECRET_NAME: "a Secrets Manager secret name (letters, digits and /_+=.@-)",
 }
 
 INT32 = 2_147_483_647  # CloudFormation and most AWS APIs take 32-bit integers
@@ -50,3 +64,4 @@ AlbPath = Annotated[str, StringConstraints(pattern=ALB_PATH)]
 CdnPath = Annotated[str, StringConstraints(pattern=CDN_PATH)]
 HealthPath = Annotated[str, StringConstraints(pattern=HEALTH_PATH)]
 Count = Annotated[int, Field(ge=0, le=INT32)]
+HttpsUrl = Annotated[str, StringConstraints(max_length=255, pattern=HTTPS_URL)]

@@ -47,7 +47,7 @@ NAME_RULES = {
     "grafana-workspace": NameRule("Amazon Managed Grafana workspace name", 255, r"^[A-Za-z0-9-._~]+$"),
     "appconfig": NameRule("AWS AppConfig application or profile name", 64, r"^[A-Za-z0-9_.-]+$"),
     "contact-alias": NameRule("Incident Manager contact alias", 255, r"^[a-z0-9_-]+$"),
-    "rotation": NameRule("Incident Manager rotation name", 255, r"^[A-Za-z0-9_ .-]+$"),
+    "rotation": NameRule("Incident Manager rotation name", 255, r"^[A-Za-z0-9_]+$"),
     "response-plan": NameRule("Incident Manager response plan name", 200, r"^[A-Za-z0-9_-]+$"),
 }
 
@@ -156,7 +156,8 @@ def contact_alias(prefix: str, name: str) -> str:
 
 
 def rotation_name(prefix: str, name: str) -> str:
-    return f"{prefix}-{name}"
+    """Rotation names take letters, digits and '_' only."""
+    return f"{prefix}_{name}".replace("-", "_")
 
 
 def response_plan_name(prefix: str, severity: str) -> str:

@@ -8,12 +8,11 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, StringConstraints
 
 from designspec.base import Strict
-from designspec.fields import INT32, Image, Text
+from designspec.fields import INT32, HttpsUrl, Image, Text
 from designspec.oncall import OnCall
 from designspec.platforms import (
     ApmPlatform,
     Datadog,
-    HttpsUrl,
     MetricsPlatform,
     NewRelic,
     Prometheus,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from designspec.base import Strict
-from designspec.fields import Name, Text
+from designspec.fields import DISPLAY_NAME, LOCAL_DATETIME, LOCAL_TIME, PHONE, SECRET_NAME, Name, Text
 
 if TYPE_CHECKING:
     from designspec.model import Design
@@ -28,18 +28,15 @@ Severity = Literal["P1", "P2", "P3", "P4"]
 IncidentSeverity = Literal["P1", "P2"]  # P3/P4 notify and open tickets; only P1/P2 open incidents
 IMPACT = {"P1": 1, "P2": 2}  # Incident Manager's impact: 1 critical, 2 high
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
-Phone = Annotated[
-    str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")
-]  # E.164, as SMS and voice channels take
+Phone = Annotated[str, StringConstraints(pattern=PHONE)]  # E.164, as SMS and voice channels take them
 Reason = Annotated[str, StringConstraints(min_length=20, max_length=500, pattern=r"^[^\p{Cc}\p{Cf}]*$")]
 # A Secrets Manager secret name created outside the stacks (it must hold the URL before the first deploy).
-SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$")]
+SecretName = Annotated[str, StringConstraints(pattern=SECRET_NAME)]
 JsonKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
+DisplayName = Annotated[str, StringConstraints(max_length=255, pattern=DISPLAY_NAME)]
 Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-LocalTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-LocalDateTime = Annotated[
-    str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
-]
+LocalTime = Annotated[str, StringConstraints(pattern=LOCAL_TIME)]
+LocalDateTime = Annotated[str, StringConstraints(pattern=LOCAL_DATETIME)]
 
 
 class Notify(Strict):
@@ -55,7 +52,7 @@ class Contact(Strict):
     """A person Incident Manager engages: a contact with its channels (at least one)."""
 
     alias: Name
-    name: Text
+    name: DisplayName
     email: Email | None = None
     sms: Phone | None = None
     voice: Phone | None = None

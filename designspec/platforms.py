@@ -10,9 +10,9 @@ combinations that do not make sense, each with the reason in one line.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from designspec.base import Strict
 from designspec.fields import HealthPath, Image, Name
@@ -26,14 +26,6 @@ TraceBackend = Literal["xray", "jaeger", "zipkin"]
 # Where traces end up: a trace backend, or the APM vendor's own store.
 TraceDestination = Literal["xray", "jaeger", "zipkin", "datadog", "newrelic"]
 
-# An HTTPS endpoint of a collector outside AWS: scheme, host, optional port and path (no credentials, no query).
-HttpsUrl = Annotated[
-    str,
-    StringConstraints(
-        max_length=255,
-        pattern=r"^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$",
-    ),
-]
 ADOT_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
 # The ADOT distribution has no zipkin exporter (its exporters: awsxray, awsemf, otlp, otlphttp,
 # prometheusremotewrite, ...); the upstream contrib distribution has, and reads its configuration the same way.

@@ -63,8 +63,12 @@ class AlarmTopics(Construct):
             for email in emails.get(severity, ()):
                 topic.add_subscription(subs.EmailSubscription(email))
             if paging is not None and severity in paging.severities:
-                topic.add_subscription(
-                    subs.UrlSubscription(paging.endpoint(), protocol=sns.SubscriptionProtocol.HTTPS)
+                sns.Subscription(
+                    topic,
+                    "Paging",
+                    topic=topic,
+                    protocol=sns.SubscriptionProtocol.HTTPS,
+                    endpoint=paging.endpoint(),
                 )
             reason = (unattended or {}).get(severity)
             if reason:  # docgen shows why nobody is subscribed instead of flagging the topic

@@ -13,11 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import datadog_cdk_constructs_v2 as dd
+from aws_cdk import Stack
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from designspec.platforms import NEW_RELIC_LOGS
+from stacks.nag import acknowledge
 
 AGENT_CONTAINER = "datadog-agent"
 
@@ -77,6 +80,39 @@ def datadog_task_definition(
         },
     )
     return datadog.fargate_task_definition(scope, id, props)
+
+
+def log_unlogged_containers(task_definition: ecs.TaskDefinition, log_group: logs.ILogGroup) -> list[str]:
+    """The construct leaves its log router and its one-shot init container without a log driver: send their
+    own output to the workload's CloudWatch group, so a broken log route can still be read. Returns their names."""
+    cfn = task_definition.node.default_child
+    assert isinstance(cfn, ecs.CfnTaskDefinition)
+    named = []
+    for i, container in enumerate(task_definition._containers):  # noqa: SLF001 - the order they render in
+        if container.log_driver_config is not None:
+            continue
+        cfn.add_property_override(
+            f"ContainerDefinitions.{i}.LogConfiguration",
+            {
+                "LogDriver": "awslogs",
+                "Options": {
+                    "awslogs-group": log_group.log_group_name,
+                    "awslogs-region": Stack.of(task_definition).region,
+                    "awslogs-stream-prefix": container.container_name,
+                    "mode": "non-blocking",
+                },
+            },
+        )
+        named.append(container.container_name)
+    if named:
+        log_group.grant_write(task_definition.obtain_execution_role())
+        acknowledge(
+            task_definition,
+            "AwsSolutions-ECS7",
+            f"Every container logs: {', '.join(named)} (left without a driver by datadog-cdk-constructs-v2) get "
+            "an awslogs driver by a template override, which cdk-nag's check of the construct does not see.",
+        )
+    return named
 
 
 def datadog_app_environment(service: str, agent: DatadogAgent) -> dict[str, str]:

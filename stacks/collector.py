@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import yaml
+from aws_cdk import Fn
 
 from designspec.platforms import NEW_RELIC_OTLP, TraceDestination
 
@@ -182,6 +183,22 @@ def _metrics(
 def render(plan: CollectorPlan) -> str:
     """The configuration file as the sidecar reads it (YAML, keys in a fixed order: a stable template)."""
     return yaml.safe_dump(config(plan), sort_keys=False, default_flow_style=False, width=1000)
+
+
+def template_value(text: str) -> str:
+    """The file as the template holds it. CloudFormation reads `${Name}` outside Fn::Sub as a mistake, so a file
+    with the collector's `${env:NAME}` references is a Fn::Sub whose `${!env:NAME}` CloudFormation writes back as
+    `${env:NAME}`: the sidecar gets the file exactly as rendered."""
+    if "${" not in text:
+        return text
+    return Fn.sub(text.replace("${", "${!"))
+
+
+def from_template(value: Any) -> str:
+    """The file back from a template value (a string, or the Fn::Sub above)."""
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return value["Fn::Sub"].replace("${!", "${")
+    return str(value)
 
 
 def undefined_components(document: dict[str, Any]) -> list[str]:

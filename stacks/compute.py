@@ -23,6 +23,7 @@ from stacks.apm import (
     NewRelicLogs,
     datadog_app_environment,
     datadog_task_definition,
+    log_unlogged_containers,
     newrelic_log_driver,
 )
 from stacks.nag import acknowledge
@@ -116,9 +117,8 @@ class Telemetry:
     @property
     def log_types(self) -> tuple[LogType, ...]:
         """The log groups the workload needs: every type in CloudWatch, else the sidecars' group only."""
-        if self.datadog is not None:
-            return ()
-        return ("application",) if self.newrelic is not None else WORKLOAD_LOG_TYPES
+        vendor = self.newrelic is not None or self.datadog is not None
+        return ("application",) if vendor else WORKLOAD_LOG_TYPES
 
 
 WORKLOAD_LOG_TYPES: tuple[LogType, ...] = ("application", "access", "audit")
@@ -171,6 +171,9 @@ class FargateWorkload(Construct):
         )
         if telemetry.datadog is None:  # the Datadog construct brings its own router
             self._log_router(telemetry)
+        else:
+            assert self.log_group is not None
+            log_unlogged_containers(self.task_definition, self.log_group)
         self.collector = None
         if telemetry.collector is not None:
             assert self.log_group is not None  # a collector runs with CloudWatch or New Relic logs

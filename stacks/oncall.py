@@ -160,7 +160,7 @@ class IncidentResponse(Construct):
             ),
             engagements=[escalation_arn],
         )
-        plan.add_dependency(self.replication_set)
+        plan.add_resource_dependency(self.replication_set)
         return name
 
 

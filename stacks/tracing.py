@@ -20,7 +20,7 @@ from aws_cdk import aws_xray as xray
 from constructs import Construct
 
 from designspec.naming import xray_rule_name
-from stacks.collector import CONFIG_VARIABLE, OTLP_GRPC_PORT, CollectorPlan, render
+from stacks.collector import CONFIG_VARIABLE, OTLP_GRPC_PORT, CollectorPlan, render, template_value
 
 COLLECTOR = "otel-collector"
 PROPAGATORS = "tracecontext,baggage,xray"
@@ -137,7 +137,7 @@ def add_collector(
         image=ecs.ContainerImage.from_registry(sidecar.image),
         essential=False,
         memory_reservation_mib=64,
-        environment={CONFIG_VARIABLE: render(sidecar.plan), **sidecar.environment},
+        environment={CONFIG_VARIABLE: template_value(render(sidecar.plan)), **sidecar.environment},
         secrets=dict(sidecar.secrets) or None,
         command=[f"--config=env:{CONFIG_VARIABLE}"] if sidecar.contrib else None,
         logging=ecs.LogDrivers.aws_logs(
