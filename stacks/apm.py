@@ -88,7 +88,7 @@ def log_unlogged_containers(task_definition: ecs.TaskDefinition, log_group: logs
     cfn = task_definition.node.default_child
     assert isinstance(cfn, ecs.CfnTaskDefinition)
     named = []
-    for i, container in enumerate(task_definition._containers):
+    for i, container in enumerate(task_definition._containers):  # in the order they render
         if container.log_driver_config is not None:
             continue
         cfn.add_property_override(
