@@ -19,14 +19,17 @@ from designspec.observability import SEVERITIES, LogType, Severity
 from designspec.oncall import BUDGET_SEVERITY, applies, emails, paged_severities, unattended_reason
 from designspec.platforms import trace_destinations, trace_endpoint_port
 from designspec.wiring import Binding, bindings
+from stacks import dashboard_model
 from stacks.alerting import AlarmRouting, AlarmTopics, PagingRoute
 from stacks.anomaly import anomaly_alarms
 from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
 from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
-from stacks.dashboards import Dashboards, DashboardSources
+from stacks.dashboard_model import DashboardSources, traces_note
+from stacks.dashboards import Dashboards
 from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache, postgres_max_connections
 from stacks.edge import CLOUDFRONT_METRICS_REGION, StaticSite, log_bucket, note_no_cdn_alarm
+from stacks.grafana import GrafanaDashboards
 from stacks.messaging import WorkQueue
 from stacks.monitoring import (
     KpiMetrics,
@@ -509,15 +512,25 @@ class EnvironmentStage(Stage):
             alb=self.platform.alb,
             distributions=self.distributions,
         )
-        Dashboards(
-            stack,
-            "Dashboards",
-            name_prefix=self.name_prefix,
-            sources=sources,
-            kpis=self.design.kpis,
-            business_metrics=self.obs.business_metrics,
-            metrics_namespace=naming.metrics_namespace(self.design.project, self.env_name),
+        obs = self.obs
+        traces = traces_note(
+            trace_destinations(self.design),
+            site=obs.datadog.site if obs.datadog else "",
+            endpoint=obs.tracing.endpoint or "",
         )
+        models = (
+            dashboard_model.operations(sources),
+            dashboard_model.application(sources, self.design.kpis, traces),
+            dashboard_model.business(
+                obs.business_metrics,
+                naming.metrics_namespace(self.design.project, self.env_name),
+                environment=self.env_name,
+                prometheus=obs.metrics == "prometheus",
+            ),
+        )
+        Dashboards(stack, "Dashboards", name_prefix=self.name_prefix, models=models)
+        if self.telemetry.metrics is not None and self.telemetry.metrics.grafana is not None:
+            GrafanaDashboards(stack, "Grafana", name_prefix=self.name_prefix, models=models)
 
     def _connect(self, svc: Service, workload: FargateWorkload) -> None:
         for db in svc.databases:
