@@ -160,3 +160,8 @@ def _diagrams(
     model.diagrams["progression"] = mermaid.progression_labelled(assembly, compose)
     if pipeline:
         model.diagrams["pipeline"] = mermaid.pipeline_labelled(pipeline)
+    from docgen.render import collector
+
+    for i, (title, drawn) in enumerate(collector.diagrams(assembly), 1):  # the collector sidecars' pipelines
+        model.text[f"collector:{i}"] = title
+        model.diagrams[f"collector:{i}"] = drawn

@@ -12,6 +12,8 @@ from docgen.assembly.model import Resource
 from docgen.facts.fact import Fact, derived, exists, join, meta, number, prop, tag
 from docgen.facts.index import Index, construct_id, name_fact, name_of
 
+RESPONSE_PLAN = re.compile(r":ssm-incidents::[^:]*:response-plan/([A-Za-z0-9_-]+)")
+BAND = re.compile(r"ANOMALY_DETECTION_BAND\(\s*\w+\s*(?:,\s*([0-9.]+)\s*)?\)")
 OPERATORS = {
     "GreaterThanThreshold": ">",
     "LessThanThreshold": "<",
@@ -135,7 +137,10 @@ def alarms(index: Index, env: str) -> list[Alarm]:
             else [
                 (q.get("MetricStat") or {}).get("Metric", {}).get("MetricName") or q.get("Expression", "")
                 for q in p.get("Metrics") or []
-                if isinstance(q, dict) and (q.get("ReturnData", True) is not False or "MetricStat" in q)
+                if isinstance(q, dict)
+                and (q.get("ReturnData", True) is not False or "MetricStat" in q)
+                and q.get("Id") != p.get("ThresholdMetricId")  # the band is the threshold, not a metric
+                and not str(q.get("Expression", "")).startswith("ANOMALY_DETECTION_BAND")
             ]
         )
         metric = derived(
@@ -145,19 +150,21 @@ def alarms(index: Index, env: str) -> list[Alarm]:
         )
         operator = prop(r, "ComparisonOperator", default="")
         threshold = prop(r, "Threshold", default=None)
-        band = "ThresholdMetricId" in p
+        band = _band_width(p)
         condition = derived(
             None,
-            f"{OPERATORS.get(str(operator.value), operator.text)}" + ("" if band else f" {threshold.text}"),
-            [operator, threshold],
+            f"{OPERATORS.get(str(operator.value), operator.text)}"
+            + (f" ({band} standard deviations)" if band else f" {threshold.text}"),
+            [operator, prop(r, "Metrics", default=None) if band else threshold],
         )
         targets = index.targets(r, p.get("AlarmActions", []))
         topics_ = tuple(t for t in targets if t.type == "AWS::SNS::Topic")
         shown = [exists(t, f"{name_of(t)}/{construct_id(t)}") for t in targets]
-        # An action outside the app (an imported topic, an ARN): shown as the template gives it
+        # An action outside the app (an imported topic, an ARN): shown as the template gives it; an Incident
+        # Manager response plan by its name (its ARN is built from it)
         for i, action in enumerate(p.get("AlarmActions") or []):
             if not index.targets(r, action):
-                shown.append(prop(r, "AlarmActions", i, fmt=intrinsics.text))
+                shown.append(prop(r, "AlarmActions", i, fmt=_action_text))
         notifies = join(shown, ", ", none=prop(r, "AlarmActions", default=[]))
         out.append(
             Alarm(
@@ -172,6 +179,23 @@ def alarms(index: Index, env: str) -> list[Alarm]:
             )
         )
     return sorted(out, key=lambda a: a.name.text)
+
+
+def _action_text(action: object) -> str:
+    plan = RESPONSE_PLAN.search(intrinsics.text(action))
+    return f"Incident Manager {plan.group(1)}" if plan else intrinsics.text(action)
+
+
+def _band_width(p: dict) -> str | None:  # type: ignore[type-arg]
+    """The band width (standard deviations) of an anomaly-detection alarm; None for a threshold alarm."""
+    if "ThresholdMetricId" not in p:
+        return None
+    for q in p.get("Metrics") or []:
+        if isinstance(q, dict) and q.get("Id") == p["ThresholdMetricId"]:
+            m = BAND.search(str(q.get("Expression", "")))
+            if m:
+                return m.group(1) or "2"  # CloudWatch's default band is 2 standard deviations
+    return "?"
 
 
 @dataclass(frozen=True)
