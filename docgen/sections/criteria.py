@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 from docgen.assembly.model import resource_key
-from docgen.facts import clusters, compute, data, network
+from docgen.facts import clusters, compute, data, network, oncall
 from docgen.facts import observability as obs
 from docgen.facts.fact import Fact, counted, derived, exists
 from docgen.sections.inputs import SectionInputs
@@ -231,7 +231,24 @@ def _alerting(inputs: SectionInputs) -> Check:
     silent = [a.name.text for a in alarms if not a.topics]
     untagged = [a.name.text for a in alarms if a.severity.value is None]
     used = {t.logical_id + "@" + t.stack for a in alarms for t in a.topics}
-    unheard = sorted(topics[k].name.text for k in used if k in topics and not topics[k].has_subscriber)
+    # A topic nobody subscribes to is heard when its alarms also start an incident (Incident Manager), or
+    # acknowledged when the template says why nobody is subscribed (its `Unattended` metadata).
+    paging = {
+        k for a in alarms if _starts_incident(a) for k in (t.logical_id + "@" + t.stack for t in a.topics)
+    }
+    unheard = sorted(
+        topics[k].name.text
+        for k in used
+        if k in topics
+        and not topics[k].has_subscriber
+        and k not in paging
+        and not topics[k].resource.metadata.get("Unattended")
+    )
+    acknowledged = sorted(
+        topics[k].name.text
+        for k in used
+        if k in topics and not topics[k].has_subscriber and topics[k].resource.metadata.get("Unattended")
+    )
     ok = bool(alarms) and not silent and not untagged and not unheard
     if not alarms:
         text = "no alarms"
@@ -240,11 +257,17 @@ def _alerting(inputs: SectionInputs) -> Check:
     elif unheard:
         text = f"alarm topics with no subscriber (alerts reach nobody): {', '.join(unheard)}"
     else:
-        text = f"{len(alarms)} alarms with severities; every topic they notify has a subscriber"
+        text = f"{len(alarms)} alarms with severities; every topic they notify reaches a person"
+        if acknowledged:
+            text += f" or is acknowledged as unattended ({', '.join(acknowledged)})"
     facts = [a.severity for a in alarms[:40]] + [topics[k].subscribers for k in sorted(used) if k in topics]
     return Check(
         "Alerting rules and escalation defined", ok, derived(ok, text, facts or [Fact(None, "", ())])
     )
+
+
+def _starts_incident(alarm: obs.Alarm) -> bool:
+    return any(oncall.response_plan_name(a) for a in alarm.resource.properties.get("AlarmActions") or [])
 
 
 def _dashboards(inputs: SectionInputs) -> Check:

@@ -39,7 +39,7 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     )
     model.tables["telemetry"] = t(["Environment", "Signal", "Sent to", "Sampling", "Retention"], signal_rows)
     model.tables["oncall_paths"] = t(
-        ["Environment", "Severity", "Alarms", "Reaches", "Escalation (Incident Manager)"], path_rows
+        ["Environment", "Severity", "Alerts", "Reaches", "Escalation (Incident Manager)"], path_rows
     )
     model.tables["oncall_rotations"] = t(
         ["Environment", "Rotation", "Contacts (in turn)", "Hand-over", "Starts"], rotation_rows

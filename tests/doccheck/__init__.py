@@ -31,6 +31,7 @@ from tests.doccheck import (
     matrix,
     network,
     observability,
+    platforms,
     prose,
     recovery,
     security,
@@ -59,6 +60,7 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     result.extend(security.check(doc, asm))
     result.extend(encryption.check(doc, asm))
     result.extend(observability.check(doc, asm))
+    result.extend(platforms.check(doc, asm))
     result.extend(matrix.check(doc, asm))
     result.extend(diagrams.check(doc, asm))
     result.extend(cost.check(doc, asm))

@@ -11,7 +11,7 @@ from tests.doccheck.assembly import Assembly
 from tests.doccheck.compute import ecs_services
 from tests.doccheck.markdown import CheckItem, Doc
 from tests.doccheck.network import ingress_rules
-from tests.doccheck.observability import alarm_topics, notifying, subscriptions
+from tests.doccheck.observability import alarm_topics, incident_plans, notifying, subscriptions
 from tests.doccheck.report import Result
 
 Check = tuple[bool, str, object, str]  # (holds, kind, what the templates say, where that came from)
@@ -151,7 +151,7 @@ def _telemetry(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[
         t
         for t in asm.resources("AWS::ECS::TaskDefinition")
         if any(
-            re.search(r"otel|xray|x-ray", str(c.get("Image")), re.I)
+            re.search(r"otel|xray|x-ray|datadog/agent", str(c.get("Image")), re.I)
             for c in t.props.get("ContainerDefinitions", [])
         )
     ]
@@ -173,12 +173,17 @@ def _telemetry(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[
 
 
 def _alerting(item: CheckItem, asm: Assembly, doc: Doc, pipeline: Any) -> list[Check]:
+    """A topic reaches someone through a subscription, or its alarms also start an Incident Manager incident;
+    a topic whose template metadata says why nobody subscribes (`Unattended`) is acknowledged."""
     notifying = [a for a in asm.resources("AWS::CloudWatch::Alarm") if alarm_topics(a, asm)]
     used = {id(t): t for a in notifying for t in alarm_topics(a, asm)}
+    incident = {id(t) for a in notifying if incident_plans(a) for t in alarm_topics(a, asm)}
     silent = [
         f"{t.stack.stage}/{t.tags.get('Severity', t.logical_id)}"
         for t in used.values()
         if not subscriptions(t, asm)
+        and id(t) not in incident
+        and not t.raw.get("Metadata", {}).get("Unattended")
     ]
     unrated = [a.where() for a in notifying if "Severity" not in a.tags]
     out: list[Check] = [

@@ -168,6 +168,16 @@ def topic_names(topic: Resource) -> list[str]:
     return list(dict.fromkeys(n for n in names + parts[-1:] if n and n != "TOKEN"))
 
 
+def incident_plans(alarm: Resource) -> list[str]:
+    """The Incident Manager response plans an alarm's actions start (by the name at the end of their ARN)."""
+    found = []
+    for action in alarm.props.get("AlarmActions", []):
+        m = re.search(r":ssm-incidents::[^:]*:response-plan/([A-Za-z0-9_-]+)", flatten(action))
+        if m:
+            found.append(m.group(1))
+    return found
+
+
 def notifying(alarm: Resource, assembly: Assembly) -> list[object]:
     """The alarm's actions that notify someone: every action but a scaling policy (topics of this app, topics
     imported or given by ARN)."""
@@ -225,7 +235,9 @@ def _alarm_row(
         alarm.tags.get("Severity", "-"),
         alarm.where("Tags.Severity"),
     )
-    if table.column("condition"):
+    if table.column("condition") and "ThresholdMetricId" in p:
+        _band_condition(result, where, row[table.column("condition") or ""], alarm)
+    elif table.column("condition"):
         cell = row[table.column("condition") or ""]
         op = OPERATORS.get(str(p.get("ComparisonOperator")), str(p.get("ComparisonOperator")))
         shown_op = re.match(r"\s*(>=|<=|>|<|≥|≤)", cell)
@@ -259,10 +271,46 @@ def _alarm_row(
                 names = topic_names(target)
                 ok = any(re.search(rf"\b{re.escape(n)}\b", cell) for n in names)
                 want, source = " or ".join(names), target.where() + " via AlarmActions"
+            elif _plan(target):  # an Incident Manager response plan, named by the end of its ARN
+                plan = _plan(target)
+                ok = bool(re.search(rf"\b{re.escape(plan)}\b", cell))
+                want, source = plan, alarm.where("AlarmActions response-plan ARN")
             else:  # a topic of another app: shown readably, `ImportValue(shared-alarm-topic-arn)`
                 ok = bool(readable(target, aliases(alarm.stack)).search(cell))
                 want, source = readable_text(target), alarm.where("AlarmActions")
             result.fact(ok, "alarm-topic", where, cell, want, source)
+
+
+def _plan(action: object) -> str:
+    m = re.search(r":ssm-incidents::[^:]*:response-plan/([A-Za-z0-9_-]+)", flatten(action))
+    return m.group(1) if m else ""
+
+
+BAND_WORDS = {
+    "LessThanLowerOrGreaterThanUpperThreshold": "outside",
+    "GreaterThanUpperThreshold": "above",
+    "LessThanLowerThreshold": "below",
+}
+
+
+def _band_condition(result: Result, where: str, cell: str, alarm: Resource) -> None:
+    """An anomaly-detection alarm: the cell names the side of the band and its width in standard deviations."""
+    p = alarm.props
+    word = BAND_WORDS.get(str(p.get("ComparisonOperator")), str(p.get("ComparisonOperator")))
+    result.fact(
+        word in cell.lower() and "band" in cell.lower(),
+        "alarm-band-side",
+        where,
+        cell,
+        word,
+        alarm.where("ComparisonOperator"),
+    )
+    band = next((m for m in p.get("Metrics", []) if m.get("Id") == p.get("ThresholdMetricId")), {})
+    found = re.search(r"ANOMALY_DETECTION_BAND\(\s*\w+\s*(?:,\s*([0-9.]+))?", str(band.get("Expression", "")))
+    width = float(found.group(1) or 2) if found else None
+    shown = quantity(cell)
+    ok = width is not None and shown is not None and same_number(shown, width)
+    result.fact(ok, "alarm-band-width", where, cell, width, alarm.where("Metrics ANOMALY_DETECTION_BAND"))
 
 
 def _runbook(description: str) -> str:
