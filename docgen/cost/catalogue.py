@@ -152,6 +152,10 @@ class UsageAssumptions(Strict):
     waf_requests_month: Decimal  # per web ACL
     nlb_nlcu_avg: Decimal  # per Network Load Balancer
     cloudmap_instances: Decimal  # per Cloud Map service
+    amp_series_per_task: Decimal  # per task that remote-writes to an AMP workspace
+    amp_storage_gb: Decimal  # per AMP workspace
+    grafana_editors: Decimal  # per Grafana workspace (AMG bills at least one)
+    grafana_viewers: Decimal  # per Grafana workspace
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
@@ -186,6 +190,10 @@ USAGE_PER: dict[str, str] = {
     "waf_requests_month": "per web ACL, per month",
     "nlb_nlcu_avg": "per Network Load Balancer, average over the month",
     "cloudmap_instances": "per Cloud Map service",
+    "amp_series_per_task": "active series per task that remote-writes to Prometheus (AMP)",
+    "amp_storage_gb": "per AMP workspace",
+    "grafana_editors": "active editors per Grafana workspace, per month (at least one is billed)",
+    "grafana_viewers": "active viewers per Grafana workspace, per month",
 }
 
 

@@ -16,7 +16,24 @@ _WAF = ("AWS WAF", "priced on the web ACL")
 _SCALING = ("Application Auto Scaling", "auto scaling has no charge; its bounds price the ECS service")
 _CUSTOM = ("CloudFormation", "custom resource: its handler runs at deploy time only")
 
+_IM = (
+    "Incident Manager",
+    "billed per response plan; contacts, rotations and escalation plans have no charge of their own",
+)
+_APPCONFIG = (
+    "AppConfig",
+    "the hosted configuration store has no charge; reading a configuration costs fractions of a cent",
+)
+
 FREE_TYPES: dict[str, tuple[str, str]] = {
+    "AWS::SSMIncidents::ReplicationSet": _IM,
+    "AWS::SSMContacts::Contact": _IM,
+    "AWS::SSMContacts::ContactChannel": _IM,
+    "AWS::SSMContacts::Plan": _IM,
+    "AWS::SSMContacts::Rotation": _IM,
+    "AWS::AppConfig::Application": _APPCONFIG,
+    "AWS::AppConfig::ConfigurationProfile": _APPCONFIG,
+    "AWS::AppConfig::HostedConfigurationVersion": _APPCONFIG,
     "AWS::IAM::Role": _IAM,
     "AWS::IAM::Policy": _IAM,
     "AWS::IAM::ManagedPolicy": _IAM,

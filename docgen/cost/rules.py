@@ -27,7 +27,16 @@ from docgen.cost.rules_data import (
     ssm_parameter,
 )
 from docgen.cost.rules_databases import aurora_cluster, db_proxy, dynamodb_table
-from docgen.cost.rules_observability import alarm, composite_alarm, dashboard, flow_log, log_group
+from docgen.cost.rules_observability import (
+    alarm,
+    amp_workspace,
+    composite_alarm,
+    dashboard,
+    flow_log,
+    grafana_workspace,
+    log_group,
+    response_plan,
+)
 from docgen.cost.rules_serverless import (
     discovery_service,
     dns_namespace,
@@ -81,4 +90,7 @@ RULES: dict[str, Rule] = {
     "AWS::ServiceDiscovery::PrivateDnsNamespace": dns_namespace,
     "AWS::ServiceDiscovery::PublicDnsNamespace": dns_namespace,
     "AWS::ServiceDiscovery::Service": discovery_service,
+    "AWS::APS::Workspace": amp_workspace,
+    "AWS::Grafana::Workspace": grafana_workspace,
+    "AWS::SSMIncidents::ResponsePlan": response_plan,
 }

@@ -1,8 +1,11 @@
-"""Pricing rules for observability: log groups, flow logs, alarms and dashboards."""
+"""Pricing rules for observability: log groups, flow logs, alarms (anomaly detection bills three metrics),
+dashboards, the Prometheus and Grafana workspaces, and Incident Manager's response plans."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+import yaml
 
 from docgen.assembly.model import Resource
 from docgen.cost.context import (
@@ -14,9 +17,14 @@ from docgen.cost.context import (
     as_decimal,
     num,
     plural,
+    ref_id,
     walk_refs,
 )
 from docgen.cost.rules_common import less_free
+
+ANOMALY_ALARM_METRICS = 3  # CloudWatch bills an anomaly-detection alarm as three standard alarm metrics
+SAMPLES_UNIT = Decimal(10_000_000)
+DEFAULT_SCRAPE_SECONDS = Decimal(60)  # OTLP metrics' default export interval when nothing is scraped
 
 
 def _flow_log_groups(r: Resource, p: Pricer) -> set[tuple[str, str]]:
@@ -77,6 +85,8 @@ def alarm(r: Resource, p: Pricer) -> Outcome:
     props = r.properties
     metrics = [m for m in props.get("Metrics") or [] if isinstance(m, dict) and "MetricStat" in m]
     count = Decimal(len(metrics) or 1)
+    if "ThresholdMetricId" in props:  # anomaly detection: the metric and the band's two bounds
+        count = Decimal(ANOMALY_ALARM_METRICS)
     periods = [as_decimal(m["MetricStat"].get("Period")) for m in metrics] or [
         as_decimal(props.get("Period"))
     ]
@@ -104,3 +114,67 @@ def dashboard(r: Resource, p: Pricer) -> Outcome:
     rate = p.rate("cloudwatch.dashboard_month")
     p.monthly("Dashboard", "cloudwatch.dashboard_month", Decimal(1), usage=False)
     return Priced("CloudWatch Dashboards", rate, f"1 dashboard × {num(rate)}")
+
+
+def _remote_write_interval(task: Resource | None) -> Decimal | None:
+    """The seconds between samples of a task whose collector remote-writes to AMP (its scrape interval), or
+    None when it does not remote-write."""
+    for container in (task.properties.get("ContainerDefinitions") if task else None) or []:
+        for variable in container.get("Environment") or []:
+            if variable.get("Name") != "AOT_CONFIG_CONTENT":
+                continue
+            value = variable.get("Value")
+            text = value.get("Fn::Sub") if isinstance(value, dict) else value
+            config = yaml.safe_load(text) if isinstance(text, str) else None
+            if not isinstance(config, dict) or "prometheusremotewrite" not in (config.get("exporters") or {}):
+                return None
+            jobs = (
+                ((config.get("receivers") or {}).get("prometheus") or {})
+                .get("config", {})
+                .get("scrape_configs")
+            )
+            interval = str((jobs or [{}])[0].get("scrape_interval", "")).rstrip("s")
+            return as_decimal(interval) or DEFAULT_SCRAPE_SECONDS
+    return None
+
+
+def amp_workspace(r: Resource, p: Pricer) -> Outcome:
+    """AMP: samples ingested (series per task x tasks x the month's seconds / interval) and storage."""
+    series, seconds = p.usage.amp_series_per_task, p.hours * 3600
+    samples, tasks = Decimal(0), Decimal(0)
+    for service in p.ctx.of_type(r.environment, "AWS::ECS::Service"):
+        task = p.ctx.same_stack(service, ref_id(service.properties.get("TaskDefinition")))
+        interval = _remote_write_interval(task)
+        if interval is None:
+            continue
+        desired = as_decimal(service.properties.get("DesiredCount")) or Decimal(1)
+        tasks += desired
+        samples += desired * series * seconds / interval
+    ingest, store = p.rate("amp.samples_10m"), p.rate("amp.storage_gb_month")
+    stored = p.usage.amp_storage_gb
+    p.monthly("Samples ingested", "amp.samples_10m", samples / SAMPLES_UNIT, usage=True)
+    p.monthly("Storage", "amp.storage_gb_month", stored, usage=True)
+    arithmetic = (
+        f"{num(samples / SAMPLES_UNIT)} × 10M samples ({num(series)} series × {num(tasks)} tasks) × "
+        f"{num(ingest)} + {num(stored)} GB × {num(store)}"
+    )
+    return Priced(
+        "Amazon Managed Service for Prometheus", samples / SAMPLES_UNIT * ingest + stored * store, arithmetic
+    )
+
+
+def grafana_workspace(r: Resource, p: Pricer) -> Outcome:
+    """AMG: active users a month; every workspace pays at least one editor licence."""
+    editors = max(p.usage.grafana_editors, Decimal(1))
+    viewers = p.usage.grafana_viewers
+    editor, viewer = p.rate("grafana.editor_month"), p.rate("grafana.viewer_month")
+    p.monthly("Editor licences", "grafana.editor_month", editors, usage=True)
+    p.monthly("Viewer licences", "grafana.viewer_month", viewers, usage=True)
+    arithmetic = f"{plural(editors, 'editor')} × {num(editor)} + {plural(viewers, 'viewer')} × {num(viewer)}"
+    return Priced("Amazon Managed Grafana", editors * editor + viewers * viewer, arithmetic)
+
+
+def response_plan(r: Resource, p: Pricer) -> Outcome:
+    rate = p.rate("incident_manager.response_plan_month")
+    p.monthly("Response plan", "incident_manager.response_plan_month", Decimal(1), usage=False)
+    return Priced("Incident Manager", rate, f"1 response plan × {num(rate)}")
