@@ -100,6 +100,18 @@ FEATURES = {
     "cost_usage overrides": lambda d: any(e.cost_usage for e in _aws(d)),
     "secret with env_var": lambda d: any(s.env_var for s in d.secrets),
     "registry image (no build)": lambda d: any(s.image and not s.build for s in d.services),
+    "metrics on Prometheus + Grafana": lambda d: d.observability.metrics == "prometheus",
+    "apm datadog": lambda d: d.observability.apm == "datadog",
+    "apm newrelic with X-Ray": lambda d: (
+        d.observability.apm == "newrelic" and d.observability.tracing.backend == "xray"
+    ),
+    "traces to jaeger": lambda d: d.observability.tracing.backend == "jaeger",
+    "traces to zipkin": lambda d: d.observability.tracing.backend == "zipkin",
+    "incident manager": lambda d: d.observability.on_call.incident_manager is not None,
+    "paging subscription": lambda d: d.observability.on_call.paging is not None,
+    "unattended topic": lambda d: bool(d.observability.on_call.unattended),
+    "anomaly detection off": lambda d: not d.observability.anomaly_detection.enabled,
+    "anomaly band width set": lambda d: d.observability.anomaly_detection.band_width != 2,
     "fewer NAT gateways than zones": lambda d: any(
         e.nat_gateways < len(e.availability_zones) for e in _aws(d)
     ),
