@@ -94,6 +94,10 @@ USAGE = {
     "waf_requests_month": 7_000_000,
     "nlb_nlcu_avg": 3,
     "cloudmap_instances": 4,
+    "amp_series_per_task": 800,
+    "amp_storage_gb": 3,
+    "grafana_editors": 2,
+    "grafana_viewers": 5,
 }
 
 
@@ -436,6 +440,73 @@ def test_first_ten_standard_alarms_are_free_and_high_resolution_ones_never_are()
     assert statuses == ["free"] * 10 + ["priced"] * 2
     assert line(est, "Alarm11").monthly == rate("cloudwatch.alarm.standard_month")
     assert line(est, "FastAlarm").monthly == rate("cloudwatch.alarm.high_resolution_month")
+
+
+def test_an_anomaly_detection_alarm_is_three_alarm_metrics() -> None:
+    alarms = [resource(f"Alarm{i:02d}", "AWS::CloudWatch::Alarm", {"Period": 300}) for i in range(10)]
+    band = {
+        "ThresholdMetricId": "ad1",
+        "Metrics": [
+            {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m0, 2)"},
+            {
+                "Id": "m0",
+                "MetricStat": {"Metric": {"MetricName": "RequestCount"}, "Period": 300, "Stat": "Sum"},
+            },
+        ],
+    }
+    est = estimate([*alarms, resource("Zanomaly", "AWS::CloudWatch::Alarm", band)], US, usage())
+    assert line(est, "Zanomaly").monthly == 3 * rate("cloudwatch.alarm.standard_month")
+
+
+def _collector_task(interval: str | None) -> dict[str, Any]:
+    receivers = (
+        {"prometheus": {"config": {"scrape_configs": [{"scrape_interval": interval}]}}} if interval else {}
+    )
+    config = {"receivers": receivers, "exporters": {"prometheusremotewrite": {"endpoint": "${env:X}"}}}
+    text = json.dumps(config).replace("${", "${!")
+    return {
+        "ContainerDefinitions": [
+            {"Environment": [{"Name": "AOT_CONFIG_CONTENT", "Value": {"Fn::Sub": text}}]}
+        ]
+    }
+
+
+def test_prometheus_ingestion_counts_series_of_every_remote_writing_task_at_its_interval() -> None:
+    resources = [
+        resource("Workspace", "AWS::APS::Workspace", {}),
+        resource("ApiTask", "AWS::ECS::TaskDefinition", _collector_task("30s")),
+        resource("Api", "AWS::ECS::Service", {"DesiredCount": 2, "TaskDefinition": {"Ref": "ApiTask"}}),
+        resource("WorkerTask", "AWS::ECS::TaskDefinition", _collector_task(None)),  # OTLP only: every 60 s
+        resource("Worker", "AWS::ECS::Service", {"DesiredCount": 1, "TaskDefinition": {"Ref": "WorkerTask"}}),
+    ]
+    est = estimate(resources, US, usage())
+    seconds = H * 3600
+    samples = 2 * 800 * seconds / 30 + 1 * 800 * seconds / 60
+    want = samples / 10_000_000 * rate("amp.samples_10m") + 3 * rate("amp.storage_gb_month")
+    assert line(est, "Workspace").monthly == want
+
+
+def test_grafana_bills_its_active_users_and_at_least_one_editor() -> None:
+    grafana = [resource("Grafana", "AWS::Grafana::Workspace", {})]
+    est = estimate(grafana, US, usage())
+    assert line(est, "Grafana").monthly == 2 * rate("grafana.editor_month") + 5 * rate("grafana.viewer_month")
+    nobody = estimate(grafana, US, usage(grafana_editors=0, grafana_viewers=0))
+    assert line(nobody, "Grafana").monthly == rate("grafana.editor_month")
+
+
+def test_incident_manager_bills_response_plans_and_nothing_else() -> None:
+    est = estimate(
+        [
+            resource("PlanP1", "AWS::SSMIncidents::ResponsePlan", {}),
+            resource("Alice", "AWS::SSMContacts::Contact", {}),
+            resource("Rotation", "AWS::SSMContacts::Rotation", {}),
+            resource("Replication", "AWS::SSMIncidents::ReplicationSet", {}),
+        ],
+        US,
+        usage(),
+    )
+    assert line(est, "PlanP1").monthly == rate("incident_manager.response_plan_month")
+    assert [line(est, n).status for n in ("Alice", "Rotation", "Replication")] == ["free"] * 3
 
 
 def test_first_three_dashboards_are_free() -> None:
