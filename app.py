@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The composition root: reads the design spec, builds one Stage per AWS environment, runs cdk-nag, synthesizes."""
+"""The composition root: reads the design spec, builds one Stage per AWS environment, validates, synthesizes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import os
 import sys
 
 from aws_cdk import App, Aspects, Validations
-from cdk_nag import AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect
+from cdk_nag import WriteNagSuppressionsToCloudFormationAspect
 
 from designspec import SpecError, load_design
+from stacks.compliance import validation_plugins
 from stacks.stage import EnvironmentStage
 
 
@@ -28,8 +29,9 @@ def build_app(
             # Copies each acknowledgement (rule + reason) into template Metadata, where docgen reads it.
             # Aspects do not cross Stage boundaries, so it is added per stage, not on the app.
             Aspects.of(stage).add(WriteNagSuppressionsToCloudFormationAspect())
-    # cdk-nag 3 is a policy-validation plugin: any unacknowledged AwsSolutions finding fails the synth.
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    # Policy-validation plugins: cdk-nag's AwsSolutions and the spec's compliance packs, and AWS Control Tower's
+    # proactive controls (CloudFormation Guard). Any unacknowledged finding of any of them fails the synth.
+    Validations.of(app).add_plugins(*validation_plugins(app, design.security))
     return app
 
 

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 from designspec.base import Strict
 from designspec.delivery import CiSpec
 from designspec.observability import ObservabilitySpec
+from designspec.security import Domain, Protection, SecuritySpec
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")]
 RequirementId = Annotated[str, StringConstraints(pattern=r"^REQ-\d{1,6}-[A-Z][A-Z0-9-]*-\d{1,4}$")]
@@ -181,6 +182,10 @@ class Environment(Strict):
     databases: dict[Name, DatabaseSizing] = Field(default_factory=dict)
     caches: dict[Name, CacheSizing] = Field(default_factory=dict)
     budget: Budget | None = None
+    protection: Protection = (
+        "standard"  # "production": deletion protection, enhanced monitoring (security.py)
+    )
+    domain: Domain | None = None  # names, certificates and HTTPS end to end; none: *.cloudfront.net names
     # Overrides of docgen's usage assumptions for the cost estimate (docgen/data/usage-defaults.yaml lists the
     # fields and defaults, e.g. nat_gb_processed_month: 200). Carried to docgen through the Observability
     # stack's template metadata; docgen rejects unknown fields.
@@ -222,6 +227,7 @@ class Design(Strict):
     kpis: Kpis = Kpis()
     observability: ObservabilitySpec = ObservabilitySpec()
     ci: CiSpec = CiSpec()
+    security: SecuritySpec = SecuritySpec()
 
     def aws_environments(self) -> dict[str, Environment]:
         return {name: env for name, env in self.environments.items() if env.is_aws}

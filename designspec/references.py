@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from designspec.errors import SpecError, format_loc
 from designspec.fargate import VALID_COMBINATIONS, allowed_memory, describe_allowed
 from designspec.model import LOG_RETENTION_DAYS, Design, Environment
+from designspec.security import security_problems
 
 Loc = tuple[str | int, ...]
 LineOf = Callable[[Loc], int | None]
@@ -24,6 +25,7 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from _frontends(design)
     yield from _environments(design)
     yield from _observability(design)
+    yield from security_problems(design)
 
 
 def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.nag import acknowledge
+from stacks.nag import acknowledge, acknowledge_check
 
 
 class Network(Construct):
@@ -22,6 +23,7 @@ class Network(Construct):
         availability_zones: list[str],
         nat_gateways: int,
         flow_log_retention: logs.RetentionDays,
+        log_key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, id)
         self.vpc = ec2.Vpc(
@@ -32,7 +34,13 @@ class Network(Construct):
             nat_gateways=nat_gateways,
             restrict_default_security_group=True,  # strip the default SG of its rules (a deploy-time Lambda)
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
+                # Public subnets hold only NAT gateways (Elastic IPs): nothing gets a public IP by default.
+                ec2.SubnetConfiguration(
+                    name="public",
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    cidr_mask=24,
+                    map_public_ip_on_launch=False,
+                ),
                 ec2.SubnetConfiguration(
                     name="app", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
                 ),
@@ -46,8 +54,24 @@ class Network(Construct):
             "CloudFormation-Validate::W3010",
             "Availability zones are fixed in the design spec on purpose: synthesis is offline and never looks them up.",
         )
+        acknowledge_check(
+            self.vpc,
+            "The public subnets' default route to the internet gateway serves the NAT gateways (egress of the "
+            "app tier) and CloudFront VPC origins, which need a VPC with an internet gateway; no workload runs there.",
+            nag="VPCNoUnrestrictedRouteToIGW",
+        )
+        acknowledge_check(
+            Stack.of(self),  # the handler's provider is a child of the stack, not of the VPC
+            "CDK's handler that strips the default security group's rules runs once at deploy time and reaches "
+            "only the EC2 API, so it needs no VPC.",
+            guard="lambda_inside_vpc_check",
+        )
         self.flow_log_group = logs.LogGroup(
-            self, "FlowLogs", retention=flow_log_retention, removal_policy=RemovalPolicy.DESTROY
+            self,
+            "FlowLogs",
+            retention=flow_log_retention,
+            encryption_key=log_key,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         self.vpc.add_flow_log(
             "FlowLog",

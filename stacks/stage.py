@@ -15,14 +15,26 @@ from constructs import Construct
 
 from designspec.model import Design, Frontend, Scaling, Service
 from designspec.observability import SEVERITIES, LogType, Severity
+from designspec.security import APP_DISTRIBUTION, cloudfront_prefix_list, distribution_names
 from designspec.wiring import Binding, bindings
 from stacks.alerting import AlarmRouting, AlarmTopics
 from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
+from stacks.compliance import acknowledge_design_decisions, compliance_metadata, set_compliance_context
 from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
 from stacks.dashboards import Dashboards, DashboardSources
 from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache, postgres_max_connections
-from stacks.edge import CLOUDFRONT_METRICS_REGION, StaticSite, log_bucket, note_no_cdn_alarm
+from stacks.dns import alias_to_distribution, alias_to_load_balancer, certificate
+from stacks.edge import (
+    CLOUDFRONT_METRICS_REGION,
+    AppSite,
+    EdgeSettings,
+    StaticSite,
+    alb_origin,
+    log_bucket,
+    note_no_cdn_alarm,
+)
+from stacks.keys import Keys, create_keys, logs_key
 from stacks.messaging import WorkQueue
 from stacks.monitoring import (
     KpiMetrics,
@@ -39,9 +51,11 @@ from stacks.network import Network
 from stacks.secrets import AppSecret
 from stacks.tagging import tag_component
 from stacks.tracing import SamplingRules, TracingSettings
+from stacks.waf import WebFirewall
 
 Workload = Service | Frontend
 BUDGET_SEVERITY: Severity = "P3"  # a cost overrun is not an outage
+CLOUDFRONT_REGION = "us-east-1"  # where CLOUDFRONT-scope web ACLs and CloudFront certificates must be
 
 
 class DesignStack(Stack):
@@ -57,8 +71,15 @@ class DesignStack(Stack):
         description: str,
         service_tag: str,
         seq: int,
+        cross_region_references: bool = False,
     ) -> None:
-        super().__init__(scope, id, stack_name=stack_name, description=description)
+        super().__init__(
+            scope,
+            id,
+            stack_name=stack_name,
+            description=description,
+            cross_region_references=cross_region_references or None,
+        )
         self._zones = list(zones)
         tag_component(self, service=service_tag, seq=seq, requirements=())
 
@@ -116,12 +137,18 @@ class EnvironmentStage(Stage):
         env = design.environments[env_name]
         super().__init__(scope, env_name, env=CdkEnvironment(account=env.account, region=env.region))
         self.design, self.env_name, self.env_spec, self.image_tag = design, env_name, env, image_tag
+        set_compliance_context(self, design.security)  # before the first child: constructs read it
         Tags.of(self).add("Project", design.project)
         Tags.of(self).add("Environment", env_name)
         first_seq = min((c.seq for c in self._components()), default=1)
 
         self.obs = design.observability
         self.name_prefix = f"{design.project}-{env_name}"
+        self.keys, self.keys_stack = Keys(), None
+        if design.security.encryption == "customer-managed":
+            self.keys_stack = self._stack("Keys", "security", first_seq, "Customer-managed KMS keys")
+            self.keys = create_keys(self.keys_stack, prefix=self.name_prefix)
+        acknowledge_design_decisions(self, customer_keys=self.keys.customer_managed)
         self.observability = self._stack(
             "Observability",
             "observability",
@@ -129,7 +156,11 @@ class EnvironmentStage(Stage):
             "Alarm topics per severity, X-Ray sampling rules and budget",
         )
         # docgen prices usage-based items from these (it reads the template, never the spec)
-        self.observability.template_options.metadata = {"CostUsage": dict(sorted(env.cost_usage.items()))}
+        # and shows the validation packs that ran (each resource's acknowledgements are in its own metadata)
+        self.observability.template_options.metadata = {
+            "CostUsage": dict(sorted(env.cost_usage.items())),
+            "Compliance": compliance_metadata(design.security),
+        }
         self.alarm_topics = AlarmTopics(self.observability, "Alarms", emails=self._notify())
         self.routing = AlarmRouting(self.obs.severities, self.alarm_topics.topics, self.name_prefix)
         if env.budget:
@@ -159,6 +190,7 @@ class EnvironmentStage(Stage):
             availability_zones=list(env.availability_zones),
             nat_gateways=env.nat_gateways,
             flow_log_retention=self._retention("flow"),
+            log_key=self.keys.logs,
         )
         Tags.of(self.network.flow_log_group).add("LogType", "flow")
         self.vpc = self.network.vpc
@@ -191,16 +223,22 @@ class EnvironmentStage(Stage):
         fallback = self.env_spec.budget.emails if self.env_spec.budget else ()
         return {sev: getattr(self.obs.on_call.notify, sev) or fallback for sev in SEVERITIES}
 
-    def _stack(self, id: str, service_tag: str, seq: int, what: str) -> DesignStack:
-        return DesignStack(
+    def _stack(self, id: str, service_tag: str, seq: int, what: str, **options: bool) -> DesignStack:
+        stack = DesignStack(
             self,
             id,
+            **options,
             zones=self.env_spec.availability_zones,
             stack_name=f"{self.design.project}-{self.env_name}-{id}",
             description=f"{self.design.project} {self.env_name}: {what}",
             service_tag=service_tag,
             seq=seq,
         )
+        # Declared up front, so a KMS grant to a role of this stack goes into the role's policy: a grant into
+        # the key's policy would make the Keys stack depend on this one (a cycle).
+        if self.keys_stack is not None:
+            stack.add_dependency(self.keys_stack)
+        return stack
 
     def _data(self) -> None:
         d, env = self.design, self.env_spec
@@ -217,7 +255,10 @@ class EnvironmentStage(Stage):
                 sizing=env.databases[db.name],
                 engine_version=db.engine_version,
                 database_name=db.database_name,
+                identifier=f"{self.name_prefix}-{db.name}",
                 log_retention=self._retention("application"),
+                keys=self.keys,
+                protection=env.protection,
             )
             tag_component(self.databases[db.name], service=db.name, seq=db.seq, requirements=db.requirements)
             size = env.databases[db.name]
@@ -238,6 +279,7 @@ class EnvironmentStage(Stage):
                 sizing=env.caches[cache.name],
                 engine_version=cache.engine_version,
                 log_retention=self._retention("application"),
+                keys=self.keys,
             )
             tag_component(
                 self.caches[cache.name], service=cache.name, seq=cache.seq, requirements=cache.requirements
@@ -252,7 +294,11 @@ class EnvironmentStage(Stage):
             )
         for secret in d.secrets:
             self.secrets[secret.name] = AppSecret(
-                stack, secret.name, spec=secret, secret_name=f"{d.project}/{self.env_name}/{secret.name}"
+                stack,
+                secret.name,
+                spec=secret,
+                secret_name=f"{d.project}/{self.env_name}/{secret.name}",
+                key=self.keys.data,
             )
             tag_component(
                 self.secrets[secret.name],
@@ -276,6 +322,7 @@ class EnvironmentStage(Stage):
                 region=copy_region,
                 vault_name=f"{vault_name}-copy",
                 seq=seq,
+                customer_managed=self.keys.customer_managed,
             )
             stack.add_stack_dependency(copy_stack)
             copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=f"{vault_name}-copy")
@@ -286,6 +333,7 @@ class EnvironmentStage(Stage):
             retention_days=plan.retention_days,
             hour_utc=plan.daily_at_utc_hour,
             copy_to_vault_arn=copy_arn,
+            key=self.keys.data,
             resources=[
                 backup.BackupResource.from_rds_database_instance(db.instance)
                 for _, db in sorted(self.databases.items())
@@ -299,7 +347,7 @@ class EnvironmentStage(Stage):
         )
         self.queues: dict[str, WorkQueue] = {}
         for q in d.queues:
-            self.queues[q.name] = WorkQueue(stack, q.name, spec=q)
+            self.queues[q.name] = WorkQueue(stack, q.name, spec=q, key=self.keys.messaging)
             tag_component(self.queues[q.name], service=q.name, seq=q.seq, requirements=q.requirements)
             multiple = self.obs.thresholds.queue_age_visibility_multiple
             max_age = max(60, round(q.visibility_timeout_seconds * multiple))
@@ -316,9 +364,23 @@ class EnvironmentStage(Stage):
         self.platform_stack = self._stack(
             "Platform", "platform", seq, "ECS cluster, ALB and image repositories"
         )
-        self.platform = Platform(
-            self.platform_stack, "Platform", vpc=self.vpc, access_log_days=self._retention_days("access")
+        env, domain = self.env_spec, self.env_spec.domain
+        origin_certificate = (
+            certificate(self.platform_stack, "OriginCertificate", domain=domain, names=[domain.origin])
+            if domain
+            else None
         )
+        self.platform = Platform(
+            self.platform_stack,
+            "Platform",
+            vpc=self.vpc,
+            access_log_days=self._retention_days("access"),
+            cloudfront_prefix_list=cloudfront_prefix_list(env.region or ""),
+            certificate=origin_certificate,
+            deletion_protection=env.protection == "production",
+        )
+        if domain:
+            alias_to_load_balancer(self.platform_stack, "OriginName", domain=domain, alb=self.platform.alb)
         Tags.of(self.platform.access_logs).add("LogType", "access")
         alb_alarms(self.platform, alb=self.platform.alb, thresholds=self.obs.thresholds, routing=self.routing)
         for workload in (*self.design.services, *self.design.container_frontends()):
@@ -329,31 +391,115 @@ class EnvironmentStage(Stage):
                     repository_name=f"{self.design.project}/{workload.name}",
                     image_scan_on_push=True,
                     image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+                    encryption=ecr.RepositoryEncryption.KMS if self.keys.data else None,
+                    encryption_key=self.keys.data,
                     lifecycle_rules=[ecr.LifecycleRule(max_image_count=30)],
                     removal_policy=RemovalPolicy.RETAIN,
                 )
 
     def _edge(self, seq: int) -> None:
-        sites = self.design.static_frontends()
-        if not sites:
+        names = distribution_names(self.design)
+        if not names:
             return
-        stack = self._stack("Edge", "edge", seq, "CloudFront distributions and static site buckets")
+        env, domain = self.env_spec, self.env_spec.domain
+        # A CLOUDFRONT web ACL and CloudFront's certificate must be in us-east-1: elsewhere, a small stack there.
+        cross_region = env.region != CLOUDFRONT_REGION
+        stack = self._stack(
+            "Edge",
+            "edge",
+            seq,
+            "CloudFront distributions, WAF and static site buckets",
+            cross_region_references=cross_region,
+        )
+        edge_global = self._edge_global(seq) if cross_region else stack
+        hosts = {name: domain.host(name) for name in names} if domain else {}
         logs_bucket = log_bucket(stack, "EdgeLogs", days=self._retention_days("access"))
         Tags.of(logs_bucket).add("LogType", "access")
-        for fe in sites:
-            site = StaticSite(stack, fe.name, logs=logs_bucket, api_path=fe.api_path, alb=self.platform.alb)
-            tag_component(site, service=fe.name, seq=fe.seq, requirements=fe.requirements)
-            self.distributions[fe.name] = site.distribution
-            if self.env_spec.region == CLOUDFRONT_METRICS_REGION:
-                cloudfront_alarms(
-                    site,
-                    name=fe.name,
-                    distribution=site.distribution,
-                    thresholds=self.obs.thresholds,
-                    routing=self.routing,
-                )
-            else:
-                note_no_cdn_alarm(site, region=self.env_spec.region or "")
+        settings = EdgeSettings(
+            logs=logs_bucket,
+            web_acl_arn=self._edge_firewall(edge_global, cross_region=cross_region).arn,
+            certificate=certificate(edge_global, "Certificate", domain=domain, names=list(hosts.values()))
+            if domain
+            else None,
+            alb_origin=alb_origin(
+                stack,
+                alb=self.platform.alb,
+                name=f"{self.name_prefix}-alb",
+                origin_domain=domain.origin if domain else None,
+            )
+            if route_table(self.design)
+            else None,
+            https_origin=domain is not None,
+        )
+        sites: dict[str, StaticSite | AppSite] = {}
+        for fe in self.design.static_frontends():
+            sites[fe.name] = StaticSite(
+                stack,
+                fe.name,
+                settings=settings,
+                api_path=fe.api_path,
+                names=[hosts[fe.name]] if domain else [],
+            )
+            tag_component(sites[fe.name], service=fe.name, seq=fe.seq, requirements=fe.requirements)
+        if APP_DISTRIBUTION in names:
+            sites[APP_DISTRIBUTION] = AppSite(
+                stack, APP_DISTRIBUTION, settings=settings, names=[hosts[APP_DISTRIBUTION]] if domain else []
+            )
+            tag_component(sites[APP_DISTRIBUTION], service=APP_DISTRIBUTION, seq=seq, requirements=())
+        for name, site in sites.items():
+            self._distribution_extras(name, site, stack)
+
+    def _edge_global(self, seq: int) -> Stack:
+        """The us-east-1 half of the edge for an environment elsewhere: web ACL, its logs, the certificate."""
+        stack = Stack(
+            self,
+            "EdgeGlobal",
+            env=CdkEnvironment(account=self.env_spec.account, region=CLOUDFRONT_REGION),
+            stack_name=f"{self.name_prefix}-EdgeGlobal",
+            description=f"{self.design.project} {self.env_name}: CloudFront web ACL and certificate (us-east-1)",
+            cross_region_references=True,
+        )
+        tag_component(stack, service="edge", seq=seq, requirements=())
+        return stack
+
+    def _edge_firewall(self, scope: Stack, *, cross_region: bool) -> WebFirewall:
+        waf = self.design.security.waf
+        key = self.keys.logs
+        if cross_region and self.keys.customer_managed:  # a KMS key serves only its own region
+            key = logs_key(scope, "WafLogsKey", description=f"{self.name_prefix}: WAF logs")
+        firewall = WebFirewall(
+            scope,
+            "Firewall",
+            name=f"{self.name_prefix}-edge",
+            acl_scope="CLOUDFRONT",
+            rate_limit=waf.rate_limit_per_5_minutes,
+            log_retention=retention(waf.log_retention_days or self._retention_days("access")),
+            log_key=key,
+        )
+        Tags.of(firewall.log_group).add("LogType", "access")
+        return firewall
+
+    def _distribution_extras(self, name: str, site: StaticSite | AppSite, stack: Stack) -> None:
+        """Names, alarms and the dashboard entry of one distribution."""
+        self.distributions[name] = site.distribution
+        if self.env_spec.domain:
+            alias_to_distribution(
+                stack,
+                f"Name-{name}",
+                domain=self.env_spec.domain,
+                name=self.env_spec.domain.host(name),
+                distribution=site.distribution,
+            )
+        if self.env_spec.region == CLOUDFRONT_METRICS_REGION:
+            cloudfront_alarms(
+                site,
+                name=name,
+                distribution=site.distribution,
+                thresholds=self.obs.thresholds,
+                routing=self.routing,
+            )
+        else:
+            note_no_cdn_alarm(site, region=self.env_spec.region or "")
 
     def _workload(self, w: Workload) -> None:
         env = self.env_spec
@@ -420,6 +566,7 @@ class EnvironmentStage(Stage):
             )
             if tracing.enabled
             else None,
+            log_key=self.keys.logs,
         )
 
     def _dashboards(self, seq: int) -> None:

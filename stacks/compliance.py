@@ -1,0 +1,125 @@
+"""Compliance: the validation plugins a design runs on every synth, and the design-wide acknowledgements.
+
+cdk-nag's AwsSolutions pack always runs; the spec adds NIST 800-53 r5, HIPAA or PCI DSS (`security.compliance_packs`)
+and AWS Control Tower's proactive controls as CloudFormation Guard rules (`security.control_tower_guard`). Any
+unacknowledged finding of any of them fails the synth. Acknowledgements of one resource live next to its construct;
+the ones below are decisions that hold for every resource of an environment, each with its reason.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+import cdk_nag
+from aws_cdk import IPolicyValidationPlugin, Stage
+from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+from constructs import Construct
+
+from designspec.security import SecuritySpec
+from stacks.nag import GUARD_CONTEXT, GUARD_PLUGIN, NAG_PACKS, PACKS_CONTEXT, acknowledge_check
+
+_NAG_CHECKS = {
+    "aws-solutions": cdk_nag.AwsSolutionsChecks,
+    "nist-800-53-r5": cdk_nag.NIST80053R5Checks,
+    "hipaa": cdk_nag.HIPAASecurityChecks,
+    "pci-dss": cdk_nag.PCIDSS321Checks,
+}
+
+
+def validation_plugins(scope: Construct, security: SecuritySpec) -> list[IPolicyValidationPlugin]:
+    """One plugin per pack the spec names (aws-solutions first), then the Guard plugin if enabled."""
+    plugins: list[IPolicyValidationPlugin] = [_NAG_CHECKS[pack](scope) for pack in security.packs()]
+    if security.control_tower_guard:
+        plugins.append(CfnGuardValidator(control_tower_rules_enabled=True))
+    return plugins
+
+
+def set_compliance_context(stage: Stage, security: SecuritySpec) -> None:
+    """Lets constructs acknowledge only for the packs that run. Must precede the stage's first child."""
+    stage.node.set_context(PACKS_CONTEXT, list(security.packs()))
+    stage.node.set_context(GUARD_CONTEXT, security.control_tower_guard)
+
+
+def compliance_metadata(security: SecuritySpec) -> dict[str, Any]:
+    """What docgen shows of the validation setup (template metadata key `Compliance`): packs and plugins.
+
+    Findings accepted on a resource are in its `Metadata.cdk_nag.rules_to_suppress`; an id with `::` names
+    its plugin before the `::` (for example `NIST.800.53.R5::NIST.800.53.R5-ALBWAFEnabled`).
+    """
+    packs = [
+        {"pack": p, "plugin": NAG_PACKS[p], "tool": f"cdk-nag {version('cdk-nag')}"} for p in security.packs()
+    ]
+    if security.control_tower_guard:
+        packs.append(
+            {
+                "pack": "control-tower-proactive",
+                "plugin": GUARD_PLUGIN,
+                "tool": f"cdklabs.cdk-validator-cfnguard {version('cdklabs.cdk-validator-cfnguard')}",
+            }
+        )
+    return {"packs": packs, "encryption": security.encryption}
+
+
+def acknowledge_design_decisions(stage: Stage, *, customer_keys: bool) -> None:
+    """Decisions that hold for every resource of the environment (each resource's own are next to it)."""
+    acknowledge_check(
+        stage,
+        "CDK's grants write one least-privilege inline policy per role, scoped to the resources granted; "
+        "shared managed policies would be broader.",
+        nag="IAMNoInlinePolicy",
+    )
+    acknowledge_check(
+        stage,
+        "Retention is chosen per log type in the spec (observability.logging.retention_days); audit logs keep "
+        "365 days, application and flow logs the environment's retention.",
+        guard="cloudwatch_log_group_retention_period_check",
+    )
+    acknowledge_check(
+        stage,
+        "Buckets hold logs and static site builds, rebuilt from the repository; S3's own 11-nines durability "
+        "in one region is enough, so no cross-region replication.",
+        nag="S3BucketReplicationEnabled",
+    )
+    acknowledge_check(
+        stage,
+        "Object Lock would make log expiry and site redeploys impossible; access to the buckets is by bucket "
+        "policy (TLS only, CloudFront OAC) and versioning protects site objects.",
+        guard="s3_bucket_object_lock_enabled_check",
+    )
+    acknowledge_check(
+        stage,
+        "Nothing consumes object events of log or site buckets; the design has no workflow they would start.",
+        guard="s3_event_notifications_enabled_check",
+    )
+    acknowledge_check(
+        stage,
+        "One origin per behaviour in one region: the app runs in one region per environment, so there is no "
+        "second origin to fail over to.",
+        guard="cloudfront_origin_failover_enabled_check",
+    )
+    acknowledge_check(
+        stage,
+        "Container Insights runs in 'enhanced' mode, which includes every metric of 'enabled' and more; the "
+        "rule only accepts the literal value 'enabled'.",
+        guard="ecs_container_insights_enabled_check",
+    )
+    if customer_keys:
+        reason = (
+            "KmsKeyId names the design's customer-managed key, imported from the Keys stack with Fn::ImportValue, "
+            "which Guard rules cannot resolve; cdk-nag and checkov verify the key on the same resources."
+        )
+        for rule in (
+            "cloudwatch_log_group_encrypted_check",
+            "sqs_queue_encrypted_check",
+            "rds_storage_encrypted_kms_key_check",
+        ):
+            acknowledge_check(stage, reason, guard=rule)
+    else:
+        reason = (
+            "The spec chooses security.encryption: aws-managed: log groups use CloudWatch Logs' own encryption; "
+            "customer-managed switches every log group to the design's KMS key."
+        )
+        acknowledge_check(
+            stage, reason, nag="CloudWatchLogGroupEncrypted", guard="cloudwatch_log_group_encrypted_check"
+        )
