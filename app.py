@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from pathlib import Path
 
 from aws_cdk import App, Aspects, Validations
 from cdk_nag import WriteNagSuppressionsToCloudFormationAspect
@@ -12,6 +14,13 @@ from cdk_nag import WriteNagSuppressionsToCloudFormationAspect
 from designspec import SpecError, load_design
 from stacks.compliance import validation_plugins
 from stacks.stage import EnvironmentStage
+
+
+def cli_context() -> dict[str, object]:
+    """Outside the CDK CLI (tests, docgen), the context the CLI would give: cdk.json's feature flags and the
+    resource path metadata (cfn-lint recognises CDK templates by it), so both synthesize the same templates."""
+    flags = json.loads((Path(__file__).parent / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return {**flags, "aws:cdk:enable-path-metadata": True}
 
 
 def build_app(
@@ -22,7 +31,7 @@ def build_app(
     environments: list[str] | None = None,
 ) -> App:
     design = load_design(design_path)
-    app = App(outdir=outdir) if outdir else App()
+    app = App(outdir=outdir, context=cli_context()) if outdir else App()
     for env_name in design.aws_environments():
         if environments is None or env_name in environments:
             stage = EnvironmentStage(app, env_name, design=design, image_tag=image_tag)
