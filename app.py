@@ -12,8 +12,8 @@ from aws_cdk import App, Aspects, Validations
 from cdk_nag import WriteNagSuppressionsToCloudFormationAspect
 
 from designspec import SpecError, load_design
-from stacks.compliance import validation_plugins
-from stacks.stage import EnvironmentStage
+from stacks.compliance import acknowledge_unlocated, set_compliance_context, validation_plugins
+from stacks.stage import CLOUDFRONT_REGION, EnvironmentStage
 
 
 def cli_context() -> dict[str, object]:
@@ -32,6 +32,7 @@ def build_app(
 ) -> App:
     design = load_design(design_path)
     app = App(outdir=outdir, context=cli_context()) if outdir else App()
+    set_compliance_context(app, design.security)  # before the first stage
     for env_name in design.aws_environments():
         if environments is None or env_name in environments:
             stage = EnvironmentStage(app, env_name, design=design, image_tag=image_tag)
@@ -41,6 +42,12 @@ def build_app(
     # Policy-validation plugins: cdk-nag's AwsSolutions and the spec's compliance packs, and AWS Control Tower's
     # proactive controls (CloudFormation Guard). Any unacknowledged finding of any of them fails the synth.
     Validations.of(app).add_plugins(*validation_plugins(app, design.security))
+    acknowledge_unlocated(
+        app,
+        cross_region_certificate=any(
+            e.domain is not None and e.region != CLOUDFRONT_REGION for e in design.aws_environments().values()
+        ),
+    )
     return app
 
 

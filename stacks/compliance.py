@@ -12,7 +12,7 @@ from importlib.metadata import version
 from typing import Any
 
 import cdk_nag
-from aws_cdk import IPolicyValidationPlugin, Stage
+from aws_cdk import IPolicyValidationPlugin, Stack, Stage
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 from constructs import Construct
 
@@ -123,3 +123,30 @@ def acknowledge_design_decisions(stage: Stage, *, customer_keys: bool) -> None:
         acknowledge_check(
             stage, reason, nag="CloudWatchLogGroupEncrypted", guard="cloudwatch_log_group_encrypted_check"
         )
+
+
+def acknowledge_cross_region_handlers(stack: Stack) -> None:
+    """CDK's cross-region reference handlers (writer in us-east-1, reader in the environment's region)."""
+    acknowledge_check(
+        stack,
+        "CDK's cross-region reference handlers run at deploy time and call only the SSM Parameter Store API "
+        "to pass the certificate and web ACL ARNs between regions; they reach nothing in a VPC.",
+        guard="lambda_inside_vpc_check",
+    )
+
+
+def acknowledge_unlocated(app: Construct, *, cross_region_certificate: bool) -> None:
+    """Findings the Guard plugin reports with no resource (so they can only be acknowledged at the app root).
+
+    With a certificate from another region's stack, Guard's CloudFront certificate rules fail once more for the
+    template as a whole besides each distribution (acknowledged there); only then is this acknowledged.
+    """
+    if not cross_region_certificate:
+        return
+    reason = (
+        "Each distribution has the spec's certificate with SNI and TLSv1.2_2021, its ARN passed from the "
+        "us-east-1 stack by CDK's cross-region reference, which Guard cannot resolve; Guard reports it once "
+        "more without a resource."
+    )
+    for rule in ("cloudfront_custom_ssl_certificate_check", "cloudfront_sni_enabled_check"):
+        acknowledge_check(app, reason, guard=rule)

@@ -63,6 +63,7 @@ class EdgeSettings:
     certificate: acm.ICertificate | None  # in us-east-1; None: the default *.cloudfront.net certificate
     alb_origin: cloudfront.IOrigin | None  # the ALB as a VPC origin; None: no HTTP workload
     https_origin: bool  # the VPC origin speaks HTTPS to the ALB (a domain names its certificate)
+    cross_region: bool  # the certificate and web ACL come from the us-east-1 stack (environment elsewhere)
 
 
 def alb_origin(
@@ -163,6 +164,13 @@ class _Distribution(Construct):
                 "cloudfront_security_policy_check",
             ):
                 acknowledge_check(distribution, reason, guard=rule)
+        elif s.cross_region:
+            reason = (
+                "The distribution has the spec's domain, its certificate (SNI, TLSv1.2_2021); the certificate's ARN "
+                "comes from the us-east-1 stack through CDK's cross-region reference, which Guard cannot resolve."
+            )
+            for rule in ("cloudfront_custom_ssl_certificate_check", "cloudfront_sni_enabled_check"):
+                acknowledge_check(distribution, reason, guard=rule)
         if "AwsSolutions-CFR5" in findings:
             acknowledge_check(
                 distribution,
@@ -231,6 +239,12 @@ class AppSite(_Distribution):
         # Browsers open container front ends by name: plain http:// is redirected to HTTPS.
         default = self.api_behavior(cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS)
         self.distribution = self.build(default_behavior=default)
+        acknowledge_check(
+            self.distribution,
+            "Every path, '/' included, goes to the ALB, whose routes answer it; a default root object would "
+            "rewrite '/' to a file the containers do not serve.",
+            guard="cloudfront_default_root_object_configured_check",
+        )
 
 
 def security_headers(scope: Construct, id: str) -> cloudfront.ResponseHeadersPolicy:

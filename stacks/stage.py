@@ -20,7 +20,11 @@ from designspec.wiring import Binding, bindings
 from stacks.alerting import AlarmRouting, AlarmTopics
 from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
-from stacks.compliance import acknowledge_design_decisions, compliance_metadata, set_compliance_context
+from stacks.compliance import (
+    acknowledge_cross_region_handlers,
+    acknowledge_design_decisions,
+    compliance_metadata,
+)
 from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
 from stacks.dashboards import Dashboards, DashboardSources
 from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache, postgres_max_connections
@@ -137,7 +141,6 @@ class EnvironmentStage(Stage):
         env = design.environments[env_name]
         super().__init__(scope, env_name, env=CdkEnvironment(account=env.account, region=env.region))
         self.design, self.env_name, self.env_spec, self.image_tag = design, env_name, env, image_tag
-        set_compliance_context(self, design.security)  # before the first child: constructs read it
         Tags.of(self).add("Project", design.project)
         Tags.of(self).add("Environment", env_name)
         first_seq = min((c.seq for c in self._components()), default=1)
@@ -412,6 +415,8 @@ class EnvironmentStage(Stage):
             cross_region_references=cross_region,
         )
         edge_global = self._edge_global(seq) if cross_region else stack
+        if cross_region:
+            acknowledge_cross_region_handlers(stack)
         hosts = {name: domain.host(name) for name in names} if domain else {}
         logs_bucket = log_bucket(stack, "EdgeLogs", days=self._retention_days("access"))
         Tags.of(logs_bucket).add("LogType", "access")
@@ -430,6 +435,7 @@ class EnvironmentStage(Stage):
             if route_table(self.design)
             else None,
             https_origin=domain is not None,
+            cross_region=cross_region,
         )
         sites: dict[str, StaticSite | AppSite] = {}
         for fe in self.design.static_frontends():
@@ -460,6 +466,7 @@ class EnvironmentStage(Stage):
             cross_region_references=True,
         )
         tag_component(stack, service="edge", seq=seq, requirements=())
+        acknowledge_cross_region_handlers(stack)
         return stack
 
     def _edge_firewall(self, scope: Stack, *, cross_region: bool) -> WebFirewall:
