@@ -12,7 +12,12 @@ from aws_cdk import App, Aspects, Validations
 from cdk_nag import WriteNagSuppressionsToCloudFormationAspect
 
 from designspec import SpecError, load_design
-from stacks.compliance import acknowledge_unlocated, set_compliance_context, validation_plugins
+from stacks.compliance import (
+    acknowledge_unlocated,
+    set_compliance_context,
+    unacknowledged_findings,
+    validation_plugins,
+)
 from stacks.stage import CLOUDFRONT_REGION, EnvironmentStage
 
 
@@ -60,8 +65,11 @@ def main() -> int:
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    app.synth()
-    return 0
+    assembly = app.synth()
+    findings = unacknowledged_findings(Path(assembly.directory))
+    for line in findings:
+        print(f"error: unacknowledged finding {line}", file=sys.stderr)
+    return 1 if findings else 0
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ the ones below are decisions that hold for every resource of an environment, eac
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import cdk_nag
@@ -19,6 +21,7 @@ from constructs import Construct
 from designspec.security import SecuritySpec
 from stacks.nag import GUARD_CONTEXT, GUARD_PLUGIN, NAG_PACKS, PACKS_CONTEXT, acknowledge_check
 
+COMPLIANCE_PLUGINS = (*NAG_PACKS.values(), GUARD_PLUGIN)  # plugin names in the validation report
 _NAG_CHECKS = {
     "aws-solutions": cdk_nag.AwsSolutionsChecks,
     "nist-800-53-r5": cdk_nag.NIST80053R5Checks,
@@ -33,6 +36,25 @@ def validation_plugins(scope: Construct, security: SecuritySpec) -> list[IPolicy
     if security.control_tower_guard:
         plugins.append(CfnGuardValidator(control_tower_rules_enabled=True))
     return plugins
+
+
+def unacknowledged_findings(cdk_out: Path) -> list[str]:
+    """Findings of the compliance plugins left in the synth's validation report, one line each.
+
+    CDK fails the synth only on findings of severity error; the Guard plugin reports some controls at lower
+    severities, which would pass silently. The design accepts none without an acknowledgement.
+    """
+    report = cdk_out / "validation-report.json"
+    if not report.exists():
+        return []
+    lines = []
+    for plugin in json.loads(report.read_text(encoding="utf-8")).get("pluginReports", []):
+        if plugin["pluginName"] not in COMPLIANCE_PLUGINS:
+            continue
+        for violation in plugin["violations"]:
+            where = [c.get("constructPath") or "?" for c in violation.get("violatingConstructs", [])]
+            lines.append(f"{plugin['pluginName']} {violation['ruleName']}: {', '.join(where)}")
+    return lines
 
 
 def set_compliance_context(stage: Stage, security: SecuritySpec) -> None:
