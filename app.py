@@ -18,7 +18,8 @@ from stacks.compliance import (
     unacknowledged_findings,
     validation_plugins,
 )
-from stacks.stage import CLOUDFRONT_REGION, EnvironmentStage
+from stacks.stage import EnvironmentStage
+from stacks.stage_edge import CLOUDFRONT_REGION
 
 
 def cli_context() -> dict[str, object]:

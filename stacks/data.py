@@ -148,6 +148,7 @@ class PostgresDatabase(Construct):
                 security_groups=[self.security_group],
                 parameter_group=self.parameters,
                 multi_az=sizing.multi_az,
+                monitoring_interval=Duration.seconds(60) if production else None,
                 deletion_protection=sizing.deletion_protection,
                 removal_policy=RemovalPolicy.DESTROY,
                 publicly_accessible=False,
@@ -156,10 +157,14 @@ class PostgresDatabase(Construct):
             for i in range(sizing.read_replicas)
         ]
         for replica in self.replicas:
-            acknowledge(
+            encrypted = "A read replica inherits its encryption from the encrypted primary; CloudFormation rejects StorageEncrypted on it."
+            acknowledge(replica, "AwsSolutions-RDS2", encrypted)
+            acknowledge_check(replica, encrypted, nag="RDSStorageEncrypted")
+            acknowledge_check(
                 replica,
-                "AwsSolutions-RDS2",
-                "A read replica inherits its encryption from the encrypted primary; CloudFormation rejects StorageEncrypted on it.",
+                "A read replica copies the primary, which the AWS Backup plan covers; backing up the copy too "
+                "would double the snapshots of the same data.",
+                nag="RDSInBackupPlan",
             )
         self._acknowledge(sizing, production=production, customer_keys=keys.customer_managed)
 
@@ -190,7 +195,7 @@ class PostgresDatabase(Construct):
             )
         if production:
             acknowledge(
-                self.instance,
+                self,  # the primary's and each replica's monitoring role
                 "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
                 "RDS enhanced monitoring's role uses the AWS managed policy AWS keeps in step with the agent.",
             )

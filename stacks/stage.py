@@ -15,36 +15,25 @@ from constructs import Construct
 
 from designspec.model import Design, Frontend, Scaling, Service
 from designspec.observability import SEVERITIES, LogType, Severity
-from designspec.security import APP_DISTRIBUTION, cloudfront_prefix_list, distribution_names
+from designspec.security import cloudfront_prefix_list
 from designspec.wiring import Binding, bindings
 from stacks.alerting import AlarmRouting, AlarmTopics
 from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
 from stacks.compliance import (
-    acknowledge_cross_region_handlers,
     acknowledge_design_decisions,
     compliance_metadata,
 )
 from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
 from stacks.dashboards import Dashboards, DashboardSources
 from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache, postgres_max_connections
-from stacks.dns import alias_to_distribution, alias_to_load_balancer, certificate
-from stacks.edge import (
-    CLOUDFRONT_METRICS_REGION,
-    AppSite,
-    EdgeSettings,
-    StaticSite,
-    alb_origin,
-    log_bucket,
-    note_no_cdn_alarm,
-)
-from stacks.keys import Keys, create_keys, logs_key
+from stacks.dns import alias_to_load_balancer, certificate
+from stacks.keys import Keys, create_keys
 from stacks.messaging import WorkQueue
 from stacks.monitoring import (
     KpiMetrics,
     alb_alarms,
     cache_alarms,
-    cloudfront_alarms,
     database_alarms,
     http_kpi_alarms,
     kpi_metrics,
@@ -52,14 +41,14 @@ from stacks.monitoring import (
     service_alarms,
 )
 from stacks.network import Network
+from stacks.retention import retention
 from stacks.secrets import AppSecret
+from stacks.stage_edge import EdgeUnits
 from stacks.tagging import tag_component
 from stacks.tracing import SamplingRules, TracingSettings
-from stacks.waf import WebFirewall
 
 Workload = Service | Frontend
 BUDGET_SEVERITY: Severity = "P3"  # a cost overrun is not an outage
-CLOUDFRONT_REGION = "us-east-1"  # where CLOUDFRONT-scope web ACLs and CloudFront certificates must be
 
 
 class DesignStack(Stack):
@@ -92,37 +81,6 @@ class DesignStack(Stack):
         return self._zones
 
 
-_RETENTION = {
-    1: "ONE_DAY",
-    3: "THREE_DAYS",
-    5: "FIVE_DAYS",
-    7: "ONE_WEEK",
-    14: "TWO_WEEKS",
-    30: "ONE_MONTH",
-    60: "TWO_MONTHS",
-    90: "THREE_MONTHS",
-    120: "FOUR_MONTHS",
-    150: "FIVE_MONTHS",
-    180: "SIX_MONTHS",
-    365: "ONE_YEAR",
-    400: "THIRTEEN_MONTHS",
-    545: "EIGHTEEN_MONTHS",
-    731: "TWO_YEARS",
-    1096: "THREE_YEARS",
-    1827: "FIVE_YEARS",
-    2192: "SIX_YEARS",
-    2557: "SEVEN_YEARS",
-    2922: "EIGHT_YEARS",
-    3288: "NINE_YEARS",
-    3653: "TEN_YEARS",
-}
-
-
-def retention(days: int) -> logs.RetentionDays:
-    """The CDK enum for a day count the spec already validated against CloudWatch's allowed set."""
-    return getattr(logs.RetentionDays, _RETENTION[days])
-
-
 def route_table(design: Design) -> dict[str, Route]:
     """Listener rule priorities for every ALB-routed workload: most specific paths first, ties by name."""
     routed: list[tuple[str, tuple[str, ...], str]] = []
@@ -134,7 +92,7 @@ def route_table(design: Design) -> dict[str, Route]:
     return {name: Route(10 * (i + 1), patterns, health) for i, (name, patterns, health) in enumerate(ordered)}
 
 
-class EnvironmentStage(Stage):
+class EnvironmentStage(EdgeUnits, Stage):
     """Everything one AWS environment deploys: network, data, messaging, platform, edge, observability, workloads."""
 
     def __init__(self, scope: Construct, env_name: str, *, design: Design, image_tag: str) -> None:
@@ -399,114 +357,6 @@ class EnvironmentStage(Stage):
                     lifecycle_rules=[ecr.LifecycleRule(max_image_count=30)],
                     removal_policy=RemovalPolicy.RETAIN,
                 )
-
-    def _edge(self, seq: int) -> None:
-        names = distribution_names(self.design)
-        if not names:
-            return
-        env, domain = self.env_spec, self.env_spec.domain
-        # A CLOUDFRONT web ACL and CloudFront's certificate must be in us-east-1: elsewhere, a small stack there.
-        cross_region = env.region != CLOUDFRONT_REGION
-        stack = self._stack(
-            "Edge",
-            "edge",
-            seq,
-            "CloudFront distributions, WAF and static site buckets",
-            cross_region_references=cross_region,
-        )
-        edge_global = self._edge_global(seq) if cross_region else stack
-        if cross_region:
-            acknowledge_cross_region_handlers(stack)
-        hosts = {name: domain.host(name) for name in names} if domain else {}
-        logs_bucket = log_bucket(stack, "EdgeLogs", days=self._retention_days("access"))
-        Tags.of(logs_bucket).add("LogType", "access")
-        settings = EdgeSettings(
-            logs=logs_bucket,
-            web_acl_arn=self._edge_firewall(edge_global, cross_region=cross_region).arn,
-            certificate=certificate(edge_global, "Certificate", domain=domain, names=list(hosts.values()))
-            if domain
-            else None,
-            alb_origin=alb_origin(
-                stack,
-                alb=self.platform.alb,
-                name=f"{self.name_prefix}-alb",
-                origin_domain=domain.origin if domain else None,
-            )
-            if route_table(self.design)
-            else None,
-            https_origin=domain is not None,
-            cross_region=cross_region,
-        )
-        sites: dict[str, StaticSite | AppSite] = {}
-        for fe in self.design.static_frontends():
-            sites[fe.name] = StaticSite(
-                stack,
-                fe.name,
-                settings=settings,
-                api_path=fe.api_path,
-                names=[hosts[fe.name]] if domain else [],
-            )
-            tag_component(sites[fe.name], service=fe.name, seq=fe.seq, requirements=fe.requirements)
-        if APP_DISTRIBUTION in names:
-            sites[APP_DISTRIBUTION] = AppSite(
-                stack, APP_DISTRIBUTION, settings=settings, names=[hosts[APP_DISTRIBUTION]] if domain else []
-            )
-            tag_component(sites[APP_DISTRIBUTION], service=APP_DISTRIBUTION, seq=seq, requirements=())
-        for name, site in sites.items():
-            self._distribution_extras(name, site, stack)
-
-    def _edge_global(self, seq: int) -> Stack:
-        """The us-east-1 half of the edge for an environment elsewhere: web ACL, its logs, the certificate."""
-        stack = Stack(
-            self,
-            "EdgeGlobal",
-            env=CdkEnvironment(account=self.env_spec.account, region=CLOUDFRONT_REGION),
-            stack_name=f"{self.name_prefix}-EdgeGlobal",
-            description=f"{self.design.project} {self.env_name}: CloudFront web ACL and certificate (us-east-1)",
-            cross_region_references=True,
-        )
-        tag_component(stack, service="edge", seq=seq, requirements=())
-        acknowledge_cross_region_handlers(stack)
-        return stack
-
-    def _edge_firewall(self, scope: Stack, *, cross_region: bool) -> WebFirewall:
-        waf = self.design.security.waf
-        key = self.keys.logs
-        if cross_region and self.keys.customer_managed:  # a KMS key serves only its own region
-            key = logs_key(scope, "WafLogsKey", description=f"{self.name_prefix}: WAF logs")
-        firewall = WebFirewall(
-            scope,
-            "Firewall",
-            name=f"{self.name_prefix}-edge",
-            acl_scope="CLOUDFRONT",
-            rate_limit=waf.rate_limit_per_5_minutes,
-            log_retention=retention(waf.log_retention_days or self._retention_days("access")),
-            log_key=key,
-        )
-        Tags.of(firewall.log_group).add("LogType", "access")
-        return firewall
-
-    def _distribution_extras(self, name: str, site: StaticSite | AppSite, stack: Stack) -> None:
-        """Names, alarms and the dashboard entry of one distribution."""
-        self.distributions[name] = site.distribution
-        if self.env_spec.domain:
-            alias_to_distribution(
-                stack,
-                f"Name-{name}",
-                domain=self.env_spec.domain,
-                name=self.env_spec.domain.host(name),
-                distribution=site.distribution,
-            )
-        if self.env_spec.region == CLOUDFRONT_METRICS_REGION:
-            cloudfront_alarms(
-                site,
-                name=name,
-                distribution=site.distribution,
-                thresholds=self.obs.thresholds,
-                routing=self.routing,
-            )
-        else:
-            note_no_cdn_alarm(site, region=self.env_spec.region or "")
 
     def _workload(self, w: Workload) -> None:
         env = self.env_spec

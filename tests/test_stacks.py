@@ -105,7 +105,12 @@ def test_every_queue_has_a_dlq_sse_and_tls_only_policy(default_synth: Synth, env
             "AWS::SQS::Queue",
             {
                 "VisibilityTimeout": queue.visibility_timeout_seconds,
-                "SqsManagedSseEnabled": True,
+                # the design's own KMS key with customer-managed encryption, else SQS-managed SSE
+                **(
+                    {"KmsMasterKeyId": Match.any_value()}
+                    if DESIGN.security.encryption == "customer-managed"
+                    else {"SqsManagedSseEnabled": True}
+                ),
                 "RedrivePolicy": {
                     "deadLetterTargetArn": Match.any_value(),
                     "maxReceiveCount": queue.max_receive_count,
