@@ -9,12 +9,27 @@ the ones below are decisions that hold for every resource of an environment, eac
 from __future__ import annotations
 
 import json
+import re
+import tarfile
+from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import version
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import cdk_nag
-from aws_cdk import IPolicyValidationPlugin, Stack, Stage
+import jsii
+from aws_cdk import (
+    CfnResource,
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+    Stack,
+    Stage,
+)
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 from constructs import Construct
 
@@ -34,8 +49,83 @@ def validation_plugins(scope: Construct, security: SecuritySpec) -> list[IPolicy
     """One plugin per pack the spec names (aws-solutions first), then the Guard plugin if enabled."""
     plugins: list[IPolicyValidationPlugin] = [_NAG_CHECKS[pack](scope) for pack in security.packs()]
     if security.control_tower_guard:
-        plugins.append(CfnGuardValidator(control_tower_rules_enabled=True))
+        plugins.append(ControlTowerGuard())
     return plugins
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class ControlTowerGuard:
+    """cdk-validator-cfnguard's Control Tower rules, run only where they can apply.
+
+    cfn-guard evaluates every rule file against every template; most of the 237 rules are for services a design
+    never uses (API Gateway, EKS, ...), which pass vacuously but cost half the plugin's time. Each rule names
+    the resource types it checks: the ones naming no type present in the synthesized templates are disabled
+    for this synth, the rest run exactly as the plugin ships them.
+    """
+
+    @property
+    def name(self) -> str:
+        return GUARD_PLUGIN  # acknowledgements are namespaced by this name
+
+    @property
+    def version(self) -> str:
+        return version("cdklabs.cdk-validator-cfnguard")
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return None
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        present = set()
+        for path in context.template_paths:
+            resources = json.loads(Path(path).read_text(encoding="utf-8")).get("Resources", {})
+            present |= {r.get("Type") for r in resources.values()}
+        # a rule naming no type at all is never disabled
+        disabled = [rule for rule, types in guard_rule_types().items() if types and not types & present]
+        inner = CfnGuardValidator(control_tower_rules_enabled=True, disabled_rules=disabled)
+        return _current_report(inner.validate(context), self.version)
+
+
+def _current_report(beta: Any, plugin_version: str) -> PolicyValidationPluginReport:
+    """The plugin still answers with the Beta1 report type; the same fields in the current one."""
+    return PolicyValidationPluginReport(
+        success=beta.success,
+        plugin_version=plugin_version,
+        metadata=beta.metadata,
+        violations=[
+            PolicyViolation(
+                rule_name=v.rule_name,
+                description=v.description,
+                fix=v.fix,
+                rule_metadata=v.rule_metadata,
+                severity=v.severity,
+                violating_resources=[
+                    PolicyViolatingResource(
+                        locations=list(r.locations),
+                        resource_logical_id=r.resource_logical_id,
+                        template_path=r.template_path,
+                    )
+                    for r in v.violating_resources
+                ],
+            )
+            for v in beta.violations
+        ],
+    )
+
+
+@cache
+def guard_rule_types() -> dict[str, frozenset[str]]:
+    """Guard rule name (file stem, e.g. ct-s3-pr-1) -> the CloudFormation types its text checks."""
+    bundle = files("cdklabs.cdk_validator_cfnguard._jsii")
+    (tarball,) = [f for f in bundle.iterdir() if f.name.endswith(".jsii.tgz")]
+    out: dict[str, frozenset[str]] = {}
+    with tarball.open("rb") as raw, tarfile.open(fileobj=raw, mode="r:gz") as archive:
+        for member in archive:
+            if member.name.endswith(".guard") and "/rules/control-tower/" in member.name:
+                text = archive.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]
+                stem = member.name.rsplit("/", 1)[1].removesuffix(".guard")
+                out[stem] = frozenset(re.findall(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+", text))
+    return out
 
 
 def unacknowledged_findings(cdk_out: Path) -> list[str]:
@@ -83,68 +173,93 @@ def compliance_metadata(security: SecuritySpec) -> dict[str, Any]:
     return {"packs": packs, "encryption": security.encryption}
 
 
-def acknowledge_design_decisions(stage: Stage, *, customer_keys: bool) -> None:
-    """Decisions that hold for every resource of the environment (each resource's own are next to it)."""
-    acknowledge_check(
-        stage,
+@dataclass(frozen=True)
+class Decision:
+    """A finding accepted on every resource of the given types in an environment, with its reason."""
+
+    types: tuple[str, ...]
+    reason: str
+    nag: str = ""
+    guard: str = ""
+
+
+DECISIONS = (
+    Decision(
+        ("AWS::IAM::Policy", "AWS::IAM::Role"),
         "CDK's grants write one least-privilege inline policy per role, scoped to the resources granted; "
         "shared managed policies would be broader.",
         nag="IAMNoInlinePolicy",
-    )
-    acknowledge_check(
-        stage,
+    ),
+    Decision(
+        ("AWS::Logs::LogGroup",),
         "Retention is chosen per log type in the spec (observability.logging.retention_days); audit logs keep "
         "365 days, application and flow logs the environment's retention.",
         guard="cloudwatch_log_group_retention_period_check",
-    )
-    acknowledge_check(
-        stage,
+    ),
+    Decision(
+        ("AWS::S3::Bucket",),
         "Buckets hold logs and static site builds, rebuilt from the repository; S3's own 11-nines durability "
         "in one region is enough, so no cross-region replication.",
         nag="S3BucketReplicationEnabled",
-    )
-    acknowledge_check(
-        stage,
+    ),
+    Decision(
+        ("AWS::S3::Bucket",),
         "Object Lock would make log expiry and site redeploys impossible; access to the buckets is by bucket "
         "policy (TLS only, CloudFront OAC) and versioning protects site objects.",
         guard="s3_bucket_object_lock_enabled_check",
-    )
-    acknowledge_check(
-        stage,
+    ),
+    Decision(
+        ("AWS::S3::Bucket",),
         "Nothing consumes object events of log or site buckets; the design has no workflow they would start.",
         guard="s3_event_notifications_enabled_check",
-    )
-    acknowledge_check(
-        stage,
+    ),
+    Decision(
+        ("AWS::CloudFront::Distribution",),
         "One origin per behaviour in one region: the app runs in one region per environment, so there is no "
         "second origin to fail over to.",
         guard="cloudfront_origin_failover_enabled_check",
-    )
-    acknowledge_check(
-        stage,
+    ),
+    Decision(
+        ("AWS::ECS::Cluster",),
         "Container Insights runs in 'enhanced' mode, which includes every metric of 'enabled' and more; the "
         "rule only accepts the literal value 'enabled'.",
         guard="ecs_container_insights_enabled_check",
-    )
-    if customer_keys:
-        reason = (
-            "KmsKeyId names the design's customer-managed key, imported from the Keys stack with Fn::ImportValue, "
-            "which Guard rules cannot resolve; cdk-nag and checkov verify the key on the same resources."
-        )
-        for rule in (
-            "cloudwatch_log_group_encrypted_check",
-            "sqs_queue_encrypted_check",
-            "rds_storage_encrypted_kms_key_check",
-        ):
-            acknowledge_check(stage, reason, guard=rule)
-    else:
-        reason = (
-            "The spec chooses security.encryption: aws-managed: log groups use CloudWatch Logs' own encryption; "
-            "customer-managed switches every log group to the design's KMS key."
-        )
-        acknowledge_check(
-            stage, reason, nag="CloudWatchLogGroupEncrypted", guard="cloudwatch_log_group_encrypted_check"
-        )
+    ),
+)
+_IMPORTED_KEY = (
+    "KmsKeyId names the design's customer-managed key, imported from the Keys stack with Fn::ImportValue, "
+    "which Guard rules cannot resolve; cdk-nag and checkov verify the key on the same resources."
+)
+CUSTOMER_KEY_DECISIONS = (
+    Decision(("AWS::Logs::LogGroup",), _IMPORTED_KEY, guard="cloudwatch_log_group_encrypted_check"),
+    Decision(("AWS::SQS::Queue",), _IMPORTED_KEY, guard="sqs_queue_encrypted_check"),
+    Decision(("AWS::RDS::DBInstance",), _IMPORTED_KEY, guard="rds_storage_encrypted_kms_key_check"),
+)
+AWS_KEY_DECISIONS = (
+    Decision(
+        ("AWS::Logs::LogGroup",),
+        "The spec chooses security.encryption: aws-managed: log groups use CloudWatch Logs' own encryption; "
+        "customer-managed switches every log group to the design's KMS key.",
+        nag="CloudWatchLogGroupEncrypted",
+        guard="cloudwatch_log_group_encrypted_check",
+    ),
+)
+
+
+def acknowledge_design_decisions(stage: Stage, *, customer_keys: bool) -> None:
+    """Decisions that hold for every resource of a type in the environment; call once the stage is built.
+
+    Each lands on the resources of its types only (not the whole stage), so template metadata stays small.
+    """
+    decisions = (*DECISIONS, *(CUSTOMER_KEY_DECISIONS if customer_keys else AWS_KEY_DECISIONS))
+    by_type: dict[str, list[Decision]] = {}
+    for decision in decisions:
+        for cfn_type in decision.types:
+            by_type.setdefault(cfn_type, []).append(decision)
+    for construct in stage.node.find_all():
+        if CfnResource.is_cfn_resource(construct):
+            for decision in by_type.get(construct.cfn_resource_type, ()):
+                acknowledge_check(construct, decision.reason, nag=decision.nag, guard=decision.guard)
 
 
 def acknowledge_cross_region_handlers(stack: Stack) -> None:

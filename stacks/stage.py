@@ -109,7 +109,6 @@ class EnvironmentStage(EdgeUnits, Stage):
         if design.security.encryption == "customer-managed":
             self.keys_stack = self._stack("Keys", "security", first_seq, "Customer-managed KMS keys")
             self.keys = create_keys(self.keys_stack, prefix=self.name_prefix)
-        acknowledge_design_decisions(self, customer_keys=self.keys.customer_managed)
         self.observability = self._stack(
             "Observability",
             "observability",
@@ -166,6 +165,7 @@ class EnvironmentStage(EdgeUnits, Stage):
             self._workload(workload)
         if self.obs.dashboards_enabled:
             self._dashboards(first_seq)
+        acknowledge_design_decisions(self, customer_keys=self.keys.customer_managed)  # on the finished tree
 
     # --- units -----------------------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ class EnvironmentStage(EdgeUnits, Stage):
         # Declared up front, so a KMS grant to a role of this stack goes into the role's policy: a grant into
         # the key's policy would make the Keys stack depend on this one (a cycle).
         if self.keys_stack is not None:
-            stack.add_dependency(self.keys_stack)
+            stack.add_stack_dependency(self.keys_stack)
         return stack
 
     def _data(self) -> None:

@@ -273,3 +273,19 @@ def _design_file(synth: Synth) -> Path:
         if f"cdkout-{zoo}" in name:
             return ZOO / f"{zoo}.yaml"
     return ROOT / "design.yaml"
+
+
+def test_a_control_tower_finding_fails_the_synth(tmp_path: Path) -> None:
+    """The Guard plugin really runs on every synth: a log group kept a week fails CT.CLOUDWATCH.PR.2."""
+    from aws_cdk import aws_logs as logs
+
+    from app import build_app
+
+    app = build_app(str(ROOT / "design.yaml"), outdir=str(tmp_path), environments=["staging"])
+    network = app.node.find_child("staging").node.find_child("Network")
+    logs.LogGroup(network, "CarelessLogs", retention=logs.RetentionDays.ONE_WEEK)
+    with pytest.raises(RuntimeError, match=r"cloudwatch_log_group_retention_period_check"):
+        app.synth()
+    findings = unacknowledged_findings(tmp_path)
+    assert any("cdk-validator-cfnguard cloudwatch_log_group_retention_period_check" in f for f in findings)
+    assert any("staging/Network/CarelessLogs" in f for f in findings)
