@@ -24,7 +24,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from designspec.security import SecuritySpec
-from stacks.guard import ControlTowerGuard
+from stacks.guard import control_tower_guard
 from stacks.nag import GUARD_CONTEXT, GUARD_PLUGIN, NAG_PACKS, PACKS_CONTEXT, acknowledge_check
 
 COMPLIANCE_PLUGINS = (*NAG_PACKS.values(), GUARD_PLUGIN)  # plugin names in the validation report
@@ -37,10 +37,12 @@ _NAG_CHECKS = {
 
 
 def validation_plugins(scope: Construct, security: SecuritySpec) -> list[IPolicyValidationPlugin]:
-    """One plugin per pack the spec names (aws-solutions first), then the Guard plugin if enabled."""
+    """One plugin per pack the spec names (aws-solutions first), then the Guard plugin if enabled.
+
+    `scope` is the app, with its stages built (the Guard plugin picks its rules from the resource types)."""
     plugins: list[IPolicyValidationPlugin] = [_NAG_CHECKS[pack](scope) for pack in security.packs()]
     if security.control_tower_guard:
-        plugins.append(ControlTowerGuard())
+        plugins.append(control_tower_guard(scope))
     return plugins
 
 

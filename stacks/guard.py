@@ -2,86 +2,37 @@
 
 from __future__ import annotations
 
-import json
 import re
 import tarfile
 from functools import cache
-from importlib.metadata import version
 from importlib.resources import files
-from pathlib import Path
-from typing import Any
 
-import jsii
-from aws_cdk import (
-    IPolicyValidationContext,
-    IPolicyValidationPlugin,
-    PolicyValidationPluginReport,
-    PolicyViolatingResource,
-    PolicyViolation,
-)
+from aws_cdk import CfnResource
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+from constructs import Construct
 
-from stacks.nag import GUARD_PLUGIN
+# Types CDK adds while it synthesizes (cross-region reference handlers and their roles), after the tree is built.
+SYNTHESIS_TYPES = frozenset(
+    {"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::SSM::Parameter"}
+)
 
 
-@jsii.implements(IPolicyValidationPlugin)
-class ControlTowerGuard:
-    """cdk-validator-cfnguard's Control Tower rules, run only where they can apply.
+def control_tower_guard(app: Construct) -> CfnGuardValidator:
+    """cdk-validator-cfnguard's Control Tower rules, only those that can apply to this app.
 
     cfn-guard evaluates every rule file against every template; most of the 237 rules are for services a design
-    never uses (API Gateway, EKS, ...), which pass vacuously but cost half the plugin's time. Each rule names
-    the resource types it checks: the ones naming no type present in the synthesized templates are disabled
-    for this synth, the rest run exactly as the plugin ships them.
+    never uses (API Gateway, EKS, ...): they pass vacuously but cost half the plugin's time. Each rule names the
+    resource types it checks; a rule naming none of the app's types (read from the finished construct tree) is
+    disabled for this synth, and every other rule runs exactly as the plugin ships it. Call once the app's
+    stages are built.
     """
-
-    @property
-    def name(self) -> str:
-        return GUARD_PLUGIN  # acknowledgements are namespaced by this name
-
-    @property
-    def version(self) -> str:
-        return version("cdklabs.cdk-validator-cfnguard")
-
-    @property
-    def rule_ids(self) -> list[str] | None:
-        return None
-
-    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        present = set()
-        for path in context.template_paths:
-            resources = json.loads(Path(path).read_text(encoding="utf-8")).get("Resources", {})
-            present |= {r.get("Type") for r in resources.values()}
-        # a rule naming no type at all is never disabled
-        disabled = [rule for rule, types in guard_rule_types().items() if types and not types & present]
-        inner = CfnGuardValidator(control_tower_rules_enabled=True, disabled_rules=disabled)
-        return _current_report(inner.validate(context), self.version)
-
-
-def _current_report(beta: Any, plugin_version: str) -> PolicyValidationPluginReport:
-    """The plugin still answers with the Beta1 report type; the same fields in the current one."""
-    return PolicyValidationPluginReport(
-        success=beta.success,
-        plugin_version=plugin_version,
-        metadata=beta.metadata,
-        violations=[
-            PolicyViolation(
-                rule_name=v.rule_name,
-                description=v.description,
-                fix=v.fix,
-                rule_metadata=v.rule_metadata,
-                severity=v.severity,
-                violating_resources=[
-                    PolicyViolatingResource(
-                        locations=list(r.locations),
-                        resource_logical_id=r.resource_logical_id,
-                        template_path=r.template_path,
-                    )
-                    for r in v.violating_resources
-                ],
-            )
-            for v in beta.violations
-        ],
-    )
+    present = set(SYNTHESIS_TYPES)
+    for construct in app.node.find_all():
+        if CfnResource.is_cfn_resource(construct):
+            present.add(construct.cfn_resource_type)
+    # a rule naming no type at all is never disabled
+    disabled = [rule for rule, types in guard_rule_types().items() if types and not types & present]
+    return CfnGuardValidator(control_tower_rules_enabled=True, disabled_rules=disabled)
 
 
 @cache
