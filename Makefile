@@ -9,17 +9,21 @@ PYTHON := .venv/bin/python
 export JSII_NODE ?= $(CURDIR)/node_modules/.bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 PYTEST_ARGS ?=
+# One design selection for every step: synth, generators and docgen all read DESIGN_FILE.
+DESIGN_FILE ?= design.yaml
+export DESIGN_FILE
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup synth doc run test check lint bench clean scan
+.PHONY: help setup synth doc run test test-fast check lint bench clean scan
 
 help:
 	@echo "make setup  - install system packages, .venv and node_modules (idempotent)"
 	@echo "make synth  - cdk synth the app into cdk.out/"
 	@echo "make doc    - generate the design doc from cdk.out/"
-	@echo "make run    - setup + synth + doc on the bundled default design"
+	@echo "make run    - setup + synth + doc on the bundled default design (another: DESIGN_FILE=path.yaml)"
 	@echo "make test   - run the test suite (extra pytest args: PYTEST_ARGS=...)"
+	@echo "make test-fast - the tests that neither synthesize nor render (the inner loop)"
 	@echo "make check  - check the committed design doc is up to date"
 	@echo "make lint   - ruff check + ruff format --check"
 	@echo "make bench  - run the benchmarks"
@@ -30,16 +34,19 @@ setup:
 	@bash scripts/bootstrap.sh
 
 # --no-notices: the CLI would otherwise try to fetch notices from the network.
+# The spec is checked first: a bad one stops here with its one-line error (the CDK CLI would add its own
+# "Subprocess exited with error 2" line and exit 1).
 synth: setup
-	npx --no-install cdk synth --quiet --no-notices
+	$(PYTHON) -m designspec $(DESIGN_FILE)
+	npx --no-install cdk synth --quiet --no-notices -c design=$(DESIGN_FILE)
 
 doc:
-	$(PYTHON) -m docgen
+	$(PYTHON) -m docgen --design $(DESIGN_FILE)
 
 # The dev docker-compose stack and the delivery pipeline of the design, into generated/.
 .PHONY: generate
 generate:
-	$(PYTHON) -m generators
+	$(PYTHON) -m generators --design $(DESIGN_FILE)
 
 # The main job: docgen synthesizes the app into cdk.out (cdk-nag runs on it) when cdk.out is stale for the spec
 # and code, then writes the doc; generate runs first so the doc can show the compose file and the pipeline.
@@ -51,8 +58,12 @@ run: setup
 test: setup
 	$(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# The inner loop: everything but CDK synthesis (jsii) and Mermaid rendering (chromium).
+test-fast: setup
+	$(PYTHON) -m pytest -q -p no:cacheprovider -m "not synth and not render" $(PYTEST_ARGS)
+
 check:
-	$(PYTHON) -m docgen --check
+	$(PYTHON) -m docgen --check --design $(DESIGN_FILE)
 
 lint:
 	.venv/bin/ruff check .

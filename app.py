@@ -12,6 +12,8 @@ from aws_cdk import App, Aspects, Validations
 from cdk_nag import WriteNagSuppressionsToCloudFormationAspect
 
 from designspec import SpecError, load_design
+from designspec import stamp as stamps
+from designspec.errors import clean, report_unexpected
 from stacks.compliance import (
     acknowledge_unlocated,
     set_compliance_context,
@@ -57,20 +59,55 @@ def build_app(
     return app
 
 
+def synthesize(app: App, design_path: str) -> Path:
+    """Synthesize `app` and stamp the assembly with the design and code it came from.
+
+    The stamp is removed before synthesis starts and written (atomically) only after it completes, so an
+    interrupted or failed synth leaves an assembly docgen will not trust.
+    """
+    outdir = Path(app.outdir)
+    stamp_path = outdir / stamps.CDK_OUT_STAMP
+    stamps.remove_stamp(stamp_path)
+    assembly = app.synth()
+    design = load_design(design_path)
+    root = Path(__file__).resolve().parent
+    stamps.write_stamp(
+        stamp_path,
+        stamps.make_stamp(
+            root=root,
+            design_file=Path(design_path),
+            project=design.project,
+            kind="cdk.out",
+            input_globs=stamps.SYNTH_INPUTS,
+            folder=Path(assembly.directory),
+            output_globs=stamps.CDK_OUT_OUTPUTS,
+        ),
+    )
+    return Path(assembly.directory)
+
+
 def main() -> int:
-    probe = App()  # only to read context given with -c on the cdk command line
-    design_path = probe.node.try_get_context("design") or os.environ.get("DESIGN_FILE", "design.yaml")
-    image_tag = probe.node.try_get_context("image_tag") or "bootstrap"
+    """Exit 0 synthesized, 2 a bad spec (one line on stderr), 3 anything unexpected (one line, a log file)."""
+    design_path = os.environ.get("DESIGN_FILE", "design.yaml")
     try:
+        probe = App()  # only to read context given with -c on the cdk command line
+        design_path = probe.node.try_get_context("design") or design_path
+        image_tag = probe.node.try_get_context("image_tag") or "bootstrap"
         app = build_app(design_path, image_tag=image_tag)
-    except SpecError as exc:
+        outdir = synthesize(app, design_path)
+    except SpecError as exc:  # from the loader, or from a construct that checks its spec input
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    assembly = app.synth()
-    findings = unacknowledged_findings(Path(assembly.directory))
-    for line in findings:
-        print(f"error: unacknowledged finding {line}", file=sys.stderr)
-    return 1 if findings else 0
+    except Exception as exc:  # a bug, or a CDK/jsii failure the spec checks did not foresee
+        return report_unexpected(exc, f"synthesizing {clean(design_path)}", "cdk-app-")
+    # CDK fails the synth only on error-severity findings; the design accepts no unacknowledged one at all.
+    findings = unacknowledged_findings(outdir)
+    if findings:
+        stamps.remove_stamp(outdir / stamps.CDK_OUT_STAMP)  # docgen must not trust this assembly
+        for line in findings:
+            print(f"error: unacknowledged finding {line}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

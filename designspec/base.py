@@ -1,4 +1,4 @@
-"""The base of every spec model: strict (unknown keys are errors) and frozen (a loaded design is read-only)."""
+"""The base of every spec model: strict types, unknown keys are errors, finite numbers only, frozen."""
 
 from __future__ import annotations
 
@@ -6,6 +6,15 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Strict(BaseModel):
-    """Base of every spec model: unknown keys are errors and a loaded design cannot be mutated."""
+    """Base of every spec model.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    - strict: no coercion, so `"12"` is not 12 and `true` is not 1 (`retention_days: true` would mean one day);
+      an integer is still accepted where a float is expected (`cpu_target: 60`).
+    - extra="forbid": an unknown or misspelt key is an error, not silently ignored.
+    - allow_inf_nan=False: `.inf` and `.nan` are not numbers a template or AWS can take.
+    - frozen: a loaded design cannot be mutated.
+
+    Lists in the YAML arrive as tuples (designspec/yamldoc.py builds them so), which strict mode requires.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)

@@ -9,15 +9,26 @@ from pydantic import Field, StringConstraints
 
 from designspec.base import Strict
 from designspec.delivery import CiSpec
+from designspec.fields import (
+    INT32,
+    MAX_TASKS,
+    AlbPath,
+    BuildPath,
+    CdnPath,
+    HealthPath,
+    Image,
+    Name,
+    Text,
+)
 from designspec.observability import ObservabilitySpec
 from designspec.security import Domain, Protection, SecuritySpec
 
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")]
 RequirementId = Annotated[str, StringConstraints(pattern=r"^REQ-\d{1,6}-[A-Z][A-Z0-9-]*-\d{1,4}$")]
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 AwsAccount = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
-Cidr = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")]
+# The form only: designspec/network.py checks the address, the range and that the subnets fit.
+Cidr = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]
 Percent = Annotated[float, Field(gt=0, le=100)]
 
 # CloudWatch Logs accepts only these retention periods (days).
@@ -50,7 +61,7 @@ LOG_RETENTION_DAYS = (
 class Traceable(Strict):
     """A component records the work item (seq) that introduced it and the requirements it satisfies."""
 
-    seq: int = Field(default=1, ge=1)
+    seq: int = Field(default=1, ge=1, le=1_000_000)
     requirements: tuple[RequirementId, ...] = ()
 
 
@@ -79,7 +90,7 @@ class Queue(Traceable):
     retention_days: int = Field(default=4, ge=1, le=14)
     max_receive_count: int = Field(default=5, ge=1, le=1000)
     backlog_per_task: int = Field(
-        default=100, ge=1, description="messages one worker task drains; drives scaling"
+        default=100, ge=1, le=1_000_000, description="messages one worker task drains; drives scaling"
     )
 
 
@@ -87,7 +98,7 @@ class Secret(Traceable):
     """An application secret held in Secrets Manager; its value is never in the spec or a template."""
 
     name: Name
-    description: str = ""
+    description: Text = ""
     env_var: EnvVarName | None = None  # the variable the value is injected as; default: NAME_IN_CAPS
 
 
@@ -96,7 +107,7 @@ class Scaling(Strict):
 
     cpu_target: Percent = 60
     memory_target: Percent = 70
-    requests_per_target: int | None = Field(default=None, ge=1)
+    requests_per_target: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class Service(Traceable):
@@ -104,21 +115,21 @@ class Service(Traceable):
 
     name: Name
     type: Literal["http", "worker"]
-    image: str | None = None  # a registry image; or build from `build`
-    build: str | None = None  # docker build context, relative to the application repository
+    image: Image | None = None  # a registry image; or build from `build`
+    build: BuildPath | None = None  # docker build context, relative to the application repository
     port: int | None = Field(default=None, ge=1, le=65535)  # http services
-    health_check_path: str = "/health"
-    path_patterns: tuple[
-        str, ...
-    ] = ()  # ALB path rules; default: /<name>/*; the first http service also gets /*
+    health_check_path: HealthPath = "/health"  # http services
+    path_patterns: tuple[AlbPath, ...] = ()  # http: ALB path rules (at most 5); default: /<name>/*
     queue: Name | None = None  # worker: the queue it consumes
     sends_to: tuple[Name, ...] = ()  # queues it may send to
     databases: tuple[Name, ...] = ()
     caches: tuple[Name, ...] = ()
     secrets: tuple[Name, ...] = ()
-    environment: dict[EnvVarName, str] = Field(default_factory=dict)  # non-secret settings only
-    scaling: Scaling = Scaling()
-    description: str = ""
+    environment: dict[EnvVarName, Annotated[str, StringConstraints(max_length=4096)]] = Field(
+        default_factory=dict
+    )  # non-secret settings only; a variable the platform injects (a secret, a URL) cannot be set here
+    scaling: Scaling = Scaling()  # http services; workers scale on their queue's backlog
+    description: Text = ""
 
 
 class Frontend(Traceable):
@@ -126,11 +137,12 @@ class Frontend(Traceable):
 
     name: Name
     hosting: Literal["static", "container"] = "static"
-    build: str | None = None
-    api_path: str | None = "/api/*"  # static: CloudFront behaviour forwarded to the ALB; None for none
+    build: BuildPath | None = None  # static: the site's build context; container: or give `image`
+    image: Image | None = None  # container hosting: a registry image instead of `build`
+    api_path: CdnPath | None = "/api/*"  # static: CloudFront behaviour forwarded to the ALB; None for none
     port: int | None = Field(default=None, ge=1, le=65535)  # container hosting
-    path_patterns: tuple[str, ...] = ()  # container hosting: ALB path rules
-    description: str = ""
+    path_patterns: tuple[AlbPath, ...] = ()  # container hosting: ALB path rules (at most 5)
+    description: Text = ""
 
 
 class ServiceSizing(Strict):
@@ -138,9 +150,9 @@ class ServiceSizing(Strict):
 
     cpu: int
     memory: int
-    desired: int = Field(ge=0)
-    min: int = Field(ge=0)
-    max: int = Field(ge=1)
+    desired: int = Field(ge=0, le=MAX_TASKS)
+    min: int = Field(ge=0, le=MAX_TASKS)
+    max: int = Field(ge=1, le=MAX_TASKS)
     architecture: Literal["x86_64", "arm64"] = "arm64"
 
 
@@ -161,9 +173,18 @@ class CacheSizing(Strict):
 
 
 class Budget(Strict):
-    monthly_limit_usd: float = Field(gt=0)
-    thresholds_percent: tuple[Percent, ...] = (80, 100)
-    emails: tuple[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")], ...] = ()
+    """An AWS Budgets cost budget: one notification per threshold, each to the alarm topic and the e-mails."""
+
+    # Budgets takes amounts up to 1e9 (its notification thresholds' range); no environment is near it.
+    monthly_limit_usd: float = Field(gt=0, le=1_000_000_000)
+    # A budget takes up to 10 notifications, each threshold 0.1-1e9 (percent here, so at most 100).
+    thresholds_percent: tuple[Annotated[float, Field(ge=0.1, le=100)], ...] = Field(
+        default=(80, 100), max_length=10
+    )
+    # A notification takes one SNS and up to 10 e-mail subscribers.
+    emails: tuple[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")], ...] = Field(
+        default=(), max_length=10
+    )
 
 
 class Environment(Strict):
@@ -190,7 +211,8 @@ class Environment(Strict):
     # fields and defaults, e.g. nat_gb_processed_month: 200). Carried to docgen through the Observability
     # stack's template metadata; docgen rejects unknown fields.
     cost_usage: dict[
-        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], Annotated[float, Field(ge=0)]
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")],
+        Annotated[float, Field(ge=0, le=1e12)],
     ] = Field(default_factory=dict)
 
     @property
@@ -203,10 +225,10 @@ class Kpis(Strict):
 
     availability_target_percent: Percent = 99.9
     availability_alert_below_percent: Percent = 99.5
-    p50_latency_target_ms: int = Field(default=100, ge=1)
-    p50_latency_alert_ms: int = Field(default=200, ge=1)
-    p99_latency_target_ms: int = Field(default=500, ge=1)
-    p99_latency_alert_ms: int = Field(default=1000, ge=1)
+    p50_latency_target_ms: int = Field(default=100, ge=1, le=INT32)
+    p50_latency_alert_ms: int = Field(default=200, ge=1, le=INT32)
+    p99_latency_target_ms: int = Field(default=500, ge=1, le=INT32)
+    p99_latency_alert_ms: int = Field(default=1000, ge=1, le=INT32)
     error_rate_target_percent: Percent = 0.1
     error_rate_alert_percent: Percent = 1
 
@@ -215,8 +237,8 @@ class Design(Strict):
     """The whole design: one application, its components and its environments."""
 
     project: Name
-    description: str = ""
-    owner: str = "platform-team"
+    description: Text = ""
+    owner: Text = "platform-team"
     databases: tuple[Database, ...] = ()
     caches: tuple[Cache, ...] = ()
     queues: tuple[Queue, ...] = ()

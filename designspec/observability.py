@@ -7,6 +7,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, StringConstraints
 
 from designspec.base import Strict
+from designspec.fields import INT32, Image, Text
 
 Severity = Literal["P1", "P2", "P3", "P4"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
@@ -63,7 +64,7 @@ class Logging(Strict):
 
     level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = "INFO"  # LOG_LEVEL unless a service sets its own
     retention_days: LogRetention = LogRetention()
-    router_image: str = "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4"
+    router_image: Image = "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4"
 
 
 class Tracing(Strict):
@@ -71,8 +72,9 @@ class Tracing(Strict):
 
     enabled: bool = True
     sampling_rate: float = Field(default=0.05, ge=0, le=1)  # fraction of requests traced beyond the reservoir
-    reservoir_per_second: int = Field(default=1, ge=0)  # requests traced each second before the rate applies
-    collector_image: str = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+    # requests traced each second before the rate applies
+    reservoir_per_second: int = Field(default=1, ge=0, le=INT32)
+    collector_image: Image = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
 
 
 class Severities(Strict):
@@ -110,11 +112,10 @@ class Thresholds(Strict):
     db_connections_percent: Percent = 80  # of the max_connections PostgreSQL derives from the instance memory
     db_free_storage_percent: Percent = 10  # of the allocated storage
     redis_memory_percent: Percent = 80
-    alb_5xx_per_5_minutes: int = Field(default=10, ge=1)
+    alb_5xx_per_5_minutes: int = Field(default=10, ge=1, le=INT32)
     cloudfront_5xx_percent: Percent = 5
-    queue_age_visibility_multiple: float = Field(
-        default=2, gt=0
-    )  # oldest message older than N x visibility timeout
+    # oldest message older than N x visibility timeout; SQS keeps a message at most 14 days (1,209,600 s)
+    queue_age_visibility_multiple: float = Field(default=2, gt=0, le=1_209_600)
 
 
 class BusinessMetric(Strict):
@@ -124,7 +125,7 @@ class BusinessMetric(Strict):
     namespace: Namespace | None = None  # default: "<project>/<environment>", where the collector publishes
     unit: MetricUnit = "Count"
     statistic: Statistic = "Sum"
-    description: str = ""
+    description: Text = ""
 
 
 class Notify(Strict):
@@ -137,8 +138,8 @@ class Notify(Strict):
 
 
 class OnCall(Strict):
-    rotation: str = "Weekly primary and secondary on-call rotation, handed over on Monday 10:00 local time"
-    escalation: tuple[str, ...] = (
+    rotation: Text = "Weekly primary and secondary on-call rotation, handed over on Monday 10:00 local time"
+    escalation: tuple[Text, ...] = (
         "Primary on-call acknowledges within 15 minutes (P1/P2) or the next business day (P3/P4)",
         "Secondary on-call if not acknowledged in time",
         "Engineering manager, then the incident commander for a P1 lasting over an hour",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from designspec.delivery import ci_problems
 from designspec.errors import SpecError, format_loc
 from designspec.fargate import VALID_COMBINATIONS, allowed_memory, describe_allowed
-from designspec.model import LOG_RETENTION_DAYS, Design, Environment
+from designspec.limits import aws_limits
+from designspec.model import LOG_RETENTION_DAYS, Design, Environment, Frontend, Service
 from designspec.security import security_problems
+from designspec.wiring import variable_problems
 
 Loc = tuple[str | int, ...]
 LineOf = Callable[[Loc], int | None]
@@ -23,8 +26,12 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from _unique_names(design)
     yield from _service_links(design)
     yield from _frontends(design)
+    yield from _builds(design)
+    yield from variable_problems(design)
     yield from _environments(design)
     yield from _observability(design)
+    yield from ci_problems(design.ci)
+    yield from aws_limits(design)
     yield from security_problems(design)
 
 
@@ -56,6 +63,8 @@ def _service_links(design: Design) -> Iterator[tuple[Loc, str]]:
         loc: Loc = ("services", i)
         if svc.image is None and svc.build is None:
             yield (*loc, "image"), f"service {svc.name!r} has neither 'image' nor 'build'; give one of them"
+        if svc.image is not None and svc.build is not None:
+            yield (*loc, "image"), f"service {svc.name!r} has both 'image' and 'build'; give one of them"
         if svc.type == "http" and svc.port is None:
             yield (*loc, "port"), "an http service needs a 'port' (the container port the ALB forwards to)"
         if svc.type == "worker":
@@ -67,6 +76,12 @@ def _service_links(design: Design) -> Iterator[tuple[Loc, str]]:
                 )
             if svc.port is not None or svc.path_patterns:
                 yield (*loc, "port"), "a worker takes no 'port' or 'path_patterns'; it is not behind the ALB"
+            yield from _unused(
+                svc,
+                loc,
+                ("health_check_path", "scaling"),
+                "a worker (it is not behind the ALB and scales on its queue's backlog)",
+            )
         for key, kind, refs in (
             ("queue", "queues", (svc.queue,) if svc.queue else ()),
             ("sends_to", "queues", svc.sends_to),
@@ -100,6 +115,21 @@ def _frontends(design: Design) -> Iterator[tuple[Loc, str]]:
                 (*loc, "port"),
                 "a static frontend takes no 'port' or 'path_patterns'; use hosting: container",
             )
+        if fe.hosting == "static":
+            yield from _unused(
+                fe, loc, ("image",), "a static frontend (CloudFront serves the files 'build' makes)"
+            )
+            if fe.build is None:
+                yield (
+                    (*loc, "build"),
+                    "a static frontend needs 'build': the CI and docker-compose build its files",
+                )
+        else:
+            yield from _unused(
+                fe, loc, ("api_path",), "a container frontend (the ALB routes its path_patterns)"
+            )
+            if (fe.build is None) == (fe.image is None):
+                yield (*loc, "image"), f"container frontend {fe.name!r} needs one of 'image' or 'build'"
         if fe.hosting == "static" and fe.api_path and not design.http_services():
             yield (
                 (*loc, "api_path"),
@@ -118,6 +148,14 @@ def _environments(design: Design) -> Iterator[tuple[Loc, str]]:
         if env.is_aws:
             yield from _aws_target(loc, env)
             yield from _sizing(design, loc, env)
+        else:
+            aws_only = sorted(set(env.model_fields_set) - {"platform"})
+            if aws_only:
+                yield (
+                    (*loc, aws_only[0]),
+                    f"'{aws_only[0]}' does nothing for a docker-compose environment; only platform: aws "
+                    "environments take it",
+                )
 
 
 def _aws_target(loc: Loc, env: Environment) -> Iterator[tuple[Loc, str]]:
@@ -132,9 +170,6 @@ def _aws_target(loc: Loc, env: Environment) -> Iterator[tuple[Loc, str]]:
                 "an aws environment needs at least 2 (RDS and the ALB span two zones)"
             ),
         )
-    for j, az in enumerate(env.availability_zones):
-        if env.region and not az.startswith(env.region):
-            yield (*loc, "availability_zones", j), f"{az!r} is not in region {env.region!r}"
     if env.availability_zones and env.nat_gateways > len(env.availability_zones):
         yield (
             (*loc, "nat_gateways"),
@@ -208,3 +243,23 @@ def _observability(design: Design) -> Iterator[tuple[Loc, str]]:
                 (f"duplicate business metric {metric.name!r}"),
             )
         seen.add(key)
+
+
+def _unused(
+    item: Service | Frontend, loc: Loc, keys: tuple[str, ...], what: str
+) -> Iterator[tuple[Loc, str]]:
+    """Keys the spec sets that the stacks ignore for this kind of workload: an error, never silently dropped."""
+    for key in keys:
+        if key in item.model_fields_set:
+            yield (*loc, key), f"'{key}' does nothing for {what}; remove it"
+
+
+def _builds(design: Design) -> Iterator[tuple[Loc, str]]:
+    for kind in ("services", "frontends"):
+        for i, item in enumerate(getattr(design, kind)):
+            build = item.build
+            if build is not None and (build.startswith("/") or ".." in build.split("/")):
+                yield (
+                    (kind, i, "build"),
+                    f"{build!r} leaves the repository; allowed: a path inside it, such as ./{item.name}",
+                )

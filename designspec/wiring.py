@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -85,3 +86,36 @@ def dev_platform_environment(design: Design, name: str) -> dict[str, str]:
             "OTEL_TRACES_SAMPLER_ARG": "",
         }
     return env
+
+
+def variable_problems(design: Design) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """A workload's variables must have one source each: a plain `environment:` entry may not shadow a variable
+    the platform injects (a secret's value would sit in plain text in the task definition, and ECS rejects a
+    name given twice), and two injected variables may not share a name."""
+    platform = TELEMETRY_VARIABLES if design.observability.tracing.enabled else ()
+    for i, svc in enumerate(design.services):
+        injected: dict[str, Binding] = {}
+        for b in bindings(design, svc):
+            if b.component and b.name in injected:
+                other = injected[b.name]
+                yield (
+                    ("services", i),
+                    f"{other.component_kind} {other.component!r} and {b.component_kind} {b.component!r} both "
+                    f"inject {b.name}; rename one (a secret can set env_var)",
+                )
+            if b.component:
+                injected[b.name] = b
+        for name in svc.environment:
+            source = injected.get(name)
+            if source is not None:
+                yield (
+                    ("services", i, "environment", name),
+                    f"{name} is injected from {source.component_kind} {source.component!r} "
+                    f"({'a secret' if source.kind == 'secret' else 'its ' + source.attribute}); "
+                    "remove it from environment",
+                )
+            elif name in platform:
+                yield (
+                    ("services", i, "environment", name),
+                    f"{name} is set by the platform for tracing (observability.tracing); remove it from environment",
+                )

@@ -19,3 +19,7 @@ class MarkerError(DocgenError):
 
 class CostError(DocgenError):
     """The price catalogue or the usage assumptions cannot price what the design needs."""
+
+
+class InvocationError(DocgenError):
+    """The invocation context (file or flags) or a targets file is not what the specification allows."""

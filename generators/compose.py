@@ -117,7 +117,7 @@ def check_compose(design: Design, file: str = "design.yaml") -> dict[str, int]:
                 f"service {svc.name!r} has neither 'image' nor 'build'; give one of them",
             )
     for i, fe in enumerate(design.frontends):
-        if fe.build is None:
+        if fe.build is None and not (fe.hosting == "container" and fe.image):
             _fail(
                 file,
                 ("frontends", i, "build"),
@@ -280,7 +280,7 @@ def api_backend(design: Design, fe: Frontend) -> Service | None:
 
 
 def _frontend(design: Design, fe: Frontend, repo_root: str, dev_port: int | None) -> dict[str, Any]:
-    entry = _built(design, fe.name, fe.build or "", repo_root)
+    entry = _built(design, fe.name, fe.build, repo_root) if fe.build else {"image": fe.image}
     if fe.hosting == "container" and fe.port is not None:
         entry["ports"] = [f"127.0.0.1:{fe.port}:{fe.port}"]
         entry["healthcheck"] = _http_check(fe.port, "/")

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from designspec.model import Design
 
-PLATFORM_LABELS = {"github-actions": "GitHub Actions", "gitlab-ci": "GitLab CI"}
+PLATFORM_LABELS = {
+    "github-actions": "GitHub Actions",
+    "gitlab-ci": "GitLab CI",
+    "azure-devops": "Azure DevOps (Azure Pipelines)",
+    "jenkins": "Jenkins",
+    "circleci": "CircleCI",
+}
 # Where the rendered file goes in the application repository, and where `python -m generators` writes it.
 PIPELINE_FILES = {
     "github-actions": (".github/workflows/deploy.yml", "github-actions/deploy.yml"),
     "gitlab-ci": (".gitlab-ci.yml", "gitlab-ci/.gitlab-ci.yml"),
+    "azure-devops": ("azure-pipelines.yml", "azure-devops/azure-pipelines.yml"),
+    "jenkins": ("Jenkinsfile", "jenkins/Jenkinsfile"),
+    "circleci": (".circleci/config.yml", "circleci/config.yml"),
 }
 STATIC_OUTPUT_DIR = "dist"  # what `npm run build` of a static frontend produces
 CIRCUIT_BREAKER = (
@@ -97,6 +107,10 @@ class Pipeline:
     registry: str
     caching: tuple[str, ...]
     notifications: tuple[str, ...]
+    platforms: tuple[str, ...]  # every selected platform, the primary one first
+    prod_approvals: int  # people who approve each production deploy
+    pr_approvals: int  # reviews a pull request needs
+    approvers: str  # the team that approves production deploys and reviews (the design's owner)
 
     def stage(self, stage_id: str) -> Stage:
         return next(s for s in self.stages if s.id == stage_id)
@@ -124,12 +138,13 @@ def is_production(design: Design, env_name: str) -> bool:
 
 def pipeline_model(design: Design, *, compose_file: str = "generated/docker-compose.yml") -> Pipeline:
     ci = design.ci
-    file, generated = PIPELINE_FILES[ci.platform]
+    primary = ci.primary_platform()
+    file, generated = PIPELINE_FILES[primary]
     workloads = _workloads(design)
     return Pipeline(
         project=design.project,
-        platform=ci.platform,
-        platform_label=PLATFORM_LABELS[ci.platform],
+        platform=primary,
+        platform_label=PLATFORM_LABELS[primary],
         file=file,
         generated_file=generated,
         default_branch=ci.default_branch,
@@ -153,11 +168,15 @@ def pipeline_model(design: Design, *, compose_file: str = "generated/docker-comp
             f"({design.project}/<name>), tag = commit SHA, immutable tags, scan on push, last 30 images kept"
         ),
         caching=(
-            "Docker layers: BuildKit cache per workload (GitHub Actions cache / GitLab registry cache)",
+            "Docker layers: BuildKit cache per workload (each platform's cache store; see platforms)",
             "Dependencies: pip cache keyed on requirements.txt, npm cache keyed on package-lock.json",
             "Artifacts: images and static builds are built once per run and promoted; deploys never rebuild",
         ),
         notifications=_notifications(design),
+        platforms=ci.selected_platforms(),
+        prod_approvals=ci.prod_approvals,
+        pr_approvals=ci.pr_approvals,
+        approvers=_slug(design.owner),
     )
 
 
@@ -188,6 +207,11 @@ def _workloads(design: Design) -> tuple[Workload, ...]:
         if fe.build:
             out.append(Workload(fe.name, "static", _relative(fe.build), None, (), STATIC_OUTPUT_DIR))
     return tuple(out)
+
+
+def _slug(owner: str) -> str:
+    """The owner as a team/group name every platform accepts (GitHub team slugs are the strictest)."""
+    return re.sub(r"[^a-z0-9]+", "-", owner.lower()).strip("-") or "release-approvers"
 
 
 def _relative(path: str) -> str:
@@ -402,7 +426,7 @@ def _deployments(design: Design) -> tuple[Deployment, ...]:
                 else f"Push to {main}"
                 if name == aws[0]
                 else "After the previous",
-                f"Required: reviewers of the '{ci_environment(name)}' environment" if last else "None",
+                _prod_approval(design, name) if last else "None",
                 ("smoke (post-deploy)",) if last else (*prior, "smoke"),
                 f"stacks '{name}/*' in account {env.account}, {env.region}",
                 ci_environment(name),
@@ -413,6 +437,19 @@ def _deployments(design: Design) -> tuple[Deployment, ...]:
             )
         )
     return tuple(out)
+
+
+def _prod_approval(design: Design, env: str) -> str:
+    """Who approves a production deploy on the primary platform (the Environment-Specific Variations row)."""
+    ci, where = design.ci, ci_environment(env)
+    n = f"{ci.prod_approvals} approval{'s' if ci.prod_approvals > 1 else ''}"
+    return {
+        "github-actions": f"Required: reviewers of the '{where}' environment",
+        "gitlab-ci": f"Required: {n} on the protected '{where}' environment (manual job)",
+        "azure-devops": f"Required: {n} (Approvals check of the '{where}' environment)",
+        "jenkins": f"Required: input approval before 'Deploy - {env.capitalize()}'",
+        "circleci": f"Required: approval job approve-{env}",
+    }[ci.primary_platform()]
 
 
 def _settings(design: Design) -> tuple[CiSetting, ...]:

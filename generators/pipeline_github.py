@@ -28,10 +28,46 @@ HEADER = """\
 # Install as {file}. Settings it reads (never values in this file):
 #   environment variable AWS_DEPLOY_ROLE_ARN in each deploy environment (OIDC; no access keys anywhere),
 #   repository variables <ENV>_URL for smoke tests, secret {slack} for notifications.
-# Give the `production` environment required reviewers: that is the approval gate of the prod deploy.
+# Give the `production` environment required reviewers: that is the approval gate of the prod deploy
+# (branch-protection.json beside this file sets them, with the rulesets that require this file's checks).
 # A failed ECS deployment rolls back by itself (deployment circuit breaker); to roll back a release,
 # run this workflow by hand with action=rollback, the environment and the previous commit SHA.
 """
+
+
+def status_checks(design: Design, p: Pipeline) -> list[str]:
+    """The check names a pull request shows for the status-check stages (job names; the build per workload)."""
+    names: list[str] = []
+    for stage in p.stages:
+        if not stage.status_check:
+            continue
+        if stage.id == "build" and p.workloads:
+            names += [f"{stage.name} ({w.name})" for w in p.workloads]
+        else:
+            names.append(stage.name)
+    return names
+
+
+def describe(design: Design, p: Pipeline) -> dict[str, Any]:
+    """How this platform realizes approval, AWS access, secrets, caching and rollback (for the doc)."""
+    return {
+        "approval": (
+            "deploy-prod and rollback-prod run in the GitHub environment 'production', whose required "
+            f"reviewers (team '{p.approvers}') approve each run; self-review is prevented"
+        ),
+        "aws_access": "OIDC: aws-actions/configure-aws-credentials assumes AWS_DEPLOY_ROLE_ARN of the job's "
+        "environment with the job's GitHub token (id-token: write); no AWS keys are stored",
+        "secrets": "Environment variables (AWS_DEPLOY_ROLE_ARN), repository variables (<ENV>_URL) and "
+        "repository secrets (the Slack webhook); never in the file",
+        "caching": [
+            "BuildKit layers in the GitHub Actions cache (type=gha), one scope per workload",
+            "pip and npm caches of actions/setup-python and actions/setup-node, keyed on the lock files",
+            "Images and static builds as workflow artifacts (7 days), pushed to ECR by each deploy",
+        ],
+        "rollback": "Run the workflow by hand with action=rollback, the environment and a previous commit "
+        "SHA; rollback-prod waits for the production reviewers like a deploy",
+        "notes": [],
+    }
 
 
 def render_github(design: Design, pipeline: Pipeline) -> str:
@@ -47,6 +83,8 @@ def workflow(design: Design, p: Pipeline) -> dict[str, Any]:
     for stage in p.stages:
         job = _job(stage, conditions[stage.when])
         job.update(_BODIES[_body_kind(stage)](design, p, stage))
+        if "strategy" in job:  # a named matrix leg is one status check per workload: "Build (backend)"
+            job["name"] = f"{stage.name} (${{{{ matrix.name }}}})"
         jobs[stage.id] = job
     for d in p.aws_deployments():
         jobs[f"rollback-{d.environment}"] = _rollback(design, p, d.environment)

@@ -32,11 +32,53 @@ HEADER = """\
 # Install as {file}. Settings it reads (CI/CD variables; never values in this file):
 #   AWS_DEPLOY_ROLE_ARN scoped to each deploy environment (OIDC via id_tokens; no access keys anywhere),
 #   <ENV>_URL for smoke tests, masked {slack} for notifications.
-# Protect the `production` environment with required approvals: deploy-prod is also a manual job.
+# Protect the `production` environment with required approvals: deploy-prod is also a manual job
+# (branch-protection.json beside this file protects it, the default branch and the release tags).
 # A failed ECS deployment rolls back by itself (deployment circuit breaker); to roll back a release,
 # run a pipeline with ACTION=rollback, TARGET_ENV and ROLLBACK_TO=<previous commit SHA>, or re-deploy
 # an earlier deployment from the environment's page (same image tag: ECR tags are immutable).
 """
+
+
+def status_checks(design: Design, p: Pipeline) -> list[str]:
+    """The jobs a merge needs, as GitLab names them (a matrix leg is "job: [values]"); GitLab enforces them
+    through "Pipelines must succeed", not by name."""
+    legs = {
+        "build-image": [[w.name, w.context, ",".join(w.platforms)] for w in p.images()],
+        "build-static": [[w.name, w.context] for w in p.static_sites()],
+    }
+    names = _job_names(p)
+    return [
+        f"{job}: [{', '.join(values)}]" if job in legs else job
+        for stage in p.stages
+        if stage.status_check
+        for job in names[stage.id]
+        for values in legs.get(job, [[]])
+    ]
+
+
+def describe(design: Design, p: Pipeline) -> dict[str, Any]:
+    """How this platform realizes approval, AWS access, secrets, caching and rollback (for the doc)."""
+    n = p.prod_approvals
+    return {
+        "approval": (
+            "deploy-prod is a manual job (when: manual, allow_failure: false) in the protected environment "
+            f"'production': {n} approval{'s' if n > 1 else ''} by maintainers before it runs "
+            "(protected environment approval rules, GitLab Premium)"
+        ),
+        "aws_access": "OIDC: the job's id_token (aud sts.amazonaws.com) is exchanged with "
+        "aws sts assume-role-with-web-identity for AWS_DEPLOY_ROLE_ARN; no AWS keys are stored",
+        "secrets": "CI/CD variables: AWS_DEPLOY_ROLE_ARN scoped to each environment, <ENV>_URL, the masked "
+        "Slack webhook; never in the file",
+        "caching": [
+            "BuildKit layers in the project's container registry (type=registry, buildcache/<workload>)",
+            "pip and npm caches (cache: key on requirements.txt and package-lock.json)",
+            "Images and static builds as job artifacts (1 week), fetched only by the jobs that push them",
+        ],
+        "rollback": "Run a pipeline with ACTION=rollback, TARGET_ENV and ROLLBACK_TO=<previous commit SHA> "
+        "(a manual job), or re-deploy an earlier deployment from the environment's page",
+        "notes": [],
+    }
 
 
 def render_gitlab(design: Design, pipeline: Pipeline) -> str:

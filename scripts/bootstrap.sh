@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh Debian machine, and do
 # (almost) nothing when it is all there already:
-#   1. system packages: graphviz (`dot`, used by `diagrams`) and chromium
-#      (used headless by mermaid-cli through tools/puppeteer-config.json);
+#   1. system packages: graphviz (`dot`, used by `diagrams`), chromium
+#      (used headless by mermaid-cli through tools/puppeteer-config.json) and
+#      groovy (the tests parse the generated Jenkinsfiles with Groovy's own parser;
+#      default-jre-headless gives its launcher /usr/lib/jvm/default-java);
 #   2. the loopback interface, up;
 #   3. .venv from requirements.txt (re-installed when requirements.txt changes);
 #   4. node_modules from package-lock.json via `npm ci` (re-run when the lock changes);
@@ -59,10 +61,14 @@ if ! command -v chromium >/dev/null 2>&1 || [ ! -x /usr/bin/chromium ]; then
     missing+=(chromium)
 fi
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v groovy >/dev/null 2>&1 || missing+=(groovy)
+if [ -z "${JAVA_HOME:-}" ] && [ ! -e /usr/lib/jvm/default-java ]; then
+    missing+=(default-jre-headless)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 else
-    say "system packages ok (dot, chromium, npm)"
+    say "system packages ok (dot, chromium, npm, groovy)"
 fi
 
 # --- 2. loopback -------------------------------------------------------------

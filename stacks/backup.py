@@ -16,6 +16,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from designspec.naming import stack_name
 from stacks.keys import limit_grants
 from stacks.nag import acknowledge
 from stacks.tagging import tag_component
@@ -107,7 +108,7 @@ def copy_vault_stack(
         stage,
         "BackupCopy",
         env=CdkEnvironment(account=account, region=region),
-        stack_name=f"{project}-{environment}-BackupCopy",
+        stack_name=stack_name(project, environment, "BackupCopy"),
         description=f"{project} {environment}: backup vault receiving cross-region copies",
     )
     tag_component(stack, service="backup", seq=seq, requirements=())

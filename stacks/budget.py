@@ -7,6 +7,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from designspec.model import Budget
+from designspec.naming import budget_name
 
 
 class CostBudget(Construct):
@@ -24,7 +25,7 @@ class CostBudget(Construct):
             self,
             "Budget",
             budget=budgets.CfnBudget.BudgetDataProperty(
-                budget_name=f"{project}-{environment}-monthly",
+                budget_name=budget_name(project, environment),
                 budget_type="COST",
                 time_unit="MONTHLY",
                 budget_limit=budgets.CfnBudget.SpendProperty(amount=budget.monthly_limit_usd, unit="USD"),

@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from designspec.model import Scaling, ServiceSizing
+from designspec.naming import log_group_name
 from designspec.observability import LogType
 from stacks.nag import acknowledge, acknowledge_check, acknowledge_log_bucket
 from stacks.tracing import TracingSettings, add_collector, app_environment
@@ -264,7 +265,7 @@ class FargateWorkload(Construct):
                 settings=telemetry.tracing,
                 region=Stack.of(self).region,
                 log_group=self.log_group,
-                log_group_name=f"{telemetry.log_group_prefix}/application",
+                log_group_name=log_group_name(telemetry.log_group_prefix, "application"),
             )
             acknowledge(
                 self.task_definition.task_role,
@@ -313,7 +314,7 @@ class FargateWorkload(Construct):
         group = logs.LogGroup(
             self,
             f"{log_type.capitalize()}Logs",
-            log_group_name=f"{telemetry.log_group_prefix}/{log_type}",
+            log_group_name=log_group_name(telemetry.log_group_prefix, log_type),
             retention=telemetry.retention[log_type],
             encryption_key=telemetry.log_key,
             removal_policy=RemovalPolicy.RETAIN if log_type in _RETAINED_LOG_TYPES else RemovalPolicy.DESTROY,
@@ -326,13 +327,13 @@ class FargateWorkload(Construct):
     def _json_log_routing(self, id: str, telemetry: Telemetry) -> ecs.LogDriver:
         """FireLens: each JSON line goes to the log group of its `log_type` field; lines without one are
         application logs. The router parses the line, so the group holds the JSON fields, not a string."""
-        application = f"{telemetry.log_group_prefix}/application"
+        application = log_group_name(telemetry.log_group_prefix, "application")
         return ecs.LogDrivers.firelens(
             options={
                 "Name": "cloudwatch_logs",
                 "region": Stack.of(self).region,
                 "log_group_name": application,
-                "log_group_template": f"{telemetry.log_group_prefix}/$log_type",
+                "log_group_template": log_group_name(telemetry.log_group_prefix, "$log_type"),
                 "log_stream_prefix": f"{id}/",
                 "auto_create_group": "false",
                 "retry_limit": "2",

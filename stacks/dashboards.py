@@ -21,6 +21,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
 from designspec.model import Kpis, ServiceSizing
+from designspec.naming import dashboard_name
 from designspec.observability import BusinessMetric
 from stacks.compute import FargateWorkload
 from stacks.data import PostgresDatabase, RedisCache
@@ -71,7 +72,7 @@ class Dashboards(Construct):
         factory = mc.DefaultDashboardFactory(
             self,
             f"{kind.capitalize()}Factory",
-            dashboard_name_prefix=f"{self._prefix}-{kind}",
+            dashboard_name_prefix=dashboard_name(self._prefix, kind),  # the dashboard's whole name
             create_dashboard=True,
             create_summary_dashboard=False,
             create_alarm_dashboard=False,

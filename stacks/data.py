@@ -147,6 +147,7 @@ class PostgresDatabase(Construct):
                 vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
                 security_groups=[self.security_group],
                 parameter_group=self.parameters,
+                storage_type=rds.StorageType.GP3,  # as the primary: a replica defaults to gp2
                 multi_az=sizing.multi_az,
                 monitoring_interval=Duration.seconds(60) if production else None,
                 deletion_protection=sizing.deletion_protection,

@@ -21,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from designspec.model import Kpis
+from designspec.naming import alarm_name
 from designspec.observability import Thresholds
 from stacks.alerting import AlarmRouting
 from stacks.runbooks import runbook
@@ -95,7 +96,7 @@ def severity_alarm(
     alarm = cw.Alarm(
         scope,
         id,
-        alarm_name=f"{routing.name_prefix}-{subject}-{kind}",
+        alarm_name=alarm_name(routing.name_prefix, subject, kind),
         metric=metric,
         threshold=threshold,
         comparison_operator=op,

@@ -8,7 +8,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from designspec.network import SUBNET_TIERS
 from stacks.nag import acknowledge, acknowledge_check
+
+_SUBNET_TYPES = {
+    "public": ec2.SubnetType.PUBLIC,
+    "app": ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    "data": ec2.SubnetType.PRIVATE_ISOLATED,
+}
 
 
 class Network(Construct):
@@ -33,20 +40,16 @@ class Network(Construct):
             availability_zones=availability_zones,
             nat_gateways=nat_gateways,
             restrict_default_security_group=True,  # strip the default SG of its rules (a deploy-time Lambda)
+            # The tiers and sizes the spec checks the VPC range against (designspec/network.py).
             subnet_configuration=[
                 # Public subnets hold only NAT gateways (Elastic IPs): nothing gets a public IP by default.
                 ec2.SubnetConfiguration(
-                    name="public",
-                    subnet_type=ec2.SubnetType.PUBLIC,
-                    cidr_mask=24,
-                    map_public_ip_on_launch=False,
-                ),
-                ec2.SubnetConfiguration(
-                    name="app", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
-                ),
-                ec2.SubnetConfiguration(
-                    name="data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
-                ),
+                    name=name,
+                    subnet_type=_SUBNET_TYPES[name],
+                    cidr_mask=prefix,
+                    map_public_ip_on_launch=False if name == "public" else None,
+                )
+                for name, prefix in SUBNET_TIERS
             ],
         )
         acknowledge(

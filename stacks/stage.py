@@ -13,6 +13,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from designspec import naming
 from designspec.model import Design, Frontend, Scaling, Service
 from designspec.observability import SEVERITIES, LogType, Severity
 from designspec.security import cloudfront_prefix_list
@@ -104,7 +105,7 @@ class EnvironmentStage(EdgeUnits, Stage):
         first_seq = min((c.seq for c in self._components()), default=1)
 
         self.obs = design.observability
-        self.name_prefix = f"{design.project}-{env_name}"
+        self.name_prefix = naming.name_prefix(design.project, env_name)
         self.keys, self.keys_stack = Keys(), None
         if design.security.encryption == "customer-managed":
             self.keys_stack = self._stack("Keys", "security", first_seq, "Customer-managed KMS keys")
@@ -113,7 +114,9 @@ class EnvironmentStage(EdgeUnits, Stage):
             "Observability",
             "observability",
             first_seq,
-            "Alarm topics per severity, X-Ray sampling rules and budget",
+            "Alarm topics per severity"
+            + (", X-Ray sampling rules" if design.observability.tracing.enabled else "")
+            + (" and budget" if env.budget else ""),
         )
         # docgen prices usage-based items from these (it reads the template, never the spec)
         # and shows the validation packs that ran (each resource's acknowledgements are in its own metadata)
@@ -190,7 +193,7 @@ class EnvironmentStage(EdgeUnits, Stage):
             id,
             **options,
             zones=self.env_spec.availability_zones,
-            stack_name=f"{self.design.project}-{self.env_name}-{id}",
+            stack_name=naming.stack_name(self.design.project, self.env_name, id),
             description=f"{self.design.project} {self.env_name}: {what}",
             service_tag=service_tag,
             seq=seq,
@@ -203,11 +206,13 @@ class EnvironmentStage(EdgeUnits, Stage):
 
     def _data(self) -> None:
         d, env = self.design, self.env_spec
-        first = min((c.seq for c in (*d.databases, *d.caches, *d.secrets)), default=1)
-        stack = self._stack("Data", "data", first, "PostgreSQL, Redis and application secrets")
         self.databases: dict[str, PostgresDatabase] = {}
         self.caches: dict[str, RedisCache] = {}
         self.secrets: dict[str, AppSecret] = {}
+        if not (d.databases or d.caches or d.secrets):
+            return  # CloudFormation refuses a stack without resources
+        first = min((c.seq for c in (*d.databases, *d.caches, *d.secrets)), default=1)
+        stack = self._stack("Data", "data", first, "PostgreSQL, Redis and application secrets")
         for db in d.databases:
             self.databases[db.name] = PostgresDatabase(
                 stack,
@@ -216,7 +221,7 @@ class EnvironmentStage(EdgeUnits, Stage):
                 sizing=env.databases[db.name],
                 engine_version=db.engine_version,
                 database_name=db.database_name,
-                identifier=f"{self.name_prefix}-{db.name}",
+                identifier=naming.rds_instance_identifier(self.name_prefix, db.name),
                 log_retention=self._retention("application"),
                 keys=self.keys,
                 protection=env.protection,
@@ -258,7 +263,7 @@ class EnvironmentStage(EdgeUnits, Stage):
                 stack,
                 secret.name,
                 spec=secret,
-                secret_name=f"{d.project}/{self.env_name}/{secret.name}",
+                secret_name=naming.secret_name(d.project, self.env_name, secret.name),
                 key=self.keys.data,
             )
             tag_component(
@@ -271,7 +276,9 @@ class EnvironmentStage(EdgeUnits, Stage):
             self._backup(stack, first)
 
     def _backup(self, stack: Stack, seq: int) -> None:
-        plan, vault_name = self.obs.backup, self.name_prefix
+        plan, project = self.obs.backup, self.design.project
+        vault_name = naming.backup_vault_name(project, self.env_name)
+        copy_name = naming.backup_copy_vault_name(project, self.env_name)
         copy_region = plan.cross_region_copy.get(self.env_name)
         copy_arn = None
         if copy_region:
@@ -281,12 +288,12 @@ class EnvironmentStage(EdgeUnits, Stage):
                 environment=self.env_name,
                 account=self.env_spec.account,
                 region=copy_region,
-                vault_name=f"{vault_name}-copy",
+                vault_name=copy_name,
                 seq=seq,
                 customer_managed=self.keys.customer_managed,
             )
             stack.add_stack_dependency(copy_stack)
-            copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=f"{vault_name}-copy")
+            copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=copy_name)
         DataBackup(
             stack,
             "Backup",
@@ -303,10 +310,12 @@ class EnvironmentStage(EdgeUnits, Stage):
 
     def _messaging(self) -> None:
         d = self.design
+        self.queues: dict[str, WorkQueue] = {}
+        if not d.queues:
+            return  # CloudFormation refuses a stack without resources
         stack = self._stack(
             "Messaging", "messaging", min((q.seq for q in d.queues), default=1), "SQS queues and DLQs"
         )
-        self.queues: dict[str, WorkQueue] = {}
         for q in d.queues:
             self.queues[q.name] = WorkQueue(stack, q.name, spec=q, key=self.keys.messaging)
             tag_component(self.queues[q.name], service=q.name, seq=q.seq, requirements=q.requirements)
@@ -349,7 +358,7 @@ class EnvironmentStage(EdgeUnits, Stage):
                 ecr.Repository(
                     self.platform_stack,
                     f"Repository-{workload.name}",
-                    repository_name=f"{self.design.project}/{workload.name}",
+                    repository_name=naming.ecr_repository_name(self.design.project, workload.name),
                     image_scan_on_push=True,
                     image_tag_mutability=ecr.TagMutability.IMMUTABLE,
                     encryption=ecr.RepositoryEncryption.KMS if self.keys.data else None,
@@ -360,13 +369,15 @@ class EnvironmentStage(EdgeUnits, Stage):
 
     def _workload(self, w: Workload) -> None:
         env = self.env_spec
-        stack = self._stack(f"Service-{w.name}", w.name, w.seq, f"Fargate workload {w.name}")
+        stack = self._stack(naming.workload_stack_id(w.name), w.name, w.seq, f"Fargate workload {w.name}")
         if w.build:
-            repo = ecr.Repository.from_repository_name(stack, "Repository", f"{self.design.project}/{w.name}")
+            repo_name = naming.ecr_repository_name(self.design.project, w.name)
+            repo = ecr.Repository.from_repository_name(stack, "Repository", repo_name)
             image = ecs.ContainerImage.from_ecr_repository(repo, tag=self.image_tag)
             stack.add_stack_dependency(self.platform_stack)
-        else:
-            image = ecs.ContainerImage.from_registry(w.image or "")
+        else:  # the spec gives every workload without `build` an `image` (designspec/references.py)
+            assert w.image is not None
+            image = ecs.ContainerImage.from_registry(w.image)
         plain, secret = self._environment(bindings(self.design, w))
         workload = FargateWorkload(
             stack,
@@ -412,13 +423,13 @@ class EnvironmentStage(EdgeUnits, Stage):
     def _telemetry(self, name: str) -> Telemetry:
         tracing, project, env = self.obs.tracing, self.design.project, self.env_name
         return Telemetry(
-            log_group_prefix=f"/{project}/{env}/{name}",
+            log_group_prefix=naming.log_group_prefix(project, env, name),
             retention={t: self._retention(t) for t in WORKLOAD_LOG_TYPES},
             log_level=self.obs.logging.level,
             router_image=self.obs.logging.router_image,
             tracing=TracingSettings(
                 collector_image=tracing.collector_image,
-                metrics_namespace=f"{project}/{env}",
+                metrics_namespace=naming.metrics_namespace(project, env),
                 resource_attributes=f"service.namespace={project},deployment.environment={env}",
             )
             if tracing.enabled
@@ -449,7 +460,7 @@ class EnvironmentStage(EdgeUnits, Stage):
             sources=sources,
             kpis=self.design.kpis,
             business_metrics=self.obs.business_metrics,
-            metrics_namespace=f"{self.design.project}/{self.env_name}",
+            metrics_namespace=naming.metrics_namespace(self.design.project, self.env_name),
         )
 
     def _connect(self, svc: Service, workload: FargateWorkload) -> None:

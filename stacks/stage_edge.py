@@ -12,6 +12,7 @@ from aws_cdk import Environment as CdkEnvironment
 from aws_cdk import Stack, Tags
 from aws_cdk import aws_cloudfront as cloudfront
 
+from designspec import naming
 from designspec.security import APP_DISTRIBUTION, distribution_names
 from stacks.compliance import acknowledge_cross_region_handlers
 from stacks.dns import alias_to_distribution, certificate
@@ -70,7 +71,7 @@ class EdgeUnits:
             alb_origin=alb_origin(
                 stack,
                 alb=self.platform.alb,
-                name=f"{self.name_prefix}-alb",
+                name=naming.vpc_origin_name(self.name_prefix),
                 origin_domain=domain.origin if domain else None,
             )
             if self.design.http_services() or self.design.container_frontends()
@@ -102,7 +103,7 @@ class EdgeUnits:
             self,
             "EdgeGlobal",
             env=CdkEnvironment(account=self.env_spec.account, region=CLOUDFRONT_REGION),
-            stack_name=f"{self.name_prefix}-EdgeGlobal",
+            stack_name=naming.stack_name(self.design.project, self.env_name, "EdgeGlobal"),
             description=f"{self.design.project} {self.env_name}: CloudFront web ACL and certificate (us-east-1)",
             cross_region_references=True,
         )
@@ -118,7 +119,7 @@ class EdgeUnits:
         firewall = WebFirewall(
             scope,
             "Firewall",
-            name=f"{self.name_prefix}-edge",
+            name=naming.waf_acl_name(self.name_prefix),
             acl_scope="CLOUDFRONT",
             rate_limit=waf.rate_limit_per_5_minutes,
             log_retention=retention(waf.log_retention_days or self._retention_days("access")),

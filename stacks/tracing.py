@@ -9,7 +9,6 @@ worker.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_xray as xray
 from constructs import Construct
+
+from designspec.naming import xray_rule_name
 
 COLLECTOR = "otel-collector"
 PROPAGATORS = "tracecontext,baggage,xray"
@@ -30,15 +31,6 @@ XRAY_ACTIONS = (
     "xray:GetSamplingStatisticSummaries",
 )
 DEFAULT_RULE_PRIORITY = 1000
-
-
-def _rule_name(prefix: str, suffix: str) -> str:
-    """X-Ray rule names are at most 32 characters: long ones keep a readable head and a stable hash."""
-    name = f"{prefix}-{suffix}"
-    if len(name) <= 32:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[:23]}-{digest}"
 
 
 class SamplingRules(Construct):
@@ -57,14 +49,14 @@ class SamplingRules(Construct):
         super().__init__(scope, id)
         self.default = self._rule(
             "DefaultRule",
-            _rule_name(name_prefix, "default"),
+            xray_rule_name(name_prefix, "default"),
             DEFAULT_RULE_PRIORITY,
             sampling_rate,
             reservoir_per_second,
             "*",
         )
         self.health_checks = [
-            self._rule(f"HealthRule{i}", _rule_name(name_prefix, f"health{i}"), 100 + i, 0.0, 0, path)
+            self._rule(f"HealthRule{i}", xray_rule_name(name_prefix, f"health{i}"), 100 + i, 0.0, 0, path)
             for i, path in enumerate(sorted(set(health_check_paths)), 1)
         ]
 

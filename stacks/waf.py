@@ -36,7 +36,7 @@ class WebFirewall(Construct):
         log_key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, id)
-        log_group_name = f"{WAF_LOG_PREFIX}{name}"
+        log_group_name = f"{WAF_LOG_PREFIX}{name}"  # = designspec.naming.waf_log_group_name
         self.log_group = logs.LogGroup(
             self,
             "Logs",

@@ -1,9 +1,13 @@
-"""Shared fixtures: one CDK synth of the default design per test session, and helpers to read its templates."""
+"""Shared fixtures: one CDK synth per design per test session (the default design, each zoo design), and
+helpers to read their templates."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,14 +45,134 @@ class Synth:
         return Template.from_json(self.templates(environment)[stack_id])
 
 
-def synth_design(design_path: Path, outdir: Path) -> Synth:
-    from app import build_app
+def synth_design(design_path: Path, outdir: Path, environments: list[str] | None = None) -> Synth:
+    """Synthesize `design_path` (only `environments`' stages if given: a sampled design needs one), stamped."""
+    from app import build_app, synthesize
 
-    app = build_app(str(design_path), outdir=str(outdir))
-    app.synth()
+    app = build_app(str(design_path), outdir=str(outdir), environments=environments)
+    synthesize(app, str(design_path))
     return Synth(app, outdir)
 
 
 @pytest.fixture(scope="session")
 def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synth_design(ROOT / "design.yaml", tmp_path_factory.mktemp("cdkout-default"))
+
+
+# --- the design zoo: every zoo/*.yaml the loader accepts, synthesized once per session ---------------------
+
+ZOO = ROOT / "zoo"
+
+
+def zoo_designs() -> list[Path]:
+    """Every zoo design the loader accepts (a rejected one is an error-message fixture, not a design)."""
+    from designspec import SpecError, load_design
+
+    accepted = []
+    for path in sorted(ZOO.glob("*.yaml")):
+        try:
+            load_design(path)
+        except SpecError:
+            continue
+        accepted.append(path)
+    return accepted
+
+
+@dataclass
+class ZooRun:
+    """One zoo design taken end to end: synth (with cdk-nag), generators, docgen into temporary folders."""
+
+    design: Path
+    outdir: Path
+    synth_seconds: float  # the synth alone (cdk-nag included), without generators and docgen
+    synth_error: str | None  # the exception a failed synth raised (cdk-nag findings, construct errors)
+    generated: Path
+    generators: subprocess.CompletedProcess[str]
+    doc: Path
+    docgen: subprocess.CompletedProcess[str] | None
+
+    @property
+    def name(self) -> str:
+        return self.design.stem
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def run_zoo_design(design: Path, work: Path) -> ZooRun:
+    outdir = work / "cdk.out"
+    started = time.perf_counter()
+    error = None
+    try:
+        synth_design(design, outdir)
+    except Exception as exc:  # a failed synth is a test failure reported by test_zoo, not a fixture error
+        error = f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - started
+    run = run_zoo_documents(design, outdir, work, synth_error=error)
+    run.synth_seconds = seconds
+    return run
+
+
+def run_zoo_documents(design: Path, outdir: Path, work: Path, synth_error: str | None = None) -> ZooRun:
+    """`python -m generators` and `python -m docgen --no-synth` for a synthesized design, into `work`."""
+    generated, doc = work / "generated", work / "doc" / "60-infrastructure.md"
+    gen = _run("-m", "generators", "--design", str(design), "--out", str(generated))
+    docgen = None
+    if synth_error is None:
+        docgen = _run(
+            "-m", "docgen", "--design", str(design), "--cdk-out", str(outdir), "--no-synth",
+            "--generated", str(generated), "--doc", str(doc), "--no-picture",
+        )  # fmt: skip
+    return ZooRun(design, outdir, 0.0, synth_error, generated, gen, doc, docgen)
+
+
+_ZOO_RUNS: dict[Path, ZooRun] = {}
+
+
+def zoo_run_of(design: Path, tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
+    """The session's one run of a zoo design, whichever test asks first (zoo_run or a test of one design)."""
+    if design not in _ZOO_RUNS:
+        _ZOO_RUNS[design] = run_zoo_design(design, tmp_path_factory.mktemp(f"zoo-{design.stem}"))
+    return _ZOO_RUNS[design]
+
+
+@pytest.fixture(scope="session", params=zoo_designs(), ids=lambda p: p.stem)
+def zoo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
+    return zoo_run_of(request.param, tmp_path_factory)
+
+
+def assert_one_line(message: str, file: str) -> None:
+    """A SpecError as the user sees it: names the file, one printable line (no newline, no ESC), bounded."""
+    from designspec.errors import LINE_LIMIT
+
+    assert message.startswith(f"{file}:"), message
+    assert message.isprintable(), repr(message)
+    assert len(message) <= LINE_LIMIT
+
+
+def cfn_lint_errors(templates: list[Path]) -> list[str]:
+    """cfn-lint's error-level findings (warnings are the default design's too: W3010 fixed zones, W3045)."""
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "cfn-lint"), "--format", "json", "--ignore-checks", "W3005", "--"]
+        + [str(t) for t in templates],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    findings = json.loads(proc.stdout or "[]")
+    return [f"{f['Rule']['Id']} {f['Message']} ({f['Filename']})" for f in findings if f["Level"] == "Error"]
+
+
+# --- marks: `make test-fast` leaves out what synthesizes (jsii + CDK) or renders (mermaid-cli + chromium) -------
+
+SYNTH_FIXTURES = frozenset(
+    {"default_synth", "zoo_run", "changed_synth", "accepted_synths", "variants", "project"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a session synth is a `synth` test, whatever its module says."""
+    for item in items:
+        if SYNTH_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.synth)

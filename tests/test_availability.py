@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from docgen import availability, verification
-from docgen.cost import load_slas
-from docgen.invocation import Target
-from docgen.reader import read_assembly
+from docgen.assembly.reader import read_assembly
+from docgen.verify import availability, verification
+from docgen.verify.slas import load_slas
+from docgen.verify.targets import Target
 from tests.test_docgen import tables
 from tests.test_invocation import FIXTURE, create, run_work, write_context
 

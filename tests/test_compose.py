@@ -280,10 +280,17 @@ def test_a_service_with_no_image_and_no_build_is_rejected_naming_the_field(desig
         compose_dict(broken)
 
 
-def test_a_frontend_with_no_build_context_is_rejected_naming_the_field() -> None:
-    design = _edited(lambda d: d["frontends"][1].pop("build"))
+def test_a_frontend_with_no_build_context_is_rejected_naming_the_field(design: Design) -> None:
     with pytest.raises(SpecError) as exc:
-        compose_dict(design)
+        _edited(lambda d: d["frontends"][1].pop("build"))
+    assert exc.value.path == "frontends[1].build"
+    assert exc.value.message == "a static frontend needs 'build': the CI and docker-compose build its files"
+    # The generator checks it too, for designs built in code rather than loaded.
+    broken = design.model_copy(
+        update={"frontends": (design.frontends[0], design.frontends[1].model_copy(update={"build": None}))}
+    )
+    with pytest.raises(SpecError) as exc:
+        compose_dict(broken)
     assert exc.value.path == "frontends[1].build"
     assert exc.value.message == (
         "frontend 'frontend-user' has no 'build' context; docker-compose builds its dev server from it"
@@ -298,12 +305,13 @@ def test_cli_writes_every_file(tmp_path: Path) -> None:
     assert generators_main(["--design", str(ROOT / "design.yaml"), "--out", str(out)]) == 0
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == [
+        ".design-stamp.json",  # which design, project and generator code made the folder (docgen checks it)
         ".env.local.example",
         "compose.json",
         "docker-compose.yml",
         "elasticmq.conf",
+        "github-actions/branch-protection.json",
         "github-actions/deploy.yml",
-        "gitlab-ci/.gitlab-ci.yml",
         "pipeline.json",
     ]
     assert not list(out.rglob("*.tmp"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from docgen.assembly.model import Resource
 from docgen.cost import (
     Catalogue,
     CostLine,
@@ -23,12 +25,11 @@ from docgen.cost import (
     format_money,
     load_catalogue,
     load_catalogue_file,
-    load_slas,
     load_usage,
 )
 from docgen.cost.catalogue import PRICES_DIR
 from docgen.errors import CostError
-from docgen.model import Resource
+from docgen.verify.slas import load_slas
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cost"
 US = load_catalogue("us-east-1")
@@ -79,6 +80,20 @@ USAGE = {
     "flow_log_gb_month": 8,
     "custom_metrics": 0,
     "fargate_ephemeral_gb": 20,
+    "lambda_requests_month": 2_000_000,
+    "lambda_duration_ms": 300,
+    "api_requests_month": 4_000_000,
+    "dynamodb_read_units_month": 10_000_000,
+    "dynamodb_write_units_month": 3_000_000,
+    "dynamodb_storage_gb": 40,
+    "aurora_acu_avg": 2,
+    "aurora_storage_gb": 100,
+    "aurora_io_millions_month": 30,
+    "stepfunctions_transitions_month": 50_000,
+    "eventbridge_events_month": 2_500_000,
+    "waf_requests_month": 7_000_000,
+    "nlb_nlcu_avg": 3,
+    "cloudmap_instances": 4,
 }
 
 
@@ -246,17 +261,35 @@ def test_single_az_rds_and_a_read_replica_that_inherits_engine_and_storage() -> 
     )
 
 
-def test_non_postgres_and_aurora_instances_are_unpriced() -> None:
-    mysql = resource(
-        "My",
+def test_licensed_engines_and_an_aurora_instance_without_its_cluster_are_unpriced() -> None:
+    oracle = resource(
+        "Or",
         "AWS::RDS::DBInstance",
-        {"Engine": "mysql", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20"},
+        {"Engine": "oracle-se2", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20"},
     )
     aurora = resource(
         "Au", "AWS::RDS::DBInstance", {"Engine": "aurora-postgresql", "DBClusterIdentifier": {"Ref": "C"}}
     )
-    est = estimate([mysql, aurora], US, usage())
-    assert {x.logical_id: x.aws_service for x in est.unpriced()} == {"My": "RDS", "Au": "Aurora"}
+    est = estimate([oracle, aurora], US, usage())
+    assert {x.logical_id: x.aws_service for x in est.unpriced()} == {"Or": "RDS Oracle SE2", "Au": "Aurora"}
+    assert "PostgreSQL, MySQL, MariaDB" in line(est, "Or").arithmetic
+
+
+def test_mysql_is_priced_at_its_own_rate_and_named_mysql() -> None:
+    mysql = resource(
+        "My",
+        "AWS::RDS::DBInstance",
+        {
+            "Engine": "mysql",
+            "DBInstanceClass": "db.t4g.micro",
+            "AllocatedStorage": "20",
+            "StorageType": "gp3",
+        },
+    )
+    result = line(estimate([mysql], US, usage()), "My")
+    assert result.aws_service == "RDS MySQL"
+    assert result.monthly == H * Decimal("0.016") + 20 * Decimal("0.115")
+    assert result.rate_keys == ("rds.mysql.db.t4g.micro.single_az_hour", "rds.gp3.single_az_gb_month")
 
 
 def test_elasticache_is_priced_per_node_from_cluster_count_or_shards_times_replicas() -> None:
@@ -527,22 +560,23 @@ def test_each_catalogue_covers_the_issue_list_with_sources_dates_and_a_730_hour_
         assert entry.verified or entry.note, f"{key} is unverified without a note"
 
 
-def test_a_catalogue_missing_an_rds_class_names_the_key_the_file_and_the_resource() -> None:
+def test_a_class_the_catalogue_lacks_is_unpriced_naming_the_key_the_file_and_the_resource() -> None:
+    """Never a wrong zero, never an abort: the resource is listed unpriced with the missing key as the reason."""
     db = resource(
         "Database",
         "AWS::RDS::DBInstance",
         {"Engine": "postgres", "DBInstanceClass": "db.x1", "AllocatedStorage": "20"},
     )
     db = Resource(**{**db.__dict__, "path": "prod/Data/Database"})
-    with pytest.raises(CostError) as err:
-        estimate([db], US, usage())
-    assert str(err.value) == (
+    (line,) = estimate([db], US, usage()).lines
+    assert (line.status, line.monthly) == ("unpriced", 0)
+    assert line.arithmetic == (
         "no price for 'rds.postgres.db.x1.single_az_hour' in docgen/data/prices/us-east-1.yaml"
         " (needed by prod/Data/Database)"
     )
 
 
-def test_a_catalogue_file_without_a_class_the_design_uses_fails_the_estimate(tmp_path: Path) -> None:
+def test_a_catalogue_file_without_a_class_the_design_uses_leaves_it_unpriced(tmp_path: Path) -> None:
     raw = (PRICES_DIR / "us-east-1.yaml").read_text()
     raw = raw.replace("db.t4g.medium.multi_az_hour", "db.t4g.mediun.multi_az_hour")
     (tmp_path / "us-east-1.yaml").write_text(raw)
@@ -551,8 +585,9 @@ def test_a_catalogue_file_without_a_class_the_design_uses_fails_the_estimate(tmp
         r"no price for 'rds\.postgres\.db\.t4g\.medium\.multi_az_hour' in .*us-east-1\.yaml"
         r" \(needed by prod/data/DatabaseB269D8BB\)"
     )
-    with pytest.raises(CostError, match=expected):
-        run("data", catalogue=catalogue)
+    est = run("data", catalogue=catalogue)
+    unpriced = [x for x in est.lines if x.status == "unpriced" and x.resource_type == "AWS::RDS::DBInstance"]
+    assert len(unpriced) == 1 and re.fullmatch(expected, unpriced[0].arithmetic)
 
 
 def test_unknown_region_lists_the_available_ones() -> None:

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from docgen import mermaid
-from docgen.diagram_model import build_model, node_id
+from docgen.assembly.model import Assembly, Resource
+from docgen.assembly.reader import read_assembly
 from docgen.errors import DocgenError
-from docgen.model import Assembly, Resource
-from docgen.picture import draw_architecture
-from docgen.reader import read_assembly
+from docgen.facts.diagram import build_model, node_id
+from docgen.render import mermaid
+from docgen.render.picture import draw_architecture
 from tests.mermaid_render import render_many
 
 FIXTURE = Path(__file__).parent / "fixtures" / "assemblies" / "default"
@@ -199,6 +199,7 @@ def _label_lines(source: str) -> set[str]:
     return {line for lines in _nodes(source).values() for line in lines if line}
 
 
+@pytest.mark.render
 def test_every_diagram_renders_with_mermaid_cli(assembly: Assembly, tmp_path: Path) -> None:
     sources = {f"architecture-{env}": mermaid.architecture(assembly, env) for env in assembly.environments}
     sources["progression"] = mermaid.deployment_progression(assembly, COMPOSE)
@@ -223,7 +224,7 @@ def test_png_is_drawn_deterministically(assembly: Assembly, tmp_path: Path) -> N
 
 
 def test_missing_dot_is_a_one_line_error(assembly: Assembly, tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setattr("docgen.picture.shutil.which", lambda _: None)
+    monkeypatch.setattr("docgen.render.picture.shutil.which", lambda _: None)
     with pytest.raises(DocgenError) as error:
         draw_architecture(assembly, assembly.environments[0], tmp_path / "x.png")
     assert str(error.value) == "graphviz 'dot' not found: run make setup (installs Debian's graphviz)"
@@ -232,7 +233,7 @@ def test_missing_dot_is_a_one_line_error(assembly: Assembly, tmp_path: Path, mon
 
 def test_diagram_modules_do_not_import_cdk() -> None:
     code = (
-        "import sys, docgen.mermaid, docgen.picture, docgen.diagram_model; "
+        "import sys, docgen.render.mermaid, docgen.render.picture, docgen.facts.diagram; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('aws_cdk', 'constructs', 'jsii', 'stacks', 'designspec')))"
     )

@@ -80,9 +80,9 @@ def test_the_doc_follows_a_spec_change(default_synth: Synth, changed_synth: Synt
     def ecs(t: dict[str, list[dict[str, str]]], env: str) -> dict[str, dict[str, str]]:
         return {row["Service"]: row for row in t[env]}
 
-    assert ecs(before, "prod")["backend"]["CPU"].startswith("1024 ")
-    assert ecs(after, "prod")["backend"]["CPU"].startswith("2048 ")
-    assert ecs(after, "prod")["backend"]["Memory"] == "4096 MiB"
+    assert ecs(before, "prod")["backend"]["CPU"] == "1 vCPU"
+    assert ecs(after, "prod")["backend"]["CPU"] == "2 vCPU"
+    assert ecs(after, "prod")["backend"]["Memory"] == "4 GiB"
     assert ecs(after, "staging")["backend"] == ecs(before, "staging")["backend"]  # staging unchanged
 
     nat = {r["Environment"]: r["NAT gateways"] for r in after["VPC"]}
@@ -90,7 +90,7 @@ def test_the_doc_follows_a_spec_change(default_synth: Synth, changed_synth: Synt
     assert {r["Environment"]: r["NAT gateways"] for r in before["VPC"]}["prod"] == "3"
 
     assert "agent-summary" not in ecs(before, "prod")
-    assert ecs(after, "prod")["agent-summary"]["CPU"].startswith("512 ")
+    assert ecs(after, "prod")["agent-summary"]["CPU"] == "0.5 vCPU"
     queues = {(r["Environment"], r["Queue"], r["Role"]) for r in after["Queues (SQS)"]}
     assert {("prod", "summary-tasks", "queue"), ("prod", "summary-tasks", "dead-letter queue")} <= queues
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from docgen.cli import main
-from docgen.invocation import InvocationError, load_context
-from docgen.protocol import ENDING, STARTING
+from docgen.workitem.invocation import InvocationError, load_context
+from docgen.workitem.protocol import ENDING, STARTING
 from tests.test_docgen import FIXTURE, docgen_argv
 
 LOG_FIELDS = [
@@ -94,7 +94,11 @@ def test_create_prints_the_protocol_and_a_log_entry_with_exactly_the_specified_f
     assert result.entry["agent"] == "infrastructure-design-agent"
     assert result.entry["action"] == "COMPLETE" and result.entry["phase"] == "design"
     assert result.entry["requirements"] == ["REQ-001-DEP-001"] and result.entry["task_id"] is None
-    assert result.entry["files_created"] == [str(doc), str(doc.parent / "inventory" / "seq-001.json")]
+    assert result.entry["files_created"] == [
+        str(doc),
+        str(doc.parent / "inventory" / "seq-001.json"),
+        str(doc.parent / "60-infrastructure.sources.json"),
+    ]
     assert result.entry["files_modified"] == [] and result.entry["errors"] == []
     assert any("ECS::Service backend" in d for d in result.entry["decisions"])
     assert result.task == {"status": "complete", "blocked_reason": "", "notes": result.task["notes"]}
@@ -138,7 +142,7 @@ def test_plain_invocation_keeps_its_output_without_the_protocol(
 ) -> None:
     rc = main(docgen_argv(doc))
     out = capsys.readouterr().out
-    assert rc == 0 and out == f"wrote {doc}\n"
+    assert rc == 0 and out == f"wrote {doc} and 60-infrastructure.sources.json\n"
 
 
 BAD_CONTEXTS = [
@@ -252,7 +256,7 @@ def test_an_unexpected_error_still_ends_the_protocol(doc: Path, monkeypatch: pyt
     def boom(*_: Any, **__: Any) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr("docgen.inventory.build", boom)
+    monkeypatch.setattr("docgen.workitem.inventory.build", boom)
     result = run_work(doc, "--mode", "create", "--seq", "1", "--short-name", "x")
     assert result.rc == 1 and "internal error: KeyError" in result.task["notes"]
     assert not doc.exists()

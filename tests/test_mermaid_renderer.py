@@ -8,6 +8,8 @@ import pytest
 
 from tests.mermaid_render import mermaid_blocks, render_many, render_mermaid
 
+pytestmark = pytest.mark.render
+
 VALID_FLOWCHART = """\
 flowchart LR
   user["Internet user"]

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from designspec import load_design
+from docgen.assembly.model import Assembly, Edge, Resource, resource_key
+from docgen.assembly.reader import read_assembly
 from docgen.errors import AssemblyError
-from docgen.model import Assembly, Edge, Resource, resource_key
-from docgen.reader import read_assembly
 from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "assemblies"
@@ -188,7 +188,13 @@ def test_tags_come_from_the_templates(assembly: Assembly) -> None:
         for stack, template in raw_templates(env).items():
             for lid, res in template["Resources"].items():
                 resource = next(r for r in assembly.resources if (r.stack, r.logical_id) == (stack, lid))
-                expected = {t["Key"]: t["Value"] for t in res.get("Properties", {}).get("Tags", [])}
+                expected: dict[str, str] = {}
+                for prop in ("Tags", "BackupVaultTags", "BackupPlanTags", "ResourceTags"):
+                    raw = res.get("Properties", {}).get(prop)
+                    if isinstance(raw, dict):  # Backup vaults and plans carry a map
+                        expected |= raw
+                    elif isinstance(raw, list):
+                        expected |= {t["Key"]: t["Value"] for t in raw}
                 assert dict(resource.tags) == expected
 
 
@@ -309,7 +315,8 @@ def test_acknowledgements_match_the_templates_cdk_nag_metadata(assembly: Assembl
 
 def test_a_forest_tree_reads_like_a_single_tree(forest: Assembly) -> None:
     by_id = {r.logical_id: r for r in forest.resources}
-    assert {s.artifact_id: s.environment for s in forest.stacks} == {"Queues": "Queues", "Workers": "Workers"}
+    # Stacks in no Stage are one environment (an app's environments are its Stages).
+    assert {s.artifact_id: s.environment for s in forest.stacks} == {"Queues": "app", "Workers": "app"}
     assert by_id["JobsQueue5B1B4C2A"].l2_fqn == "aws-cdk-lib.aws_sqs.Queue"  # subtree in trees-1.json
     assert by_id["JobsUrlParameterA1C9D0E2"].l2_path == "Queues/JobsUrl"  # a forest file referring to another
     assert (
@@ -364,7 +371,7 @@ def test_reading_is_deterministic_and_location_free(assembly: Assembly, tmp_path
 
 def test_the_reader_imports_no_cdk() -> None:
     code = (
-        "import docgen.reader, sys; "
+        "import docgen.assembly.reader, sys; "
         "assert not any(m.startswith(('aws_cdk','jsii','constructs','stacks','designspec')) "
         "for m in sys.modules)"
     )
@@ -525,3 +532,46 @@ def test_missing_nested_assembly_manifest(tmp_path: Path) -> None:
         f"{cdk_out}/assembly-staging/manifest.json not found (nested assembly `assembly-staging` of "
         f"{cdk_out}/manifest.json): {RESYNTH}"
     )
+
+
+def test_a_resource_without_a_type_is_an_error_naming_the_template(tmp_path: Path) -> None:
+    """A template whose resource lost its Type is refused: documenting it without the resource would hide it."""
+    import shutil
+
+    copy = tmp_path / "cdk.out"
+    shutil.copytree(DEFAULT, copy)
+    template = next(copy.glob("assembly-prod/*Data*.template.json"))
+    data = json.loads(template.read_text())
+    logical_id = next(k for k, v in data["Resources"].items() if v["Type"] == "AWS::RDS::DBInstance")
+    del data["Resources"][logical_id]["Type"]
+    template.write_text(json.dumps(data))
+    with pytest.raises(AssemblyError) as err:
+        read_assembly(copy)
+    assert f"resource `{logical_id}` has no `Type`" in str(err.value) and template.name in str(err.value)
+
+
+# --- stages and nested stacks of other CDK apps (tests/corpus) ---------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXPECTED = json.loads((CORPUS / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("app", sorted(EXPECTED["apps"]) if "apps" in EXPECTED else sorted(EXPECTED))
+def test_every_resource_of_every_template_is_read_nested_stacks_included(app: str) -> None:
+    expected = EXPECTED["apps"][app] if "apps" in EXPECTED else EXPECTED[app]
+    assembly = read_assembly(CORPUS / app / "cdk.out")
+    counts: dict[str, int] = {}
+    for r in assembly.resources:
+        counts[r.type] = counts.get(r.type, 0) + 1
+    assert counts == expected["resources_by_type"]
+    assert {s.template_file.rsplit("/", 1)[-1] for s in assembly.stacks} == {
+        s["template"].rsplit("/", 1)[-1] for s in expected["stacks"]
+    }
+
+
+def test_environments_are_stages_and_an_app_without_stages_is_one() -> None:
+    nested = read_assembly(CORPUS / "nested-stages" / "cdk.out")
+    assert nested.environments == ("platform", "platform/eu", "platform/us")
+    tables = {s.construct_path: s for s in nested.stacks}["platform/eu/Orders/Tables"]
+    assert tables.environment == "platform/eu" and tables.parent.startswith("platformeuOrders")
+    assert read_assembly(CORPUS / "cross-stack-vpc" / "cdk.out").environments == ("app",)

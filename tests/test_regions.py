@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from docgen.errors import MarkerError
-from docgen.regions import (
+from docgen.output.regions import (
     NAME_PATTERN,
     Region,
     Text,

@@ -18,7 +18,7 @@ from designspec import load_design
 from designspec.security import cloudfront_prefix_list
 from stacks.compliance import unacknowledged_findings
 from stacks.waf import MANAGED_RULE_GROUPS, RATE_RULE, WAF_LOG_PREFIX
-from tests.conftest import ROOT, Synth, synth_design
+from tests.conftest import ROOT, Synth, ZooRun, zoo_run_of
 from tests.security_checks import cfn_lint_problems, open_ingress, resources
 
 pytestmark = pytest.mark.synth
@@ -26,14 +26,21 @@ DESIGN = load_design(ROOT / "design.yaml")
 ZOO = ROOT / "zoo"
 
 
+def _zoo_synth(name: str, tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The zoo design's session run (shared with test_zoo), as a Synth of its assembly."""
+    run = zoo_run_of(ZOO / f"{name}.yaml", tmp_path_factory)
+    assert run.synth_error is None, run.synth_error
+    return Synth(None, run.outdir)
+
+
 @pytest.fixture(scope="session")
 def edge_domain(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return synth_design(ZOO / "edge-domain.yaml", tmp_path_factory.mktemp("cdkout-edge-domain"))
+    return _zoo_synth("edge-domain", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def edge_nodomain(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return synth_design(ZOO / "edge-nodomain.yaml", tmp_path_factory.mktemp("cdkout-edge-nodomain"))
+    return _zoo_synth("edge-nodomain", tmp_path_factory)
 
 
 @pytest.fixture(params=["default", "edge-domain", "edge-nodomain"])
@@ -47,8 +54,13 @@ def of_type(synth: Synth, cfn_type: str) -> list[tuple[str, str, dict[str, Any]]
     return [(f.name, lid, r) for f, lid, r in resources(synth.outdir, cfn_type)]
 
 
-def test_no_security_group_accepts_the_internet(any_synth: Synth) -> None:
-    assert open_ingress(any_synth.outdir) == []
+def test_no_security_group_accepts_the_internet(default_synth: Synth) -> None:
+    assert open_ingress(default_synth.outdir) == []
+
+
+def test_no_security_group_of_a_zoo_design_accepts_the_internet(zoo_run: ZooRun) -> None:
+    assert zoo_run.synth_error is None, f"{zoo_run.name}: synth failed: {zoo_run.synth_error}"
+    assert open_ingress(zoo_run.outdir) == []
 
 
 def test_the_open_ingress_check_finds_an_open_rule(tmp_path: Path) -> None:
@@ -268,9 +280,9 @@ def test_without_a_domain_cloudfront_reaches_an_internal_http_alb_through_a_vpc_
 
 
 def _design_file(synth: Synth) -> Path:
-    name = synth.outdir.name
-    for zoo in ("edge-domain", "edge-nodomain"):
-        if f"cdkout-{zoo}" in name:
+    folder = synth.outdir.parent.name  # a zoo run's assembly is <tmp>/zoo-<design><n>/cdk.out
+    for zoo in ("edge-nodomain", "edge-domain"):
+        if folder.startswith(f"zoo-{zoo}"):
             return ZOO / f"{zoo}.yaml"
     return ROOT / "design.yaml"
 

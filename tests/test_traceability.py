@@ -6,8 +6,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from docgen import traceability
-from docgen.reader import read_assembly
+from docgen.assembly.reader import read_assembly
+from docgen.verify import traceability
 from tests.test_docgen import tables
 from tests.test_invocation import FIXTURE, create, run_work, write_context
 

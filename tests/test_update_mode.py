@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from docgen import inventory, seqdiff
+from docgen.assembly.reader import read_assembly
 from docgen.cli import main
-from docgen.reader import read_assembly
-from docgen.regions import Text, parse
+from docgen.output.regions import Text, parse
+from docgen.workitem import inventory, seqdiff
 from tests.conftest import ROOT, Synth
 from tests.test_docgen import run_docgen, tables
 from tests.test_invocation import FIXTURE, Result, create, run_work, write_context
@@ -164,10 +164,12 @@ def test_create_then_three_updates_keep_hand_written_text_and_record_each_work_i
         ),
     )
     assert first.rc == 0, first.out
+    sources = str(doc.parent / "60-infrastructure.sources.json")
     assert first.entry["files_created"] == [
         str(doc),
         str(inv / "seq-001.json"),
         str(doc.parent / "requirements.yaml"),
+        sources,
     ]
 
     notes = {
@@ -185,7 +187,10 @@ def test_create_then_three_updates_keep_hand_written_text_and_record_each_work_i
         result = update(doc, variants[seq], seq, name, requirement)
         assert result.rc == 0, result.out
         assert result.entry["action"] == "COMPLETE" and result.entry["requirements"] == [requirement]
-        assert result.entry["files_modified"] == [str(doc)]
+        assert result.entry["files_modified"] == [
+            str(doc),
+            sources,
+        ]  # the design grew: new facts, new sources
         assert result.entry["files_created"] == [str(inv / f"seq-{seq:03d}.json")]
         after = doc.read_text()
         assert_hand_written_kept(text, after)
@@ -303,7 +308,11 @@ def test_rerunning_a_seq_replaces_its_region_and_keeps_prose_under_it(doc: Path,
     changed = changed_fixture(tmp_path)
     result = update(doc, changed, 2, "tuning", "REQ-002-DEP-001")
     assert result.rc == 0 and result.entry["files_created"] == []
-    assert result.entry["files_modified"] == [str(doc), str(doc.parent / "inventory" / "seq-002.json")]
+    assert result.entry["files_modified"] == [
+        str(doc),
+        str(doc.parent / "inventory" / "seq-002.json"),
+        str(doc.parent / "60-infrastructure.sources.json"),
+    ]
     text = doc.read_text()
     assert (
         text.count("## Seq 2: Tuning Infrastructure") == 1

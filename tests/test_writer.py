@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from docgen.errors import DocgenError
-from docgen.writer import read_text, same_content, unified_diff, write_atomic
+from docgen.output.writer import read_text, same_content, unified_diff, write_atomic
 
 ORIGINAL = "# Infrastructure\r\n\r\nkept\r\n"
 

@@ -4,16 +4,22 @@ from docgen.cost.catalogue import (
     Catalogue,
     FreeTier,
     PriceEntry,
-    Sla,
     Usage,
     UsageAssumptions,
     available_regions,
     load_catalogue,
     load_catalogue_file,
-    load_slas,
     load_usage,
 )
-from docgen.cost.estimator import CostLine, Estimate, Rollup, Totals, estimate, format_money
+from docgen.cost.estimator import (
+    CostLine,
+    Estimate,
+    Rollup,
+    Totals,
+    estimate,
+    estimate_by_region,
+    format_money,
+)
 
 __all__ = [
     "Catalogue",
@@ -22,15 +28,14 @@ __all__ = [
     "FreeTier",
     "PriceEntry",
     "Rollup",
-    "Sla",
     "Totals",
     "Usage",
     "UsageAssumptions",
     "available_regions",
     "estimate",
+    "estimate_by_region",
     "format_money",
     "load_catalogue",
     "load_catalogue_file",
-    "load_slas",
     "load_usage",
 ]

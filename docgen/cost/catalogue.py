@@ -1,4 +1,4 @@
-"""Load the per-region price catalogue, the usage assumptions and the SLA table, validating every value."""
+"""Load the per-region price catalogue and the usage assumptions, validating every value."""
 
 from __future__ import annotations
 
@@ -8,47 +8,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from docgen.data import DATA_DIR, Strict, decimal, display_path, first_error, read_yaml
 from docgen.errors import CostError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PRICES_DIR = DATA_DIR / "prices"
 USAGE_DEFAULTS = DATA_DIR / "usage-defaults.yaml"
-SLAS = DATA_DIR / "slas.yaml"
-_REPO_ROOT = DATA_DIR.parent.parent
 
 
-def display_path(path: Path) -> str:
-    """A path as errors show it: relative to the repository when inside it, so messages are stable."""
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(_REPO_ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _decimal(value: Any) -> Decimal:
-    """A Decimal from a YAML scalar; floats are refused because they cannot carry an exact price."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise ValueError(f'{value!r} is not a decimal string (write it quoted, e.g. "0.045")')
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    if number < 0:
-        raise ValueError(f"{value!r} is negative")
-    return number
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PriceEntry(_Strict):
+class PriceEntry(Strict):
     """One list price: its amount in USD, what it is per, where it was read and when."""
 
     price: Decimal
@@ -61,14 +30,14 @@ class PriceEntry(_Strict):
     @field_validator("price", mode="before")
     @classmethod
     def _check_price(cls, value: Any) -> Decimal:
-        return _decimal(value)
+        return decimal(value)
 
     @property
     def verified(self) -> bool:
         return self.confidence is None
 
 
-class FreeTier(_Strict):
+class FreeTier(Strict):
     """An always-free monthly allowance, per account."""
 
     quantity: Decimal
@@ -81,10 +50,10 @@ class FreeTier(_Strict):
     @field_validator("quantity", mode="before")
     @classmethod
     def _check_quantity(cls, value: Any) -> Decimal:
-        return _decimal(value)
+        return decimal(value)
 
 
-class Catalogue(_Strict):
+class Catalogue(Strict):
     """The prices of one region, loaded from `docgen/data/prices/<region>.yaml`."""
 
     region: str
@@ -97,7 +66,7 @@ class Catalogue(_Strict):
     @field_validator("hours_per_month", mode="before")
     @classmethod
     def _check_hours(cls, value: Any) -> Decimal:
-        return _decimal(value)
+        return decimal(value)
 
     def entry(self, key: str, *, resource: str | None = None) -> PriceEntry:
         """The row for `key`; a missing row is an error naming the key, the file and who needs it."""
@@ -141,37 +110,17 @@ def load_catalogue(region: str, directory: Path = PRICES_DIR) -> Catalogue:
 def load_catalogue_file(path: Path) -> Catalogue:
     """Parse and validate one catalogue file; errors name the file and the key path of the bad value."""
     shown = display_path(path)
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     try:
         return Catalogue.model_validate({**raw, "file": shown})
     except ValidationError as exc:
-        raise CostError(f"{shown}: {_first_error(exc)}") from None
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    shown = display_path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CostError(f"{shown}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise CostError(f"{shown}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise CostError(f"{shown}: expected a mapping at the top level")
-    return raw
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(part) for part in err["loc"])
-    message = str(err["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}"
+        raise CostError(f"{shown}: {first_error(exc)}") from None
 
 
 # ---------------------------------------------------------------- usage assumptions
 
 
-class UsageAssumptions(_Strict):
+class UsageAssumptions(Strict):
     """Monthly usage of the usage-priced items in one environment (see docgen/data/usage-defaults.yaml)."""
 
     nat_gb_processed_month: Decimal  # per NAT gateway
@@ -189,17 +138,75 @@ class UsageAssumptions(_Strict):
     flow_log_gb_month: Decimal  # per flow log
     custom_metrics: Decimal  # per environment
     fargate_ephemeral_gb: Decimal  # per task, when the task definition does not say
+    lambda_requests_month: Decimal  # per application function
+    lambda_duration_ms: Decimal  # per invocation, on average
+    api_requests_month: Decimal  # per API Gateway API
+    dynamodb_read_units_month: Decimal  # per on-demand table
+    dynamodb_write_units_month: Decimal  # per on-demand table
+    dynamodb_storage_gb: Decimal  # per table
+    aurora_acu_avg: Decimal  # per Serverless v2 instance, clamped to its cluster's range
+    aurora_storage_gb: Decimal  # per Aurora cluster
+    aurora_io_millions_month: Decimal  # per Aurora cluster on Standard storage
+    stepfunctions_transitions_month: Decimal  # per Standard state machine
+    eventbridge_events_month: Decimal  # per custom event bus
+    waf_requests_month: Decimal  # per web ACL
+    nlb_nlcu_avg: Decimal  # per Network Load Balancer
+    cloudmap_instances: Decimal  # per Cloud Map service
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
+# What each usage figure is counted per (the estimator multiplies it by the number of such resources).
+USAGE_PER: dict[str, str] = {
+    "nat_gb_processed_month": "per NAT gateway, per month",
+    "alb_lcu_avg": "per load balancer, average over the month",
+    "cloudfront_gb_month": "per distribution, per month",
+    "cloudfront_https_requests_month": "per distribution, per month",
+    "sqs_requests_month": "per queue, per month",
+    "log_ingest_gb_month": "per log group, per month",
+    "log_storage_gb": "per log group",
+    "s3_storage_gb": "per bucket",
+    "s3_put_requests_month": "per bucket, per month",
+    "s3_get_requests_month": "per bucket, per month",
+    "secret_api_calls_month": "per secret, per month",
+    "backup_storage_gb": "per backed-up data store",
+    "flow_log_gb_month": "per flow log, per month",
+    "custom_metrics": "per environment",
+    "fargate_ephemeral_gb": "per task (when its task definition does not say)",
+    "lambda_requests_month": "per application Lambda function, per month",
+    "lambda_duration_ms": "per invocation, average",
+    "api_requests_month": "per API Gateway API, per month",
+    "dynamodb_read_units_month": "per on-demand DynamoDB table, per month",
+    "dynamodb_write_units_month": "per on-demand DynamoDB table, per month",
+    "dynamodb_storage_gb": "per DynamoDB table",
+    "aurora_acu_avg": "per Aurora Serverless v2 instance, average (within its cluster's range)",
+    "aurora_storage_gb": "per Aurora cluster",
+    "aurora_io_millions_month": "per Aurora cluster (Standard storage), millions per month",
+    "stepfunctions_transitions_month": "per Standard state machine, per month",
+    "eventbridge_events_month": "per custom event bus, per month",
+    "waf_requests_month": "per web ACL, per month",
+    "nlb_nlcu_avg": "per Network Load Balancer, average over the month",
+    "cloudmap_instances": "per Cloud Map service",
+}
 
 
 class Usage:
     """Usage assumptions for every environment: defaults, then per-environment overrides."""
 
-    def __init__(self, default: UsageAssumptions, environments: Mapping[str, UsageAssumptions]) -> None:
+    def __init__(
+        self,
+        default: UsageAssumptions,
+        environments: Mapping[str, UsageAssumptions],
+        origins: Mapping[tuple[str, str], tuple[str, str, str]] | None = None,
+    ) -> None:
         self.default = default
         self.environments = dict(environments)
+        # (environment, field) -> (kind, file, JSON pointer) of the layer the value came from
+        self.origins = dict(origins or {})
+
+    def origin(self, environment: str, field: str) -> tuple[str, str, str]:
+        return (
+            self.origins.get((environment, field)) or self.origins.get(("default", field)) or ("data", "", "")
+        )
 
     def for_environment(self, environment: str) -> UsageAssumptions:
         """The assumptions of `environment`; one without a section gets the defaults."""
@@ -209,6 +216,7 @@ class Usage:
 def load_usage(
     overrides: Mapping[str, Any] | None = None,
     path: Path = USAGE_DEFAULTS,
+    override_files: Mapping[str, str] | None = None,
 ) -> Usage:
     """The defaults file merged with spec overrides ({"default"|env: {field: value}}), every value validated.
 
@@ -216,7 +224,7 @@ def load_usage(
     the spec's environment section. Errors name the field as `usage.<environment>.<field>`.
     """
     shown = display_path(path)
-    layers_file = _usage_layers(_read_yaml(path), shown)
+    layers_file = _usage_layers(read_yaml(path), shown)
     layers_spec = _usage_layers(dict(overrides or {}), "the spec's cost usage overrides")
     environments = (set(layers_file) | set(layers_spec)) - {"default"}
     base = {**layers_file.get("default", {}), **layers_spec.get("default", {})}
@@ -234,7 +242,29 @@ def load_usage(
         )
         for env in sorted(environments)
     }
-    return Usage(default, merged)
+    return Usage(default, merged, _origins(layers_file, layers_spec, shown, override_files or {}))
+
+
+def _origins(
+    layers_file: Mapping[str, Mapping[str, Decimal]],
+    layers_spec: Mapping[str, Mapping[str, Decimal]],
+    shown: str,
+    override_files: Mapping[str, str],
+) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """Where each environment's value of each field comes from: the last layer that sets it."""
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
+    environments = (set(layers_file) | set(layers_spec)) - {"default"}
+    for env in ["default", *sorted(environments)]:
+        for name in USAGE_FIELDS:
+            if name in layers_spec.get(env, {}) and env in override_files:
+                out[(env, name)] = ("template", override_files[env], f"/Metadata/CostUsage/{name}")
+            elif name in layers_file.get(env, {}):
+                out[(env, name)] = ("data", shown, f"/{env}/{name}")
+            elif env != "default":
+                out[(env, name)] = out.get(("default", name), ("data", shown, f"/default/{name}"))
+            else:
+                out[(env, name)] = ("data", shown, f"/default/{name}")
+    return out
 
 
 def _usage_layers(raw: dict[str, Any], origin: str) -> dict[str, dict[str, Decimal]]:
@@ -273,38 +303,3 @@ def _assumptions(env: str, values: dict[str, Decimal], origin: str) -> UsageAssu
     if missing:
         raise CostError(f"{origin}: usage.{env}.{missing[0]}: no value (set it under `default`)")
     return UsageAssumptions(**values)
-
-
-# ---------------------------------------------------------------- SLAs
-
-
-class Sla(_Strict):
-    """A published monthly uptime commitment."""
-
-    service: str
-    scope: str
-    uptime_percent: Decimal
-    source: str = Field(min_length=1)
-    read_on: dt.date
-    confidence: Literal["unverified"] | None = None
-    note: str | None = None
-
-    @field_validator("uptime_percent", mode="before")
-    @classmethod
-    def _check_uptime(cls, value: Any) -> Decimal:
-        return _decimal(value)
-
-
-def load_slas(path: Path = SLAS) -> dict[str, Sla]:
-    """The SLA table keyed like `rds.multi_az`, validated."""
-    shown = display_path(path)
-    raw = _read_yaml(path).get("slas")
-    if not isinstance(raw, dict):
-        raise CostError(f"{shown}: expected a mapping under `slas`")
-    out: dict[str, Sla] = {}
-    for key, value in raw.items():
-        try:
-            out[str(key)] = Sla.model_validate(value)
-        except ValidationError as exc:
-            raise CostError(f"{shown}: slas.{key}.{_first_error(exc)}") from None
-    return out

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from docgen.assembly.model import Resource
 from docgen.cost.catalogue import Catalogue, Usage, UsageAssumptions
-from docgen.model import Resource
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,10 @@ class Context:
         self.catalogue = catalogue
         self.usage = usage
         self.hours = catalogue.hours_per_month
+        self.resources = tuple(resources)
+        self.memo: dict[
+            str, Any
+        ] = {}  # what rules work out once per estimate (e.g. which functions are CDK's)
         self._by_id: dict[tuple[str, str, str], Resource] = {}
         self._by_type: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for r in sorted(resources, key=lambda r: (r.environment, r.stack, r.logical_id)):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from docgen.assembly.model import Resource
 from docgen.cost.catalogue import Catalogue, PriceEntry, Usage
 from docgen.cost.context import Context, Free, Outcome, Priced, Unpriced, num, resource_name
 from docgen.cost.free import free_reason
 from docgen.cost.rules import RULES
-from docgen.model import Resource
+from docgen.errors import CostError
 
 Status = Literal["priced", "free", "unpriced"]
 UNTAGGED = "(untagged)"
@@ -39,6 +40,7 @@ class CostLine:
     )
     note: str = ""
     rate_keys: tuple[str, ...] = ()  # catalogue keys the price used
+    region: str = ""  # whose catalogue priced it
     unverified: bool = False  # True when any rate used is marked `confidence: unverified`
 
     @property
@@ -86,6 +88,8 @@ class Estimate:
     hours_per_month: Decimal
     lines: tuple[CostLine, ...]
     rates: tuple[tuple[str, PriceEntry], ...]  # every catalogue row a line used, sorted by key
+    # (region, key, entry) of every row used, when environments are priced from several catalogues
+    regional_rates: tuple[tuple[str, str, PriceEntry], ...] = ()
 
     @property
     def environments(self) -> tuple[str, ...]:
@@ -151,7 +155,45 @@ def estimate(resources: Sequence[Resource], catalogue: Catalogue, usage: Usage) 
     lines.sort(key=lambda line: (line.environment, line.stack, line.logical_id))
     used = sorted({key for line in lines for key in line.rate_keys})
     rates = tuple((key, catalogue.prices[key]) for key in used)
-    return Estimate(catalogue.region, catalogue.currency, catalogue.hours_per_month, tuple(lines), rates)
+    regional = tuple((catalogue.region, key, entry) for key, entry in rates)
+    return Estimate(
+        catalogue.region, catalogue.currency, catalogue.hours_per_month, tuple(lines), rates, regional
+    )
+
+
+def estimate_by_region(
+    resources: Sequence[Resource],
+    regions: Mapping[str, str],
+    catalogues: Mapping[str, Catalogue],
+    usage: Usage,
+) -> Estimate:
+    """Each environment priced with the catalogue of its own region (`regions`: environment -> region).
+
+    An environment whose region has no catalogue (or is unknown: an environment-agnostic app) is not guessed
+    at: every resource in it is unpriced, with the reason, and totals say how much is missing."""
+    parts: list[Estimate] = []
+    missing: list[CostLine] = []
+    for env in sorted({r.environment for r in resources}):
+        mine = [r for r in resources if r.environment == env]
+        region = regions.get(env, "")
+        if region in catalogues:
+            parts.append(estimate(mine, catalogues[region], usage))
+        else:
+            reason = f"no price catalogue for region {region or 'unknown'} (the environment is not priced)"
+            missing += [_to_line(r, Unpriced(_service_from_type(r.type), reason), (), None) for r in mine]
+    primary = max(parts, key=lambda p: len(p.lines)) if parts else None
+    lines = sorted(
+        [x for p in parts for x in p.lines] + missing, key=lambda x: (x.environment, x.stack, x.logical_id)
+    )
+    regional = tuple(sorted({r for p in parts for r in p.regional_rates}, key=lambda r: (r[0], r[1])))
+    return Estimate(
+        primary.region if primary else "",
+        primary.currency if primary else "USD",
+        primary.hours_per_month if primary else Decimal(730),
+        tuple(lines),
+        tuple((k, v) for reg, k, v in regional if primary and reg == primary.region),
+        regional,
+    )
 
 
 def _line(resource: Resource, ctx: Context) -> CostLine:
@@ -159,7 +201,10 @@ def _line(resource: Resource, ctx: Context) -> CostLine:
     pricer = ctx.pricer(resource)
     outcome: Outcome
     if rule is not None:
-        outcome = rule(resource, pricer)
+        try:
+            outcome = rule(resource, pricer)
+        except CostError as exc:  # a size or class the catalogue lacks: unpriced, never a wrong zero
+            outcome, pricer.keys = Unpriced(_service_from_type(resource.type), str(exc)), []
     elif (free := free_reason(resource.type)) is not None:
         outcome = Free(*free)
     else:
@@ -167,7 +212,9 @@ def _line(resource: Resource, ctx: Context) -> CostLine:
     return _to_line(resource, outcome, tuple(pricer.keys), ctx.catalogue)
 
 
-def _to_line(resource: Resource, outcome: Outcome, keys: tuple[str, ...], catalogue: Catalogue) -> CostLine:
+def _to_line(
+    resource: Resource, outcome: Outcome, keys: tuple[str, ...], catalogue: Catalogue | None
+) -> CostLine:
     if isinstance(outcome, Priced):
         status: Status = "priced"
         monthly, text, note = outcome.monthly, outcome.arithmetic, outcome.note
@@ -192,7 +239,8 @@ def _to_line(resource: Resource, outcome: Outcome, keys: tuple[str, ...], catalo
         arithmetic=text,
         note=note,
         rate_keys=keys,
-        unverified=any(not catalogue.prices[key].verified for key in keys),
+        region=catalogue.region if catalogue else "",
+        unverified=catalogue is not None and any(not catalogue.prices[key].verified for key in keys),
     )
 
 

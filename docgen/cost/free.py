@@ -7,7 +7,12 @@ _SG = ("VPC", "security groups and their rules have no charge")
 _NET = ("VPC", "VPC networking objects have no charge")
 _ECS_CLUSTER = ("ECS Fargate", "an ECS cluster has no charge; its tasks are priced on their services")
 _TASK = ("ECS Fargate", "priced through the ECS service that runs it")
-_ELB = ("Application Load Balancer", "priced on its load balancer (hours and LCUs)")
+_ELB = ("Elastic Load Balancing", "priced on its load balancer (hours and capacity units)")
+_APIGW = ("API Gateway", "priced on its API (requests)")
+_RDS = ("RDS", "subnet, parameter and option groups have no charge")
+_EC2 = ("EC2", "priced on the instances and Auto Scaling groups that use it")
+_LAMBDA = ("Lambda", "priced on the function (requests and duration)")
+_WAF = ("AWS WAF", "priced on the web ACL")
 _SCALING = ("Application Auto Scaling", "auto scaling has no charge; its bounds price the ECS service")
 _CUSTOM = ("CloudFormation", "custom resource: its handler runs at deploy time only")
 
@@ -52,17 +57,49 @@ FREE_TYPES: dict[str, tuple[str, str]] = {
     "AWS::CloudFront::ResponseHeadersPolicy": ("CloudFront", "configuration object, no charge"),
     "AWS::CloudFront::CachePolicy": ("CloudFront", "configuration object, no charge"),
     "AWS::CloudFront::OriginRequestPolicy": ("CloudFront", "configuration object, no charge"),
-    "AWS::Lambda::Function": (
-        "Lambda",
-        "custom-resource handler, runs at deploy time; invocations negligible",
-    ),
     "AWS::Lambda::Permission": ("Lambda", "permissions have no charge"),
+    "AWS::Lambda::EventSourceMapping": _LAMBDA,
+    "AWS::Lambda::Version": _LAMBDA,
+    "AWS::Lambda::Alias": _LAMBDA,
+    "AWS::Lambda::LayerVersion": ("Lambda", "layers have no charge of their own"),
+    "AWS::ApiGateway::Account": ("API Gateway", "account settings have no charge"),
+    "AWS::ApiGateway::Deployment": _APIGW,
+    "AWS::ApiGateway::Stage": _APIGW,
+    "AWS::ApiGateway::Resource": _APIGW,
+    "AWS::ApiGateway::Method": _APIGW,
+    "AWS::ApiGateway::Authorizer": _APIGW,
+    "AWS::ApiGateway::Model": _APIGW,
+    "AWS::ApiGateway::RequestValidator": _APIGW,
+    "AWS::ApiGateway::UsagePlan": _APIGW,
+    "AWS::ApiGateway::ApiKey": _APIGW,
+    "AWS::ApiGateway::UsagePlanKey": _APIGW,
+    "AWS::ApiGateway::BasePathMapping": _APIGW,
+    "AWS::ApiGatewayV2::Stage": _APIGW,
+    "AWS::ApiGatewayV2::Route": _APIGW,
+    "AWS::ApiGatewayV2::Integration": _APIGW,
+    "AWS::ApiGatewayV2::Authorizer": _APIGW,
+    "AWS::ApiGatewayV2::Deployment": _APIGW,
+    "AWS::ApiGatewayV2::ApiMapping": _APIGW,
+    "AWS::EC2::LaunchTemplate": _EC2,
+    "AWS::AutoScaling::ScalingPolicy": (
+        "EC2 Auto Scaling",
+        "auto scaling has no charge; its bounds price the group",
+    ),
+    "AWS::AutoScaling::ScheduledAction": ("EC2 Auto Scaling", "auto scaling has no charge"),
+    "AWS::AutoScaling::LifecycleHook": ("EC2 Auto Scaling", "auto scaling has no charge"),
+    "AWS::WAFv2::WebACLAssociation": _WAF,
+    "AWS::Events::EventBusPolicy": ("EventBridge", "policies have no charge"),
     "AWS::CDK::Metadata": ("CloudFormation", "CDK metadata, not a deployed resource"),
+    "AWS::CloudFormation::Stack": (
+        "CloudFormation",
+        "a nested stack: its resources are priced on their own lines",
+    ),
     "AWS::CloudFormation::CustomResource": _CUSTOM,
-    "AWS::RDS::DBSubnetGroup": ("RDS PostgreSQL", "subnet groups have no charge"),
-    "AWS::RDS::DBParameterGroup": ("RDS PostgreSQL", "parameter groups have no charge"),
-    "AWS::RDS::DBClusterParameterGroup": ("RDS PostgreSQL", "parameter groups have no charge"),
-    "AWS::RDS::OptionGroup": ("RDS PostgreSQL", "option groups have no charge"),
+    "AWS::RDS::DBSubnetGroup": _RDS,
+    "AWS::RDS::DBParameterGroup": _RDS,
+    "AWS::RDS::DBClusterParameterGroup": _RDS,
+    "AWS::RDS::OptionGroup": _RDS,
+    "AWS::RDS::DBProxyTargetGroup": ("RDS Proxy", "priced on the proxy"),
     "AWS::ElastiCache::SubnetGroup": ("ElastiCache", "subnet groups have no charge"),
     "AWS::ElastiCache::ParameterGroup": ("ElastiCache", "parameter groups have no charge"),
     "AWS::SecretsManager::SecretTargetAttachment": ("Secrets Manager", "attachments have no charge"),
@@ -84,7 +121,6 @@ FREE_TYPES: dict[str, tuple[str, str]] = {
 # Whole namespaces without a charge of their own.
 FREE_PREFIXES: dict[str, tuple[str, str]] = {
     "AWS::ApplicationAutoScaling::": _SCALING,
-    "AWS::ServiceDiscovery::": ("Cloud Map", "service discovery namespaces and services, negligible"),
     "Custom::": _CUSTOM,
 }
 

@@ -1,0 +1,52 @@
+"""Constrained value types of the spec (names, images, paths, one-line text, AWS counts) and how to describe them.
+
+Each pattern here is what AWS, Docker or the generated files accept, written so a bad value fails in pydantic
+with a sentence instead of a regular expression (PATTERN_HELP). Patterns run on pydantic's Rust regex engine:
+no look-arounds.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+NAME = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+ONE_LINE = r"^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$"  # no control, format (bidi), line or paragraph separators
+# A Docker image reference: [registry[:port]/]path[:tag][@digest] (distribution/reference grammar).
+_DOMAIN = (
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?"
+)
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+IMAGE = rf"^(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:@{_DIGEST})?$"
+BUILD = r"^[A-Za-z0-9._@+/-]{1,255}$"
+# ALB path patterns: up to 128 characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ? (ELB ListenerRule docs).
+ALB_PATH = r"^/[A-Za-z0-9_.$/~\"'@:+&*?-]{0,127}$"
+# CloudFront behaviour path patterns: up to 255 characters, the leading slash optional.
+CDN_PATH = r"^/?[A-Za-z0-9_.$/~\"'@:+&*?-]{1,254}$"
+# Target-group health checks take up to 1024 characters, but the path is also an X-Ray sampling rule's URLPath,
+# which takes 128 (stacks/tracing.py never traces health checks).
+HEALTH_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,127}$"
+
+PATTERN_HELP = {
+    NAME: "a name of 2-40 lowercase letters, digits and '-', starting with a letter",
+    ONE_LINE: "one line of text without control or format characters",
+    IMAGE: "an image reference such as nginx:1.27 or 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1",
+    BUILD: "a build context path relative to the repository, such as ./backend",
+    ALB_PATH: "an ALB path pattern: '/' then up to 127 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?",
+    CDN_PATH: "a CloudFront path pattern such as /api/* (up to 255 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?)",
+    HEALTH_PATH: "a URL path starting with '/', at most 128 characters, such as /health",
+}
+
+INT32 = 2_147_483_647  # CloudFormation and most AWS APIs take 32-bit integers
+MAX_TASKS = 5_000  # ECS: tasks per service (not adjustable)
+
+Name = Annotated[str, StringConstraints(pattern=NAME)]
+Text = Annotated[str, StringConstraints(max_length=500, pattern=ONE_LINE)]
+Image = Annotated[str, StringConstraints(max_length=255, pattern=IMAGE)]  # ECS: image names up to 255
+BuildPath = Annotated[str, StringConstraints(pattern=BUILD)]
+AlbPath = Annotated[str, StringConstraints(pattern=ALB_PATH)]
+CdnPath = Annotated[str, StringConstraints(pattern=CDN_PATH)]
+HealthPath = Annotated[str, StringConstraints(pattern=HEALTH_PATH)]
+Count = Annotated[int, Field(ge=0, le=INT32)]

@@ -1,0 +1,85 @@
+"""`python -m docgen [doc]`: regenerate the design doc's generated regions and its source map, or check them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from docgen import document
+from docgen.output.sources import map_path, source_map
+from docgen.output.upgrade import upgrade
+from docgen.output.writer import read_text, remove_leftovers, same_content, unified_diff, write_all
+
+
+def doc_command(args: argparse.Namespace) -> int:
+    from docgen.output import regions
+
+    remove_leftovers(args.doc.parent)  # temporary files of a run that was killed before it finished
+    assembly = document.load_assembly(args)
+    picture = None if args.no_picture or not assembly.environments else document.PICTURE.name
+    fresh, entries = document.render_doc(args, assembly, picture)
+    if args.doc.exists():
+        existing = read_text(args.doc)
+        followed, notes = upgrade(
+            existing, fresh, source=str(args.doc)
+        )  # the template gained or lost a section
+        for note in notes:
+            print(f"docgen: {args.doc}: {note}", file=sys.stderr)
+        template_order = list(regions.region_bodies(fresh, str(args.template)))
+        generated = document.generated_with_seq_sections(followed, fresh, args)
+        wanted = regions.merge(
+            followed, generated, source=str(args.doc), force=args.force, order=template_order
+        )
+    else:
+        existing, wanted = "", fresh
+    failed = _warn(getattr(args, "failures", {}))
+    sources_file = map_path(args.doc)
+    sources = source_map(entries, args.doc.name)
+    old_sources = read_text(sources_file) if sources_file.exists() else ""
+    if args.check:
+        status = _check(args.doc, existing, wanted, sources_file, old_sources, sources)
+        return status or (1 if failed and args.strict else 0)
+    changed = existing != wanted or old_sources != sources
+    if changed:
+        args.doc.parent.mkdir(parents=True, exist_ok=True)
+        write_all([(sources_file, sources), (args.doc, wanted)])  # the doc last: it marks completion
+        print(f"wrote {args.doc} and {sources_file.name}")
+    else:
+        print(f"{args.doc} unchanged")
+    if picture is not None:
+        _draw(args.doc.parent / picture, assembly)
+    return 1 if failed and args.strict else 0
+
+
+def _warn(failures: dict[str, str]) -> bool:
+    """One line per section that could not be built; the doc is still written around it."""
+    for section, reason in sorted(failures.items()):
+        print(f"warning: section {section} could not be built: {reason}", file=sys.stderr)
+    return bool(failures)
+
+
+def _check(doc: Path, existing: str, wanted: str, sources_file: Path, old: str, new: str) -> int:
+    stale = []
+    if not (doc.exists() and same_content(existing, wanted)):
+        print(unified_diff(existing, wanted, str(doc)) or f"{doc} does not exist")
+        stale.append(str(doc))
+    if old != new:
+        stale.append(str(sources_file))
+    if not stale:
+        print(f"{doc} is up to date")
+        return 0
+    print(
+        f"error: {' and '.join(stale)} stale: run `python -m docgen` and commit the result", file=sys.stderr
+    )
+    return 1
+
+
+def _draw(target: Path, assembly: Any) -> None:
+    """The AWS-icon picture of the production environment, beside the doc (never in --check)."""
+    from docgen.facts.index import env_sorted
+    from docgen.render.picture import draw_architecture
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    draw_architecture(assembly, env_sorted(assembly.environments)[-1], target)

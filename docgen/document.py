@@ -1,0 +1,159 @@
+"""The whole document from one cloud assembly: what the doc, cost and diff commands and a work item share.
+
+It sits above the layers it calls (assembly, facts, cost, verify, sections, render, output) and below the
+commands and the work item, which both import it and never each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from docgen.assembly import cache, generated
+from docgen.assembly.cache import Selection
+from docgen.errors import DocgenError
+
+DOC = Path("design-docs/60-infrastructure.md")
+PICTURE = Path("design-docs/60-infrastructure-architecture.png")
+SEQ_REGION = re.compile(r"^seq-\d{3,}$")
+
+
+def selection(args: argparse.Namespace) -> Selection:
+    return cache.selection(root=Path.cwd(), design=args.design, cdk_out=args.cdk_out, synth=not args.no_synth)
+
+
+def load_assembly(args: argparse.Namespace) -> Any:
+    """The assembly the command line selects (synthesized first when it is the project's own and stale)."""
+    from docgen.assembly.reader import read_assembly
+
+    sel = selection(args)
+    stamp = cache.ensure_assembly(sel)
+    assembly = read_assembly(sel.cdk_out)
+    args.stamp = stamp  # what the generated inputs are checked against
+    return assembly
+
+
+def generated_inputs(
+    args: argparse.Namespace,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, Path | None]:
+    """compose.json and pipeline.json of the assembly's design, when generated/ belongs to it, and the folder."""
+    folder = generated.folder_for(args, getattr(args, "stamp", None))
+    if folder is None:
+        return None, None, None
+    found: list[dict[str, Any] | None] = []
+    for name in ("compose.json", "pipeline.json"):
+        path = folder / name
+        try:
+            found.append(json.loads(path.read_text(encoding="utf-8")) if path.exists() else None)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DocgenError(f"cannot read {path}: {exc}; rerun `make generate`") from None
+    return found[0], found[1], folder
+
+
+def usage_for(assembly: Any) -> Any:
+    """Usage assumptions: the defaults file, then each environment's overrides from its design spec, which
+    the stacks carry in the Observability stack's template metadata (docgen never reads the spec)."""
+    from docgen.cost import load_usage
+
+    carriers = [
+        s
+        for s in assembly.stacks
+        if isinstance(s.metadata.get("CostUsage"), dict) and s.metadata["CostUsage"]
+    ]
+    overrides = {s.environment: dict(s.metadata["CostUsage"]) for s in carriers}
+    return load_usage(overrides or None, override_files={s.environment: s.template_file for s in carriers})
+
+
+def estimate_for(assembly: Any, usage: Any = None) -> Any:
+    """Each environment priced in its primary region; a region without a catalogue leaves it unpriced."""
+    from docgen.cost import available_regions, estimate_by_region, load_catalogue
+    from docgen.facts.environments import environment
+    from docgen.facts.index import Index
+
+    index = Index(assembly)
+    regions = {env: str(environment(index, env).region.value or "") for env in index.environments}
+    known = set(available_regions())
+    catalogues = {region: load_catalogue(region) for region in set(regions.values()) if region in known}
+    return estimate_by_region(assembly.resources, regions, catalogues, usage or usage_for(assembly))
+
+
+def design_model(
+    args: argparse.Namespace, assembly: Any, picture: str | None, targets: Mapping[str, Any]
+) -> tuple[Any, Any, list[Any]]:
+    """The doc model with the traceability matrix and the requirement verification added."""
+    from docgen.facts.fact import Fact
+    from docgen.sections import build as docmodel
+    from docgen.sections import inventory, requirements
+    from docgen.verify import traceability, verification
+
+    compose, pipeline, folder = generated_inputs(args)
+    usage = usage_for(assembly)
+    model, inputs = docmodel.build(
+        assembly,
+        compose=compose,
+        pipeline=pipeline,
+        estimate=estimate_for(assembly, usage),
+        usage=usage,
+        generated_dir=folder.as_posix() if folder is not None else "generated",
+    )
+    docmodel.guarded(model, "diagrams", lambda: _diagrams(model, assembly, compose, pipeline))
+    if picture:
+        model.text["picture"] = Fact(picture, picture, ())
+    traces = traceability.build(assembly, model.environments)
+    checked = verification.verify(assembly, targets, model.environments)
+    docmodel.guarded(
+        model,
+        "requirements",
+        lambda: requirements.build(model, inputs, checked, traces, targets_path(args).as_posix()),
+    )
+    docmodel.guarded(model, "inventory", lambda: inventory.build(model, inputs))  # last: it sees every fact
+    return model, checked, traces
+
+
+def targets_path(args: argparse.Namespace) -> Path:
+    return args.targets if args.targets is not None else args.doc.parent / "requirements.yaml"
+
+
+def render_doc(
+    args: argparse.Namespace, assembly: Any, picture: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The document as create mode writes it, and the record of where each printed fact came from."""
+    from docgen.output import regions
+    from docgen.render import template as render
+    from docgen.verify.targets import load_targets
+
+    model, _, _ = design_model(args, assembly, picture, load_targets(targets_path(args)))
+    text, recorder = render.render(model, args.template, regions.render_region)
+    args.failures = dict(model.failures)  # the doc command warns about each (and fails under --strict)
+    return text, recorder.entries
+
+
+def generated_with_seq_sections(existing: str, fresh: str, args: argparse.Namespace) -> dict[str, str]:
+    """The template's regions, plus the Seq sections of work items already in the doc, kept as they are."""
+    from docgen.output import regions
+
+    generated = regions.region_bodies(fresh, str(args.template))
+    for region in regions.parse(existing, source=str(args.doc)).regions:
+        if SEQ_REGION.fullmatch(region.name):
+            generated.setdefault(region.name, region.body)
+    return generated
+
+
+def _diagrams(
+    model: Any,
+    assembly: Any,
+    compose: dict[str, Any] | None,
+    pipeline: dict[str, Any] | None,
+) -> None:
+    """Mermaid text of each diagram with the facts behind each label (for the source map)."""
+    from docgen.render import mermaid
+
+    for env in model.environments:
+        model.diagrams[f"architecture:{env}"] = mermaid.architecture_labelled(assembly, env)
+    model.diagrams["progression"] = mermaid.progression_labelled(assembly, compose)
+    if pipeline:
+        model.diagrams["pipeline"] = mermaid.pipeline_labelled(pipeline)

@@ -1,0 +1,119 @@
+"""Draws the architecture diagram model as a PNG with AWS icons (`diagrams` on Debian's graphviz)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from diagrams import Cluster, Diagram, Edge, Node
+from diagrams.aws.compute import EC2, EC2AutoScaling, Fargate, Lambda
+from diagrams.aws.database import RDS, Dynamodb, ElastiCache
+from diagrams.aws.general import Users
+from diagrams.aws.integration import SNS, SQS, Eventbridge, StepFunctions
+from diagrams.aws.network import (
+    APIGateway,
+    CloudFront,
+    ElbApplicationLoadBalancer,
+    ElbNetworkLoadBalancer,
+    NATGateway,
+)
+from diagrams.aws.security import WAF, SecretsManager
+from diagrams.aws.storage import S3
+from graphviz.backend import ExecutableNotFound
+
+from docgen.assembly.model import Assembly
+from docgen.errors import DocgenError
+from docgen.facts.diagram import DiagramModel, Tier, build_model
+
+__all__ = ["draw_architecture", "draw_model"]
+
+ICONS: dict[str, type[Node]] = {
+    "users": Users,
+    "cdn": CloudFront,
+    "bucket": S3,
+    "alb": ElbApplicationLoadBalancer,
+    "nat": NATGateway,
+    "ecs": Fargate,
+    "rds": RDS,
+    "cache": ElastiCache,
+    "queue": SQS,
+    "topic": SNS,
+    "secret": SecretsManager,
+    "nlb": ElbNetworkLoadBalancer,
+    "lambda": Lambda,
+    "api": APIGateway,
+    "table": Dynamodb,
+    "workflow": StepFunctions,
+    "rule": Eventbridge,
+    "ec2": EC2,
+    "asg": EC2AutoScaling,
+    "waf": WAF,
+    "s3": S3,
+}
+EDGE_STYLE = {"secret": {"style": "dashed", "color": "gray50"}}
+GRAPH_ATTR = {"fontsize": "22", "pad": "0.5", "nodesep": "0.7", "ranksep": "1.4", "splines": "spline"}
+MISSING_DOT = "graphviz 'dot' not found: run make setup (installs Debian's graphviz)"
+
+
+def draw_architecture(assembly: Assembly, environment: str, out_path: Path) -> Path:
+    """Write the PNG of one environment's architecture to `out_path` (atomically) and return that path."""
+    return draw_model(build_model(assembly, environment), out_path)
+
+
+def draw_model(model: DiagramModel, out_path: Path) -> Path:
+    if shutil.which("dot") is None:
+        raise DocgenError(MISSING_DOT)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # `diagrams` writes `<filename>.png` and a dot source beside it: draw in a private directory on the same
+    # filesystem, then rename, so a reader never sees a half-written PNG and the cwd stays clean.
+    with tempfile.TemporaryDirectory(prefix=".picture-", dir=out_path.parent) as tmp:
+        stem = Path(tmp) / "architecture"
+        try:
+            _draw(model, stem)
+        except ExecutableNotFound:
+            raise DocgenError(MISSING_DOT) from None
+        except subprocess.CalledProcessError as exc:
+            stderr = (
+                exc.stderr.decode(errors="replace")
+                if isinstance(exc.stderr, bytes)
+                else str(exc.stderr or "")
+            )
+            raise DocgenError(f"graphviz failed drawing {out_path}: {stderr.strip() or exc}") from None
+        os.replace(stem.with_suffix(".png"), out_path)
+    return out_path
+
+
+def _draw(model: DiagramModel, stem: Path) -> None:
+    title = f"Architecture: {model.environment}"
+    with Diagram(
+        title, filename=str(stem), outformat="png", show=False, direction="LR", graph_attr=GRAPH_ATTR
+    ):
+        nodes: dict[str, Node] = {}
+        outside = [t for t in model.tiers if not t.in_vpc]
+        inside = [t for t in model.tiers if t.in_vpc]
+        # Clusters in drawing order: Internet and Edge first, the VPC with its tiers, then regional services.
+        for tier in [t for t in outside if t.id in ("internet", "edge")]:
+            _cluster(model, tier, nodes)
+        if inside:
+            with Cluster(model.vpc_label or "VPC"):
+                for tier in inside:
+                    _cluster(model, tier, nodes)
+        for tier in [t for t in outside if t.id not in ("internet", "edge")]:
+            _cluster(model, tier, nodes)
+        for link in model.links:
+            (
+                nodes[link.source]
+                >> Edge(label=link.label, **EDGE_STYLE.get(link.kind, {}))
+                >> nodes[link.target]
+            )
+
+
+def _cluster(model: DiagramModel, tier: Tier, nodes: dict[str, Node]) -> None:
+    with Cluster(tier.label):
+        for component in model.in_tier(tier.id):
+            # Fixed node ids: `diagrams` would pick random ones, and the PNG must not change between runs.
+            nodes[component.id] = ICONS[component.kind](component.label, nodeid=component.id)

@@ -1,0 +1,119 @@
+"""Security: IAM roles, secrets and their rotation, encryption at rest and in transit, KMS keys, and the
+cdk-nag findings acknowledged in code with their reasons."""
+
+from __future__ import annotations
+
+from docgen.assembly.model import Resource
+from docgen.facts import clusters, data, security, tables
+from docgen.facts.fact import Fact, Source, derived, exists, join, pointer_of
+from docgen.sections.inputs import SectionInputs
+from docgen.sections.model import DocModel, t
+
+
+def build(model: DocModel, inputs: SectionInputs) -> None:
+    model.tables["acks"] = _acknowledgements(inputs)
+    prod = inputs.production
+    model.text["roles_env"] = inputs.env_name(prod) if prod else Fact(None, "", ())
+    model.tables["roles"] = t(
+        ["Role", "Assumed by", "May do"],
+        [
+            [r.name, r.assumed_by, join(list(r.permissions), "<br>", none=r.resource)]
+            for r in security.roles(inputs.index, prod)
+        ]
+        if prod
+        else [],
+    )
+    secret_rows, enc_rows, key_rows = [], [], []
+    for env in inputs.environments:
+        name = inputs.env_name(env)
+        secret_rows += [
+            [name, s.owner, s.description, s.rotation, s.key] for s in security.secrets(inputs.index, env)
+        ]
+        enc_rows += _encryption(inputs, env, name)
+        key_rows += [[name, k.owner, k.description, k.rotation] for k in security.kms_keys(inputs.index, env)]
+    model.tables["secrets"] = t(["Environment", "Owner", "Secret", "Rotation", "Encrypted with"], secret_rows)
+    model.tables["encryption"] = t(["Environment", "Data store", "At rest", "In transit"], enc_rows)
+    model.tables["kms"] = t(["Environment", "Owner", "Key", "Automatic rotation"], key_rows)
+
+
+def _encryption(inputs: SectionInputs, env: str, name: Fact) -> list[list[Fact]]:
+    rows: list[list[Fact]] = []
+    for d in data.databases(inputs.index, env):
+        at_rest = derived(
+            d.encrypted.value,
+            f"{d.encrypted.text} ({d.key.text})" if d.encrypted.text == "yes" else "no",
+            [d.encrypted, d.key],
+        )
+        rows.append([name, derived(None, f"RDS {d.name.text}", [d.name]), at_rest, d.tls])
+    for cluster in clusters.clusters(inputs.index, env):
+        at_rest = derived(
+            cluster.encrypted.value,
+            f"yes ({cluster.key.text})" if cluster.encrypted.text == "yes" else "no",
+            [cluster.encrypted, cluster.key],
+        )
+        label = derived(None, f"Aurora {cluster.name.text}", [cluster.name])
+        rows.append([name, label, at_rest, clusters.in_transit(cluster)])
+    for table in tables.tables(inputs.index, env):
+        label = derived(None, f"DynamoDB {table.name.text}", [table.name])
+        rows.append([name, label, table.encryption, exists(table.resource, "TLS (HTTPS API endpoints only)")])
+    for c in data.caches(inputs.index, env):
+        rows.append(
+            [
+                name,
+                derived(None, f"ElastiCache {c.name.text}", [c.name]),
+                c.at_rest,
+                derived(None, "TLS" if c.tls.text == "yes" else "none", [c.tls]),
+            ]
+        )
+    for q in data.queues(inputs.index, env):
+        label = derived(None, f"SQS {q.name.text} ({q.role.text})", [q.name, q.role])
+        rows.append(
+            [name, label, q.encryption, _tls_policy(inputs, q.resource, "AWS::SQS::QueuePolicy", "Queues")]
+        )
+    for b in data.buckets(inputs.index, env):
+        label = derived(None, f"S3 {b.name.text}/{b.purpose.text}", [b.name, b.purpose])
+        rows.append(
+            [name, label, b.encryption, _tls_policy(inputs, b.resource, "AWS::S3::BucketPolicy", "Bucket")]
+        )
+    return rows
+
+
+def _tls_policy(inputs: SectionInputs, resource: Resource, policy_type: str, prop_name: str) -> Fact:
+    """ "TLS only" when a resource policy denies requests with aws:SecureTransport false."""
+    for policy in inputs.index.referring(resource, policy_type, prop_name):
+        statements = (policy.properties.get("PolicyDocument") or {}).get("Statement") or []
+        for i, st in enumerate(statements):
+            condition = (st or {}).get("Condition") or {}
+            if (
+                st.get("Effect") == "Deny"
+                and str((condition.get("Bool") or {}).get("aws:SecureTransport")) == "false"
+            ):
+                src = Source(
+                    "template",
+                    policy.template,
+                    pointer_of(
+                        policy.logical_id, ("Properties", "PolicyDocument", "Statement", i, "Condition")
+                    ),
+                    condition,
+                )
+                return Fact(True, "TLS only (resource policy denies plain HTTP)", (src,))
+    return exists(resource, "TLS available, not enforced by a resource policy", False)
+
+
+def _acknowledgements(inputs: SectionInputs) -> object:
+    rows = []
+    by_key = inputs.index.by_key
+    for (rule, reason), acks in security.acknowledgement_groups(inputs.assembly.acknowledgements).items():
+        resources = [by_key[a.resource] for a in acks if a.resource in by_key]
+        sources = [exists(r, "acknowledged") for r in resources[:50]]
+        present = {a.environment for a in acks}
+        envs = [e for e in inputs.environments if e in present]
+        rows.append(
+            [
+                derived(rule, rule, sources),
+                derived(reason, reason, sources),
+                derived(envs, ", ".join(envs), sources),
+                derived(len(acks), str(len(acks)), sources),
+            ]
+        )
+    return t(["Rule", "Reason", "Environments", "Resources"], rows)

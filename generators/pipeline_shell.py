@@ -1,0 +1,114 @@
+"""The shell every pipeline runs, written once: the Azure, CircleCI and Jenkins renderers share these scripts."""
+
+from __future__ import annotations
+
+from designspec.model import Design
+from generators.pipeline import Pipeline, Workload
+
+DEPLOY_FLAGS = "--require-approval never --no-notices"  # no TTY in CI; approval is the platform's gate
+SHA_CHECK = (
+    "echo \"$ROLLBACK_TO\" | grep -Eq '^[0-9a-f]{40}$' || "
+    "{ echo 'ROLLBACK_TO must be a full commit SHA' >&2; exit 1; }"
+)
+
+
+def env_example(p: Pipeline) -> str:
+    folder = p.compose_file.rsplit("/", 1)[0] if "/" in p.compose_file else "."
+    return f"{folder}/.env.local.example"
+
+
+def local_secrets(p: Pipeline) -> str:
+    # Random throwaway values: the stand-ins read the same file, and no real secret reaches a test stack.
+    return (
+        f"sed -n 's/^\\([A-Z_][A-Z0-9_]*\\)=$/\\1/p' {env_example(p)} |\n"
+        '  while read -r name; do printf \'%s=%s\\n\' "$name" "$(openssl rand -hex 24)"; done > .env.local'
+    )
+
+
+def compose(p: Pipeline, args: str) -> str:
+    return f"docker compose -f {p.compose_file} {args}"
+
+
+def compose_up(p: Pipeline) -> str:
+    return f"{local_secrets(p)}\n{compose(p, 'up --build --wait --wait-timeout 300')}"
+
+
+def compose_down(p: Pipeline) -> str:
+    return f"{compose(p, 'logs --no-color --tail 200')} || true\n{compose(p, 'down -v')}"
+
+
+def local_url(design: Design, host: str = "127.0.0.1") -> str:
+    http = design.http_services()
+    return f"http://{host}:{http[0].port}" if http else f"http://{host}"
+
+
+def install_cdk_app() -> str:
+    """The CDK app (Python) and its CLI (npm), from the lock files; nothing is installed globally."""
+    return "python3 -m venv .venv\n.venv/bin/pip install -q -r requirements.txt\nnpm ci"
+
+
+def cdk_deploy(env: str, stacks: str, tag: str = "$IMAGE_TAG") -> str:
+    return f"npx cdk deploy '{env}/{stacks}' {DEPLOY_FLAGS} -c image_tag=\"{tag}\""
+
+
+def ecr_login() -> str:
+    return 'aws ecr get-login-password | skopeo login --username AWS --password-stdin "$REGISTRY"'
+
+
+def push_image(w: Workload, images_dir: str = "images") -> str:
+    # Tags are immutable in ECR: a re-run (or a rollback) finds the image there already and skips the push.
+    return (
+        f'if aws ecr describe-images --repository-name {w.repository} --image-ids imageTag="$IMAGE_TAG" '
+        ">/dev/null 2>&1; then\n  echo 'already in ECR'\nelse\n"
+        f'  skopeo copy --all oci-archive:{images_dir}/{w.name}.tar "docker://$REGISTRY/{w.repository}:$IMAGE_TAG"\n'
+        "fi"
+    )
+
+
+def upload_site(design: Design, w: Workload, env: str, site_dir: str) -> str:
+    # Found by the tags every resource carries (Project, Environment, Service): no stack outputs needed.
+    tags = f"Key=Project,Values={design.project} Key=Environment,Values={env} Key=Service,Values={w.name}"
+    query = "--query 'ResourceTagMappingList[0].ResourceARN' --output text"
+    return (
+        "bucket=$(aws resourcegroupstaggingapi get-resources --resource-type-filters s3 "
+        f"--tag-filters {tags} {query})\n"
+        f'aws s3 sync {site_dir} "s3://${{bucket##*:}}" --delete\n'
+        "dist=$(aws resourcegroupstaggingapi get-resources --region us-east-1 "
+        f"--resource-type-filters cloudfront:distribution --tag-filters {tags} {query})\n"
+        "aws cloudfront create-invalidation --distribution-id \"${dist##*/}\" --paths '/*'"
+    )
+
+
+def deploy_script(
+    design: Design, p: Pipeline, env: str, *, images_dir: str, sites_dir: str, smoke: bool
+) -> str:
+    """One environment's deploy, in order: platform stack (ECR), image pushes, all stacks, sites, smoke."""
+    lines = [cdk_deploy(env, "Platform")]
+    if p.images():
+        lines.append(ecr_login())
+        lines += [push_image(w, images_dir) for w in p.images()]
+    lines.append(cdk_deploy(env, "*"))
+    lines += [upload_site(design, w, env, f"{sites_dir}/{w.name}") for w in p.static_sites()]
+    if smoke:
+        lines.append(smoke_command(p, env))
+    return "\n".join(lines)
+
+
+def smoke_command(p: Pipeline, env: str) -> str:
+    return f'BASE_URL="${env.upper()}_URL" {p.commands["smoke"]}'
+
+
+def assume_role(token: str, session: str) -> str:
+    """Exchange an OIDC token for the environment's deploy role: short-lived keys, none stored."""
+    return (
+        'creds=$(aws sts assume-role-with-web-identity --role-arn "$AWS_DEPLOY_ROLE_ARN" '
+        f'--role-session-name "{session}" --web-identity-token "{token}" --duration-seconds 3600 '
+        "--query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)"
+    )
+
+
+def slack_post(webhook: str, text: str) -> str:
+    return (
+        f"payload=$(jq -n --arg text \"{text}\" '{{text: $text}}')\n"
+        f'curl -fsS -X POST -H \'Content-Type: application/json\' --data "$payload" "{webhook}"'
+    )

@@ -1,0 +1,82 @@
+"""An independent check of the design doc against the cloud assembly (and generators' files).
+
+It never imports docgen: it parses the Markdown the template produces (tests/doccheck/markdown.py) and reads
+manifest.json, the nested stage assemblies and the templates as plain JSON (tests/doccheck/assembly.py). Each
+doc area has its own module with `check(doc, assembly, ...) -> Result` (mismatches and a count of facts).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.doccheck import assembly as assembly_reader
+from tests.doccheck import (
+    blocks,
+    blocks_facts,
+    cicd,
+    compliance,
+    compute,
+    context,
+    cost,
+    criteria,
+    data,
+    diagrams,
+    edge,
+    encryption,
+    inventory,
+    matrix,
+    network,
+    observability,
+    prose,
+    recovery,
+    security,
+)
+from tests.doccheck.markdown import parse
+from tests.doccheck.report import Mismatch, Result
+
+__all__ = ["Mismatch", "Result", "check", "check_files"]
+
+
+def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result:
+    doc = parse(doc_text)
+    asm = assembly_reader.read(cdk_out)
+    compose, pipeline = _generated(generated)
+    compose_names = sorted((compose or {}).get("services", {})) if compose is not None else None
+    result = Result()
+    result.extend(context.check(doc, asm, compose_names))
+    result.extend(compliance.check(doc, asm))
+    result.extend(network.check(doc, asm))
+    result.extend(edge.check(doc, asm))
+    result.extend(compute.check(doc, asm))
+    result.extend(data.check(doc, asm))
+    result.extend(blocks.check(doc, asm))
+    result.extend(blocks_facts.check(doc, asm))
+    result.extend(recovery.check(doc, asm))
+    result.extend(security.check(doc, asm))
+    result.extend(encryption.check(doc, asm))
+    result.extend(observability.check(doc, asm))
+    result.extend(matrix.check(doc, asm))
+    result.extend(diagrams.check(doc, asm))
+    result.extend(cost.check(doc, asm))
+    result.extend(inventory.check(doc, asm))
+    result.extend(cicd.check(doc, asm, compose=compose, pipeline=pipeline))
+    result.extend(criteria.check(doc, asm, pipeline=pipeline))
+    result.extend(prose.check(doc, asm, compose, pipeline))
+    return result
+
+
+def check_files(doc: Path, cdk_out: Path, generated: Path | None = None) -> Result:
+    return check(doc.read_text(), cdk_out, generated)
+
+
+def _generated(folder: Path | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    if folder is None:
+        return None, None
+    compose_file, pipeline_file = folder / "docker-compose.yml", folder / "pipeline.json"
+    compose = yaml.safe_load(compose_file.read_text()) if compose_file.is_file() else None
+    pipeline = json.loads(pipeline_file.read_text()) if pipeline_file.is_file() else None
+    return compose, pipeline
