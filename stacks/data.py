@@ -21,6 +21,7 @@ from stacks.nag import acknowledge, acknowledge_check
 POSTGRES_VERSIONS = {"16": rds.PostgresEngineVersion.VER_16_10, "17": rds.PostgresEngineVersion.VER_17_6}
 POSTGRES_PORT = 5432
 RDS_LOG_EXPORTS = ("postgresql", "upgrade")
+CT_MIN_BACKUP_DAYS = 7  # Control Tower CT.RDS.PR.8: automated backups kept at least this long
 REDIS_PORT = 6379
 
 # Memory (GiB) per vCPU of the RDS instance families with a fixed ratio; burstable (t) classes by size.
@@ -179,6 +180,13 @@ class PostgresDatabase(Construct):
             "into Secrets Manager and rotated every 30 days, and apps can use IAM authentication.",
             guard="rds_instance_default_admin_check",
         )
+        if sizing.backup_retention_days < CT_MIN_BACKUP_DAYS:
+            acknowledge_check(
+                self,
+                f"Automated backups are kept {sizing.backup_retention_days} day(s), the spec's choice for this "
+                f"environment (backup_retention_days); Control Tower asks for {CT_MIN_BACKUP_DAYS}.",
+                guard="rds_instance_backup_enabled_check",
+            )
         if not sizing.multi_az:
             reason = "Multi-AZ is off by design in this environment (spec: multi_az false) to save cost."
             acknowledge(self, "AwsSolutions-RDS3", reason)
