@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from designspec.model import Design
 from designspec.observability import ALARM_KINDS
+from designspec.security import APP_DISTRIBUTION, needs_app_distribution
 
 Loc = tuple[str | int, ...]
 
@@ -64,6 +65,7 @@ SHARED_STACKS = (
 )
 DASHBOARD_KINDS = ("operations", "application", "business")
 WORKLOAD_LOG_TYPES = ("application", "access", "audit")
+RDS_LOG_EXPORTS = ("postgresql", "upgrade")
 ALARM_SUBJECT_ALB = "load-balancer"
 
 
@@ -120,6 +122,11 @@ def rds_instance_identifier(prefix: str, database: str) -> str:
     return f"{prefix}-{database}"
 
 
+def rds_log_group_name(identifier: str, log: str) -> str:
+    """Where RDS exports a log; the stack creates the group (with its retention and key) before the instance."""
+    return f"/aws/rds/instance/{identifier}/{log}"
+
+
 def waf_acl_name(prefix: str) -> str:
     return f"{prefix}-edge"
 
@@ -172,7 +179,12 @@ def physical_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
     yield "log-group", waf_log_group_name(prefix), here
     yield "vpc-origin", vpc_origin_name(prefix), here
     for i, db in enumerate(design.databases):
-        yield "rds-instance", rds_instance_identifier(prefix, db.name), ("databases", i, "name")
+        identifier = rds_instance_identifier(prefix, db.name)
+        yield "rds-instance", identifier, ("databases", i, "name")
+        for log in RDS_LOG_EXPORTS:
+            yield "log-group", rds_log_group_name(identifier, log), ("databases", i, "name")
+    if needs_app_distribution(design):  # its CloudFront alarms are named after it
+        yield from _alarm_names(prefix, APP_DISTRIBUTION, here)
     yield "metric-namespace", metrics_namespace(project, env), here
     yield "xray-rule", xray_rule_name(prefix, "default"), here
     for i in range(1, len(health_check_paths(design)) + 1):  # stacks/tracing.py: one rule per distinct path

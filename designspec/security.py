@@ -94,6 +94,11 @@ def _prefix_lists() -> dict[str, str]:
     return dict(data["prefix_lists"])
 
 
+def cloudfront_prefix_lists() -> dict[str, str]:
+    """Region -> ID of CloudFront's origin-facing managed prefix list, for every region the data file knows."""
+    return dict(_prefix_lists())
+
+
 def cloudfront_prefix_list(region: str) -> str:
     """The ID of CloudFront's origin-facing managed prefix list in `region` (from the sourced data file)."""
     return _prefix_lists()[region]

@@ -13,6 +13,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from designspec import naming
 from designspec.model import CacheSizing, DatabaseSizing
 from designspec.security import Protection
 from stacks.keys import Keys
@@ -20,7 +21,7 @@ from stacks.nag import acknowledge, acknowledge_check
 
 POSTGRES_VERSIONS = {"16": rds.PostgresEngineVersion.VER_16_10, "17": rds.PostgresEngineVersion.VER_17_6}
 POSTGRES_PORT = 5432
-RDS_LOG_EXPORTS = ("postgresql", "upgrade")
+RDS_LOG_EXPORTS = naming.RDS_LOG_EXPORTS
 CT_MIN_BACKUP_DAYS = 7  # Control Tower CT.RDS.PR.8: automated backups kept at least this long
 REDIS_PORT = 6379
 
@@ -86,7 +87,7 @@ class PostgresDatabase(Construct):
             logs.LogGroup(
                 self,
                 f"{kind.capitalize()}Logs",
-                log_group_name=f"/aws/rds/instance/{identifier}/{kind}",
+                log_group_name=naming.rds_log_group_name(identifier, kind),
                 retention=log_retention,
                 encryption_key=keys.logs,
                 removal_policy=RemovalPolicy.DESTROY,
