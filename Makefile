@@ -15,12 +15,21 @@ export DESIGN_FILE
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup synth doc run test test-fast check lint bench clean scan
+# Where `make baseline` keeps the cdk.out that `make review` and `make diff` compare against (git-ignored).
+BASELINE ?= .baseline/cdk.out
+DOCGEN := $(PYTHON) -m docgen
+DOCGEN_FLAGS ?=
+
+.PHONY: help setup synth doc cost review diff baseline run test test-fast check lint bench clean scan
 
 help:
 	@echo "make setup  - install system packages, .venv and node_modules (idempotent)"
 	@echo "make synth  - cdk synth the app into cdk.out/"
-	@echo "make doc    - generate the design doc from cdk.out/"
+	@echo "make doc    - generate the design doc from cdk.out/ (synthesizes first when cdk.out is stale)"
+	@echo "make cost   - monthly cost per environment and AWS service (JSON: DOCGEN_FLAGS=--format=json)"
+	@echo "make baseline - save the current cdk.out to $(BASELINE) for review and diff"
+	@echo "make review - the review comment of your change against $(BASELINE) (or BASE=main: a git ref)"
+	@echo "make diff   - the CDK CLI's own diff (cdk diff --template) of each stack changed since $(BASELINE)"
 	@echo "make run    - setup + synth + doc on the bundled default design (another: DESIGN_FILE=path.yaml)"
 	@echo "make test   - run the test suite (extra pytest args: PYTEST_ARGS=...)"
 	@echo "make test-fast - the tests that neither synthesize nor render (the inner loop)"
@@ -41,7 +50,26 @@ synth: setup
 	npx --no-install cdk synth --quiet --no-notices -c design=$(DESIGN_FILE)
 
 doc:
-	$(PYTHON) -m docgen --design $(DESIGN_FILE)
+	$(DOCGEN) doc --design $(DESIGN_FILE) $(DOCGEN_FLAGS)
+
+cost:
+	$(DOCGEN) cost --design $(DESIGN_FILE) $(DOCGEN_FLAGS)
+
+# The cdk.out of the design as it is now (synthesized first when stale), copied whole; the copy is what
+# `make review` and `make diff` compare your next change with. Written to a temporary folder, then renamed.
+baseline: setup
+	$(DOCGEN) cost --design $(DESIGN_FILE) --quiet > /dev/null
+	rm -rf $(BASELINE).tmp && mkdir -p $(dir $(BASELINE)) && cp -R cdk.out $(BASELINE).tmp
+	rm -rf $(BASELINE) && mv $(BASELINE).tmp $(BASELINE)
+	@echo "saved cdk.out to $(BASELINE)"
+
+# BASE: a saved cdk.out (default: the baseline) or a git ref (BASE=main), synthesized in a temporary worktree.
+BASE ?= $(BASELINE)
+review:
+	$(DOCGEN) review --design $(DESIGN_FILE) --base $(BASE) $(DOCGEN_FLAGS)
+
+diff:
+	$(DOCGEN) diff --design $(DESIGN_FILE) --against $(BASELINE) $(DOCGEN_FLAGS)
 
 # The dev docker-compose stack and the delivery pipeline of the design, into generated/.
 .PHONY: generate
@@ -63,7 +91,7 @@ test-fast: setup
 	$(PYTHON) -m pytest -q -p no:cacheprovider -m "not synth and not render" $(PYTEST_ARGS)
 
 check:
-	$(PYTHON) -m docgen --check --design $(DESIGN_FILE)
+	$(DOCGEN) --check --design $(DESIGN_FILE)
 
 lint:
 	.venv/bin/ruff check .
@@ -79,5 +107,6 @@ bench: setup
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	@# .baseline/ is kept: it is your saved state to compare with (remove it by hand)
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
 		-type d -name __pycache__ -prune -exec rm -rf {} +

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from docgen import progress
 from docgen.assembly import cache, generated
 from docgen.assembly.cache import Selection
 from docgen.errors import DocgenError
@@ -32,7 +33,8 @@ def load_assembly(args: argparse.Namespace) -> Any:
 
     sel = selection(args)
     stamp = cache.ensure_assembly(sel)
-    assembly = read_assembly(sel.cdk_out)
+    with progress.step(f"reading {sel.cdk_out}"):
+        assembly = read_assembly(sel.cdk_out)
     args.stamp = stamp  # what the generated inputs are checked against
     return assembly
 
@@ -87,7 +89,7 @@ def design_model(
     """The doc model with the traceability matrix and the requirement verification added."""
     from docgen.facts.fact import Fact
     from docgen.sections import build as docmodel
-    from docgen.sections import inventory, requirements
+    from docgen.sections import compact, inventory, requirements
     from docgen.verify import traceability, verification
 
     compose, pipeline, folder = generated_inputs(args)
@@ -110,7 +112,8 @@ def design_model(
         "requirements",
         lambda: requirements.build(model, inputs, checked, traces, targets_path(args).as_posix()),
     )
-    docmodel.guarded(model, "inventory", lambda: inventory.build(model, inputs))  # last: it sees every fact
+    docmodel.guarded(model, "inventory", lambda: inventory.build(model, inputs))  # it sees every fact
+    compact.compact(model)  # then each fact once: rows of the same thing in several environments merged
     return model, checked, traces
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from designspec.model import Design
 from generators.pipeline import PIPELINE_FILES, STATIC_OUTPUT_DIR, Pipeline, Stage, Workload, ci_environment
+from generators.pipeline_shell import REVIEW_FILE, github_review_comment, review_command
 from generators.scanners import SEMGREP, SEMGREP_SCAN, TRIVY_FS, hadolint, trivy_image, zap_baseline
 from generators.yamltext import dump
 
@@ -32,6 +33,8 @@ HEADER = """\
 # (branch-protection.json beside this file sets them, with the rulesets that require this file's checks).
 # A failed ECS deployment rolls back by itself (deployment circuit breaker); to roll back a release,
 # run this workflow by hand with action=rollback, the environment and the previous commit SHA.
+# Pull requests get one infrastructure review comment (docgen review against the target branch), updated in
+# place on every push with the workflow's own token (pull-requests: write); forks get it in the job summary.
 """
 
 
@@ -90,6 +93,7 @@ def workflow(design: Design, p: Pipeline) -> dict[str, Any]:
         jobs[f"rollback-{d.environment}"] = _rollback(design, p, d.environment)
     if design.ci.notify.slack_webhook_secret:
         jobs["notify"] = _notify(design, p, list(jobs))
+    jobs["review"] = _review(p)
     aws = list(design.aws_environments())
     return {
         "name": f"{p.project} delivery",
@@ -578,5 +582,34 @@ def _notify(design: Design, p: Pipeline, jobs: list[str]) -> dict[str, Any]:
                 "env": {"WEBHOOK": f"${{{{ secrets.{secret} }}}}", "TEXT": text},
                 "run": script,
             }
+        ],
+    }
+
+
+def _review(p: Pipeline) -> dict[str, Any]:
+    """The pull request's review comment: resources, replacements, cost, security and doc sections of the
+    change against the target branch (synthesized in a temporary worktree), posted once and then edited."""
+    same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
+    return {
+        "name": "Infrastructure review",
+        "if": "github.event_name == 'pull_request'",
+        "runs-on": RUNNER,
+        "permissions": {"contents": "read", "pull-requests": "write"},
+        "steps": [
+            {"uses": CHECKOUT, "with": {"fetch-depth": 0}},  # the target branch too: it is the base
+            *_toolchains(p),
+            _install_cdk_app(),
+            {
+                "name": "Review the change against the target branch",
+                "env": {"BASE_REF": "${{ github.base_ref }}"},
+                "run": review_command("origin/$BASE_REF"),
+            },
+            {
+                "name": "Post or update the review comment",
+                "if": same_repo,  # a fork's token cannot write comments: the job summary has it
+                "env": {"GH_TOKEN": "${{ github.token }}", "PR": "${{ github.event.pull_request.number }}"},
+                "run": github_review_comment(),
+            },
+            {"name": "Review in the job summary", "run": f'cat {REVIEW_FILE} >> "$GITHUB_STEP_SUMMARY"'},
         ],
     }

@@ -112,3 +112,61 @@ def slack_post(webhook: str, text: str) -> str:
         f"payload=$(jq -n --arg text \"{text}\" '{{text: $text}}')\n"
         f'curl -fsS -X POST -H \'Content-Type: application/json\' --data "$payload" "{webhook}"'
     )
+
+
+# --- the review comment on a pull or merge request ------------------------------------------------------
+# `python -m docgen review` compares the change with its target branch (synthesized in a temporary worktree)
+# and writes one Markdown comment starting with REVIEW_MARKER; the pipeline posts it once and then edits that
+# same comment on every push, as Infracost does for its cost comment.
+REVIEW_MARKER = "<!-- docgen-review -->"
+REVIEW_FILE = "docgen-review.md"
+
+
+def review_command(base: str) -> str:
+    return f'.venv/bin/python -m docgen review --quiet --base "{base}" --output {REVIEW_FILE}'
+
+
+def github_review_comment() -> str:
+    """Create or update the pull request's review comment with the workflow's token (`gh` is on the runner)."""
+    return (
+        f"marker='{REVIEW_MARKER}'\n"
+        'id=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR/comments" \\\n'
+        '  --jq "map(select(.body | startswith(\\"$marker\\"))) | .[0].id // empty" | head -n 1)\n'
+        'if [ -n "$id" ]; then\n'
+        f'  gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -F body=@{REVIEW_FILE} >/dev/null\n'
+        "else\n"
+        f'  gh api --method POST "repos/$GITHUB_REPOSITORY/issues/$PR/comments" -F body=@{REVIEW_FILE} >/dev/null\n'
+        "fi"
+    )
+
+
+def gitlab_review_note(token: str) -> str:
+    """Create or update the merge request's review note through the notes API with a project access token
+    (`api` scope): the job token cannot write notes. JSON is read with the venv's Python (no jq needed)."""
+    api = '"$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$MR_IID'
+    auth = f'--header "PRIVATE-TOKEN: ${token}"'
+    find = (
+        "import json, sys; notes = json.load(sys.stdin); "
+        f"print(next((n['id'] for n in notes if n['body'].startswith('{REVIEW_MARKER}')), ''))"
+    )
+    return (
+        f'if [ -z "${token}" ]; then echo "{token} is not set: the review is an artifact only"; exit 0; fi\n'
+        f'note=$(curl -fsS {auth} {api}/notes?per_page=100&sort=asc" | .venv/bin/python -c "{find}")\n'
+        f'if [ -n "$note" ]; then method=PUT; url={api}/notes/$note"; else method=POST; url={api}/notes"; fi\n'
+        f'curl -fsS -X "$method" {auth} --data-urlencode "body@{REVIEW_FILE}" "$url" >/dev/null'
+    )
+
+
+def gitlab_review_target(token: str) -> str:
+    """The merge request of this branch pipeline and its target branch (the default branch when no token
+    may read it), fetched as `origin/$target` for the review's base."""
+    read = "import json, sys; print(json.load(sys.stdin)['target_branch'])"
+    return (
+        'first="${CI_OPEN_MERGE_REQUESTS%%,*}"; export MR_IID="${first##*!}"\n'
+        'target="$CI_DEFAULT_BRANCH"\n'
+        f'if [ -n "${token}" ]; then\n'
+        f'  target=$(curl -fsS --header "PRIVATE-TOKEN: ${token}" '
+        f'"$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$MR_IID" | .venv/bin/python -c "{read}")\n'
+        "fi\n"
+        'git fetch --quiet --depth 1 origin "+refs/heads/$target:refs/remotes/origin/$target"'
+    )

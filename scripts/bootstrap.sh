@@ -4,7 +4,7 @@
 #   1. system packages: graphviz (`dot`, used by `diagrams`), chromium
 #      (used headless by mermaid-cli through tools/puppeteer-config.json) and
 #      groovy (the tests parse the generated Jenkinsfiles with Groovy's own parser;
-#      default-jre-headless gives its launcher /usr/lib/jvm/default-java);
+#      default-jre-headless gives its launcher /usr/lib/jvm/default-java) and jq;
 #   2. the loopback interface, up;
 #   3. .venv from requirements.txt (re-installed when requirements.txt changes);
 #   4. node_modules from package-lock.json via `npm ci` (re-run when the lock changes);
@@ -23,6 +23,14 @@ done
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf 'bootstrap: %s\n' "$*"; }
+
+# Every step says how long it took (slow ones also say when they start: pip and npm take minutes).
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { s = b - a; if (s < 60) printf "%.1f s", s; else printf "%d min %02d s", s / 60, s % 60 }'; }
+STARTED="$(now)"
+STEP="$STARTED"
+step() { STEP="$(now)"; }
+done_step() { say "$* ($(since "$STEP"))"; }
 die() { printf 'bootstrap: ERROR: %s\n' "$*" >&2; exit 1; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -48,12 +56,16 @@ apt_install() {
             || die "apt-get update failed (need root or sudo)"
         APT_UPDATED=1
     fi
-    say "apt-get install $*"
+    say "apt-get install $* ..."
+    local started
+    started="$(now)"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" </dev/null \
         || die "apt-get install $* failed (need root or sudo)"
+    say "apt-get install $* done ($(since "$started"))"
 }
 
 # --- 1. system packages ------------------------------------------------------
+step
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 # tools/puppeteer-config.json points at /usr/bin/chromium, so that is what must exist.
@@ -62,16 +74,20 @@ if ! command -v chromium >/dev/null 2>&1 || [ ! -x /usr/bin/chromium ]; then
 fi
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v groovy >/dev/null 2>&1 || missing+=(groovy)
+# jq: the review-comment scripts of the pipelines filter GitHub's JSON with it (tests run them with a fake gh).
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 if [ -z "${JAVA_HOME:-}" ] && [ ! -e /usr/lib/jvm/default-java ]; then
     missing+=(default-jre-headless)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
+    done_step "1/4 system packages installed"
 else
-    say "system packages ok (dot, chromium, npm, groovy)"
+    done_step "1/4 system packages ok: dot, chromium, npm, groovy, jq"
 fi
 
 # --- 2. loopback -------------------------------------------------------------
+step
 if command -v ip >/dev/null 2>&1; then
     if ! ip link show lo 2>/dev/null | grep -q '<[^>]*\bUP\b'; then
         say "bringing loopback up"
@@ -80,7 +96,10 @@ if command -v ip >/dev/null 2>&1; then
     fi
 fi
 
+done_step "2/4 loopback ok"
+
 # --- 3. Python venv ----------------------------------------------------------
+step
 PYTHON="${PYTHON:-python3}"
 VENV=.venv
 VENV_STAMP="$VENV/.requirements.sha256"
@@ -99,23 +118,26 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' >/dev/nul
 fi
 
 if [ "$(cat "$VENV_STAMP" 2>/dev/null || true)" != "$req_sum" ]; then
-    say "pip install -r requirements.txt"
+    say "pip install -r requirements.txt ... (a few minutes on a fresh machine)"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input -r requirements.txt
     printf '%s\n' "$req_sum" >"$VENV_STAMP"
+    done_step "3/4 venv installed from requirements.txt"
 else
-    say "venv ok (requirements.txt unchanged)"
+    done_step "3/4 venv ok, requirements.txt unchanged"
 fi
 
 # --- 4. node_modules ---------------------------------------------------------
+step
 NODE_STAMP=node_modules/.bootstrap-lock.sha256
 lock_sum="$(sha256_of package-lock.json)"
 if [ ! -d node_modules ] || [ "$(cat "$NODE_STAMP" 2>/dev/null || true)" != "$lock_sum" ]; then
-    say "npm ci"
+    say "npm ci ... (a minute or two on a fresh machine)"
     # Puppeteer must not download its own browser: we use Debian's chromium.
     PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund </dev/null
     printf '%s\n' "$lock_sum" >"$NODE_STAMP"
+    done_step "4/4 node_modules installed from package-lock.json"
 else
-    say "node_modules ok (package-lock.json unchanged)"
+    done_step "4/4 node_modules ok, package-lock.json unchanged"
 fi
 
 # --- 5. scanner venv (only with --scan) --------------------------------------
@@ -141,4 +163,4 @@ if [ "$WITH_SCAN" -eq 1 ]; then
     install_venv .venv-scan requirements-scan.txt
 fi
 
-say "done"
+say "done ($(since "$STARTED"))"

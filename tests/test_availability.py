@@ -138,7 +138,7 @@ def test_targets_met_and_unmet_show_their_arithmetic() -> None:
         ("RPO", "met", "5 min"),
         ("RTO", "met", "2 min"),
     ]
-    assert met[0].arithmetic.startswith("weakest of 2 path(s), frontend-admin /api/* → backend: 99.9% ×")
+    assert met[0].arithmetic.startswith("weakest of 2 paths, frontend-admin /api/* → backend: 99.9% ×")
     (unmet,) = verify(**{"REQ-001-NFR-AVAIL-001": Target(Decimal("99.9"))}).verdicts
     assert unmet.status == "unmet" and unmet.arithmetic.endswith("= 99.8200% < 99.9%")
     assert unmet.reason.startswith("REQ-001-NFR-AVAIL-001 availability target 99.9% is unmet in prod")
@@ -227,7 +227,7 @@ def test_an_unmet_target_blocks_and_writes_nothing(tmp_path: Path, mode: str) ->
     reasons = result.task["blocked_reason"].split("; REQ")
     assert reasons[0].startswith(
         "REQ-001-NFR-AVAIL-001 availability target 99.999% is unmet in prod: design gives "
-        "99.8200% (weakest of 2 path(s)"
+        "99.8200% (weakest of 2 paths"
     )
     assert "RTO target 1 min is unmet in prod: design gives 2 min" in result.task["blocked_reason"]
     assert "nothing was written" in result.task["notes"]

@@ -265,7 +265,7 @@ def test_prices_of_the_blocks_reach_the_doc(docs: dict[str, Path]) -> None:
         assert f"| {service} |" in cost
     assert "| Network Load Balancer |" in region(docs["fargate-nlb"], "cost")
     aurora = region(docs["aurora"], "cost")
-    assert "| Aurora |" in aurora and "1 resource(s) unpriced" in aurora  # the RDS Proxy, with its reason
+    assert "| Aurora |" in aurora and "1 resource unpriced" in aurora  # the RDS Proxy, with its reason
 
 
 @pytest.mark.parametrize(

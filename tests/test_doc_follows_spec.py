@@ -7,51 +7,10 @@ from pathlib import Path
 import pytest
 
 from docgen.cli import main
-from tests.conftest import ROOT, Synth, synth_design
+from tests.conftest import Synth
 from tests.test_docgen import TEMPLATE, tables
 
 pytestmark = pytest.mark.synth
-
-WORKER = """  - name: agent-summary
-    type: worker
-    build: ./agents/summary
-    queue: summary-tasks
-    databases: [appdb]
-    secrets: [llm-api-key]
-    seq: 3
-    requirements: [REQ-003-DEP-001]
-"""
-QUEUE = """  - name: summary-tasks
-    seq: 3
-    requirements: [REQ-003-DEP-001]
-"""
-
-
-def changed_design() -> str:
-    text = (ROOT / "design.yaml").read_text()
-    text = text.replace(
-        "backend: {cpu: 1024, memory: 2048, desired: 3", "backend: {cpu: 2048, memory: 4096, desired: 3"
-    )
-    text = text.replace("nat_gateways: 3", "nat_gateways: 2\n    cost_usage: {nat_gb_processed_month: 999}")
-    text = text.replace("\nfrontends:\n", "\n" + WORKER + "\nfrontends:\n", 1)
-    text = text.replace("\nsecrets:\n", "\n" + QUEUE + "\nsecrets:\n", 1)
-    for env, size in (
-        ("staging", "{cpu: 256, memory: 512, desired: 0, min: 0, max: 1}"),
-        ("prod", "{cpu: 512, memory: 1024, desired: 1, min: 0, max: 3}"),
-    ):
-        anchor = (
-            f"      agent-report: {{cpu: {'256, memory: 512' if env == 'staging' else '512, memory: 1024'}"
-        )
-        text = text.replace(anchor, f"      agent-summary: {size}\n{anchor}", 1)
-    return text
-
-
-@pytest.fixture(scope="session")
-def changed_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    work = tmp_path_factory.mktemp("changed")
-    design = work / "design.yaml"
-    design.write_text(changed_design())
-    return synth_design(design, work / "cdk.out")
 
 
 def doc_for(cdk_out: Path, doc: Path) -> str:
@@ -146,7 +105,7 @@ def test_an_unknown_usage_field_is_one_line_naming_it(
     data["Metadata"] = {"CostUsage": {"nat_gb_procesed_month": 5}}
     template.write_text(json.dumps(data))
     doc = tmp_path / "doc.md"
-    assert main(["--cdk-out", str(cdk_out), "--no-synth", "--doc", str(doc), "--no-picture"]) == 1
+    assert main(["--cdk-out", str(cdk_out), "--no-synth", "--doc", str(doc), "--no-picture", "--quiet"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nat_gb_procesed_month" in err[0] and "prod" in err[0], err
     assert not doc.exists()

@@ -49,6 +49,7 @@ def docgen_argv(doc: Path, *extra: str, cdk_out: Path = FIXTURE) -> list[str]:
         str(TEMPLATE),
         "--no-generated",
         "--no-picture",
+        "--quiet",  # no progress lines: the tests read stderr for the one error line
         *extra,
     ]
 

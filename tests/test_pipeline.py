@@ -242,3 +242,104 @@ def test_pre_commit_runs_the_doc_check() -> None:
     }
     assert hooks["docgen-check"]["entry"] == ".venv/bin/python -m docgen --check"
     assert hooks["docgen-check"]["pass_filenames"] is False and "ruff" in hooks
+
+
+# --- the review comment on pull and merge requests ------------------------------------------------
+
+
+def _step(job: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in job["steps"] if s.get("name") == name)
+
+
+def _fake(bin_dir: Path, name: str, body: str) -> None:
+    bin_dir.mkdir(exist_ok=True)
+    path = bin_dir / name
+    path.write_text("#!/bin/bash\n" + body)
+    path.chmod(0o755)
+
+
+def _post_with_fake_gh(script: str, comments: list[dict[str, Any]], tmp_path: Path) -> list[str]:
+    """Run a workflow's posting step with a `gh` that logs its calls and answers the comment list through
+    the real jq filter the step passes (as `gh api --jq` does)."""
+    tmp_path.mkdir()
+    (tmp_path / "comments.json").write_text(json.dumps(comments))
+    (tmp_path / "docgen-review.md").write_text("<!-- docgen-review -->\nreview\n")
+    _fake(
+        tmp_path / "bin",
+        "gh",
+        'echo "$*" >> calls.log\nif [ "$2" = --paginate ]; then jq -r "$5" < comments.json; fi\n',
+    )
+    env = {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "GITHUB_REPOSITORY": "acme/app", "PR": "5"}
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "calls.log").read_text().splitlines()
+
+
+def test_github_review_job_posts_one_comment_and_updates_it(
+    design: Design, model: Pipeline, tmp_path: Path
+) -> None:
+    from docgen.review.markdown import MARKER
+
+    job = workflow(design, model)["jobs"]["review"]
+    assert job["if"] == "github.event_name == 'pull_request'"
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}  # no id-token: no AWS
+    assert job["steps"][0]["with"] == {"fetch-depth": 0}
+    review = _step(job, "Review the change against the target branch")
+    assert review["run"].startswith('.venv/bin/python -m docgen review --quiet --base "origin/$BASE_REF"')
+    post = _step(job, "Post or update the review comment")
+    assert f"marker='{MARKER}'" in post["run"] and post["env"]["GH_TOKEN"] == "${{ github.token }}"
+    own = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))["jobs"]
+    assert own["review"]["permissions"] == job["permissions"]
+    assert _step(own["review"], "Post or update the review comment")["run"].strip() == post["run"]
+    earlier = [{"id": 7, "body": "LGTM"}, {"id": 9, "body": f"{MARKER}\nlast push's review"}]
+    calls = _post_with_fake_gh(post["run"], earlier, tmp_path / "update")
+    assert calls[1] == "api --method PATCH repos/acme/app/issues/comments/9 -F body=@docgen-review.md"
+    calls = _post_with_fake_gh(post["run"], earlier[:1], tmp_path / "first")
+    assert calls[1] == "api --method POST repos/acme/app/issues/5/comments -F body=@docgen-review.md"
+
+
+def test_gitlab_review_job_updates_one_note_and_never_blocks_the_merge(
+    design: Design, model: Pipeline, tmp_path: Path
+) -> None:
+    from docgen.review.markdown import MARKER
+
+    job = gitlab_ci(design, model)["review"]
+    assert job["allow_failure"] is True and "id_tokens" not in job
+    assert {"if": "$CI_OPEN_MERGE_REQUESTS"} in job["rules"]
+    target, review, note = job["script"]
+    assert (
+        review
+        == '.venv/bin/python -m docgen review --quiet --base "origin/$target" --output docgen-review.md'
+    )
+    assert MARKER in note
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    (tmp_path / "docgen-review.md").write_text(f"{MARKER}\nreview\n")
+    notes = [{"id": 3, "body": "nice"}, {"id": 4, "body": f"{MARKER}\nold"}]
+    (tmp_path / "notes.json").write_text(json.dumps(notes))
+    _fake(
+        tmp_path / "bin",
+        "curl",
+        'echo "$*" >> calls.log\ncase "$*" in *" -X "*) ;; *notes*) cat notes.json ;; '
+        '*) echo \'{"target_branch": "develop"}\' ;; esac\n',
+    )
+    _fake(tmp_path / "bin", "git", 'echo "git $*" >> calls.log\n')
+    env = {
+        "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin",
+        "CI_OPEN_MERGE_REQUESTS": "acme/app!12,acme/other!3",
+        "CI_DEFAULT_BRANCH": "main",
+        "CI_API_V4_URL": "https://gitlab.example/api/v4",
+        "CI_PROJECT_ID": "42",
+        "DOCGEN_REVIEW_TOKEN": "glpat-test",
+    }
+    script = f'{target}\necho "base=$target" >> calls.log\n{note}'
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert "/merge_requests/12" in calls[0] and calls[2] == "base=develop"
+    assert calls[1] == "git fetch --quiet --depth 1 origin +refs/heads/develop:refs/remotes/origin/develop"
+    assert calls[-1].startswith("-fsS -X PUT --header PRIVATE-TOKEN: glpat-test --data-urlencode")
+    assert calls[-1].endswith("https://gitlab.example/api/v4/projects/42/merge_requests/12/notes/4")

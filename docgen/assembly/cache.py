@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from docgen import progress
 from docgen.assembly.stamp import (
     CDK_OUT_STAMP,
     Stamp,
@@ -79,8 +79,9 @@ def ensure_assembly(sel: Selection) -> Stamp | None:
         return read_stamp(sel.cdk_out, CDK_OUT_STAMP)
     if not sel.synth:
         raise AssemblyError(f"{reason}: run `make synth` (or drop --no-synth)")
-    print(f"docgen: {reason}; synthesizing {sel.design}", file=sys.stderr)
-    synthesize(sel)
+    progress.note(reason)
+    with progress.step(f"synthesizing {sel.design} into {sel.cdk_out}"):
+        synthesize(sel)
     stamp = read_stamp(sel.cdk_out, CDK_OUT_STAMP)
     if stamp is None or not same_design(stamp, sel.design, sel.root):
         raise AssemblyError(f"cdk synth of {sel.design} finished but left no matching stamp in {sel.cdk_out}")

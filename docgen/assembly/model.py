@@ -10,6 +10,11 @@ if TYPE_CHECKING:
     from docgen.assembly.refs import References
 
 
+# CDK's construct ids for an L2's own L1 (`Resource`, `Default`, an Auto Scaling group's `ASG`): no meaning of
+# their own, so names and labels skip them
+LEAVES = ("Resource", "Default", "ASG")
+
+
 @dataclass(frozen=True)
 class Resource:
     """One CloudFormation resource of one stack, with what the construct tree says about it."""
@@ -27,6 +32,9 @@ class Resource:
     l2_path: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     template: str = ""  # the stack template's path relative to the cloud assembly root
+    label: str = (
+        ""  # the shortest end of its construct path no resource of its type shares in its environment
+    )
 
     @property
     def service(self) -> str | None:

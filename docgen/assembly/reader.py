@@ -11,7 +11,15 @@ from typing import Any
 
 from docgen.assembly.edges import find_edges
 from docgen.assembly.json_files import RESYNTH, SYNTH, load_json, mapping, shape_error
-from docgen.assembly.model import TAG_PROPERTIES, Acknowledgement, Assembly, Resource, StackInfo, resource_key
+from docgen.assembly.model import (
+    LEAVES,
+    TAG_PROPERTIES,
+    Acknowledgement,
+    Assembly,
+    Resource,
+    StackInfo,
+    resource_key,
+)
 from docgen.assembly.refs import References, StackTemplate, export_index, resolve_exports
 from docgen.assembly.tree import TreeNode, TreeReader, tree_file
 from docgen.errors import AssemblyError
@@ -45,7 +53,7 @@ def read_assembly(cdk_out: Path) -> Assembly:
         _stacks(root, root, manifest, manifest_path, stage=None),
         key=lambda s: (s.info.environment, s.info.artifact_id),
     )
-    resources = [r for s in stacks for r in _resources(s, tree.nodes)]
+    resources = _labelled([r for s in stacks for r in _resources(s, tree.nodes)], stacks)
     templates = [StackTemplate(s.info, s.template.get("Outputs") or {}) for s in stacks]
     exports = export_index(templates, {resource_key(r) for r in resources})
     refs = References(resources, [s.info for s in stacks], exports)
@@ -293,6 +301,32 @@ def _resource_path(stack: _Stack, logical_id: str, body: Mapping[str, Any]) -> s
         return stack.paths[logical_id]
     cdk_path = (body.get("Metadata") or {}).get("aws:cdk:path")
     return cdk_path if isinstance(cdk_path, str) else f"{stack.info.construct_path}/{logical_id}"
+
+
+def _labelled(resources: list[Resource], stacks: list[_Stack]) -> list[Resource]:
+    """Each resource with `label`: the shortest end of its construct path inside its stack that no other resource
+    of the same type and environment shares (`catalogService/Service`, not `Service` twice)."""
+    prefixes = {s.info.artifact_id: s.info.construct_path for s in stacks}
+    parts = {}
+    for r in resources:
+        inside = (
+            r.path.removeprefix(prefixes.get(r.stack, "") + "/")
+            if r.path.startswith(prefixes.get(r.stack, "") + "/")
+            else r.path
+        )
+        parts[id(r)] = [p for p in inside.split("/") if p not in LEAVES] or [r.logical_id]
+    groups: dict[tuple[str, str], list[Resource]] = {}
+    for r in resources:
+        groups.setdefault((r.environment, r.type), []).append(r)
+    out = []
+    for r in resources:
+        mine = parts[id(r)]
+        peers = [parts[id(o)] for o in groups[(r.environment, r.type)] if o is not r]
+        n = 1
+        while n < len(mine) and any(p[-n:] == mine[-n:] for p in peers):
+            n += 1
+        out.append(replace(r, label="/".join(mine[-n:])))
+    return out
 
 
 def _template_tags(properties: Mapping[str, Any]) -> dict[str, str]:

@@ -108,6 +108,19 @@ class References:
             self.ids.setdefault(resource.stack, set()).add(resource.logical_id)
         self.where = {s.artifact_id: (s.account, s.region) for s in stacks}
         self.exports = exports
+        # A nested stack's parameters are set by its parent's AWS::CloudFormation::Stack resource: a Ref to one
+        # points at what the parent passes (a subnet, a security group of the parent stack).
+        by_key = {f"{r.stack}/{r.logical_id}": r for r in resources}
+        self.parameters: dict[str, tuple[str, Mapping[str, Any]]] = {}
+        for info in stacks:
+            nest = (
+                by_key.get(f"{info.parent}/{info.artifact_id[len(info.parent) + 1 :]}")
+                if info.parent
+                else None
+            )
+            passed = nest.properties.get("Parameters") if nest is not None else None
+            if isinstance(passed, dict):
+                self.parameters[info.artifact_id] = (info.parent, passed)
 
     def scan(self, value: Any, stack: str) -> list[tuple[str, str, str]]:
         """(kind, target key, detail) of every reference in `value`, in document order."""
@@ -134,8 +147,11 @@ class References:
         """Record the reference `value` makes, if it is one; False means: scan inside it like any mapping."""
         ((name, arg),) = value.items()
         if name == "Ref" and isinstance(arg, str):
-            if arg in ids:  # pseudo parameters (AWS::Region, ...) and template parameters are not resources
+            if arg in ids:  # pseudo parameters (AWS::Region, ...) are not resources
                 found.append(("ref", f"{stack}/{arg}", ""))
+            elif arg in self.parameters.get(stack, ("", {}))[1]:  # a nested stack's parameter: what is passed
+                parent, passed = self.parameters[stack]
+                self._scan(passed[arg], parent, self.ids.get(parent, set()), found)
             return True
         if name == "Fn::GetAtt":
             target = _getatt(arg)

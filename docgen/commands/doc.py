@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docgen import document
+from docgen import document, progress
 from docgen.output.sources import map_path, source_map
 from docgen.output.upgrade import upgrade
 from docgen.output.writer import read_text, remove_leftovers, same_content, unified_diff, write_all
@@ -19,7 +19,8 @@ def doc_command(args: argparse.Namespace) -> int:
     remove_leftovers(args.doc.parent)  # temporary files of a run that was killed before it finished
     assembly = document.load_assembly(args)
     picture = None if args.no_picture or not assembly.environments else document.PICTURE.name
-    fresh, entries = document.render_doc(args, assembly, picture)
+    with progress.step(f"rendering {args.doc}"):
+        fresh, entries = document.render_doc(args, assembly, picture)
     if args.doc.exists():
         existing = read_text(args.doc)
         followed, notes = upgrade(
@@ -49,7 +50,8 @@ def doc_command(args: argparse.Namespace) -> int:
     else:
         print(f"{args.doc} unchanged")
     if picture is not None:
-        _draw(args.doc.parent / picture, assembly)
+        with progress.step(f"drawing {args.doc.parent / picture}"):
+            _draw(args.doc.parent / picture, assembly)
     return 1 if failed and args.strict else 0
 
 

@@ -25,6 +25,27 @@ class Priced:
 
 
 @dataclass(frozen=True)
+class Component:
+    """One priced quantity of a line, as Infracost calls it: quantity × unit price from one catalogue row.
+
+    `hourly` components are billed per hour of running (a task, a node, a gateway): `hourly_quantity` is how
+    many units each hour. Usage components come from the usage assumptions (`usage-defaults.yaml` and the
+    spec's overrides): GB processed, requests, API calls. `monthly_quantity` is in the catalogue row's unit."""
+
+    name: str
+    rate_key: str
+    monthly_quantity: Decimal
+    price: Decimal
+    unit: str
+    usage_based: bool
+    hourly_quantity: Decimal | None = None
+
+    @property
+    def monthly_cost(self) -> Decimal:
+        return self.monthly_quantity * self.price
+
+
+@dataclass(frozen=True)
 class Free:
     """A rule's answer for a resource that has no charge of its own, with the reason."""
 
@@ -142,12 +163,29 @@ class Pricer:
     ctx: Context
     resource: Resource
     keys: list[str] = field(default_factory=list)
+    components: list[Component] = field(default_factory=list)
 
     def rate(self, key: str) -> Decimal:
         price = self.ctx.catalogue.price(key, resource=resource_name(self.resource))
         if key not in self.keys:
             self.keys.append(key)
         return price
+
+    def hourly(self, name: str, key: str, per_hour: Decimal, *, usage: bool = False) -> None:
+        """Record a component billed for every hour of the month: `per_hour` units (vCPU, GB, nodes)."""
+        self._component(name, key, per_hour * self.hours, usage=usage, hourly=per_hour)
+
+    def monthly(self, name: str, key: str, quantity: Decimal, *, usage: bool) -> None:
+        """Record a component billed per month: `quantity` in the rate's unit (GB, millions of requests)."""
+        self._component(name, key, quantity, usage=usage, hourly=None)
+
+    def _component(
+        self, name: str, key: str, quantity: Decimal, *, usage: bool, hourly: Decimal | None
+    ) -> None:
+        entry = self.ctx.catalogue.entry(key, resource=resource_name(self.resource))
+        if key not in self.keys:
+            self.keys.append(key)
+        self.components.append(Component(name, key, quantity, entry.price, entry.unit, usage, hourly))
 
     @property
     def hours(self) -> Decimal:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from docgen.assembly.model import Resource
 from docgen.cost.catalogue import Catalogue, PriceEntry, Usage
-from docgen.cost.context import Context, Free, Outcome, Priced, Unpriced, num, resource_name
+from docgen.cost.context import Component, Context, Free, Outcome, Priced, Unpriced, num, resource_name
 from docgen.cost.free import free_reason
 from docgen.cost.rules import RULES
 from docgen.errors import CostError
@@ -42,6 +42,7 @@ class CostLine:
     rate_keys: tuple[str, ...] = ()  # catalogue keys the price used
     region: str = ""  # whose catalogue priced it
     unverified: bool = False  # True when any rate used is marked `confidence: unverified`
+    components: tuple[Component, ...] = ()  # quantity × unit price per rate; they sum to `monthly`
 
     @property
     def service_label(self) -> str:
@@ -205,11 +206,13 @@ def _line(resource: Resource, ctx: Context) -> CostLine:
             outcome = rule(resource, pricer)
         except CostError as exc:  # a size or class the catalogue lacks: unpriced, never a wrong zero
             outcome, pricer.keys = Unpriced(_service_from_type(resource.type), str(exc)), []
+            pricer.components = []
     elif (free := free_reason(resource.type)) is not None:
         outcome = Free(*free)
     else:
         outcome = Unpriced(_service_from_type(resource.type), f"no pricing rule for {resource.type}")
-    return _to_line(resource, outcome, tuple(pricer.keys), ctx.catalogue)
+    line = _to_line(resource, outcome, tuple(pricer.keys), ctx.catalogue)
+    return replace(line, components=tuple(pricer.components)) if line.status == "priced" else line
 
 
 def _to_line(
@@ -255,6 +258,8 @@ def _custom_metric_lines(ctx: Context, environments: set[str]) -> list[CostLine]
         rate = ctx.catalogue.price(key, resource=f"{env} (usage custom_metrics)")
         free = ctx.catalogue.free_quantity("cloudwatch.custom_metrics_month")
         billable = max(_ZERO, count - free)
+        entry = ctx.catalogue.prices[key]
+        component = Component("Custom metrics", key, billable, rate, entry.unit, True)
         lines.append(
             CostLine(
                 environment=env,
@@ -270,7 +275,8 @@ def _custom_metric_lines(ctx: Context, environments: set[str]) -> list[CostLine]
                 monthly_max=billable * rate,
                 arithmetic=f"({num(count)} metrics − {num(free)} free) × {num(rate)}",
                 rate_keys=(key,),
-                unverified=not ctx.catalogue.prices[key].verified,
+                unverified=not entry.verified,
+                components=(component,),
             )
         )
     return lines

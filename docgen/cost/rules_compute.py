@@ -99,6 +99,10 @@ def ecs_service(r: Resource, p: Pricer) -> Outcome:
     if any(s.get("CapacityProvider") == "FARGATE_SPOT" for s in props.get("CapacityProviderStrategy") or []):
         notes.append("FARGATE_SPOT capacity priced at on-demand rates")
     per_month = p.hours * per_task
+    p.hourly(f"vCPU ({arch})", f"fargate.{family}.vcpu_hour", desired * vcpu)
+    p.hourly(f"Memory ({arch})", f"fargate.{family}.gb_hour", desired * gb)
+    if extra:
+        p.hourly("Ephemeral storage above 20 GB", "fargate.ephemeral_storage.gb_hour", desired * extra)
     arithmetic = f"{plural(desired, 'task')} × {num(p.hours)} h × ({terms})"
     if bounds:
         arithmetic += f"; auto scaling min {num(low)}, max {num(high)}"
@@ -108,12 +112,15 @@ def ecs_service(r: Resource, p: Pricer) -> Outcome:
 def nat_gateway(r: Resource, p: Pricer) -> Outcome:
     hour, gb_rate = p.rate("nat_gateway.hour"), p.rate("nat_gateway.gb_processed")
     gb = p.usage.nat_gb_processed_month
+    p.hourly("NAT gateway", "nat_gateway.hour", Decimal(1))
+    p.monthly("Data processed", "nat_gateway.gb_processed", gb, usage=True)
     arithmetic = f"{num(p.hours)} h × {num(hour)} + {num(gb)} GB × {num(gb_rate)}"
     return Priced("NAT Gateway", p.hours * hour + gb * gb_rate, arithmetic)
 
 
 def elastic_ip(r: Resource, p: Pricer) -> Outcome:
     rate = p.rate("public_ipv4.hour")
+    p.hourly("Public IPv4 address", "public_ipv4.hour", Decimal(1))
     return Priced("Public IPv4", p.hours * rate, f"1 public IPv4 × {num(p.hours)} h × {num(rate)}")
 
 
@@ -132,6 +139,9 @@ def load_balancer(r: Resource, p: Pricer) -> Outcome:
         hour, lcu_rate, lcus, unit = p.rate("nlb.hour"), p.rate("nlb.nlcu_hour"), p.usage.nlb_nlcu_avg, "NLCU"
     else:
         hour, lcu_rate, lcus, unit = p.rate("alb.hour"), p.rate("alb.lcu_hour"), p.usage.alb_lcu_avg, "LCU"
+    kinds = ("nlb.hour", "nlb.nlcu_hour") if kind == "network" else ("alb.hour", "alb.lcu_hour")
+    p.hourly("Load balancer", kinds[0], Decimal(1))
+    p.hourly(f"Load balancer capacity units ({unit})", kinds[1], lcus, usage=True)
     monthly = p.hours * hour + lcus * p.hours * lcu_rate
     arithmetic = f"{num(p.hours)} h × {num(hour)} + {num(lcus)} {unit} × {num(p.hours)} h × {num(lcu_rate)}"
     public = props.get("Scheme", "internet-facing") == "internet-facing"
@@ -141,6 +151,7 @@ def load_balancer(r: Resource, p: Pricer) -> Outcome:
             return Unpriced(label, "Subnets is not a list: cannot count its public IPv4 addresses")
         ips = Decimal(len(subnets))
         ip_rate = p.rate("public_ipv4.hour")
+        p.hourly("Public IPv4 addresses", "public_ipv4.hour", ips)
         monthly += ips * p.hours * ip_rate
         arithmetic += f" + {num(ips)} public IPv4 × {num(p.hours)} h × {num(ip_rate)}"
     return Priced(label, monthly, arithmetic)
@@ -152,6 +163,7 @@ def ec2_instance(r: Resource, p: Pricer) -> Outcome:
     if not isinstance(instance_type, str):
         return Unpriced("EC2", "InstanceType is missing or not a plain value")
     rate = p.rate(f"ec2.{instance_type}.hour")
+    p.hourly(f"Instance ({instance_type}, Linux on-demand)", f"ec2.{instance_type}.hour", Decimal(1))
     note = "Linux on-demand rate; EBS volumes not estimated"
     return Priced("EC2", p.hours * rate, f"{num(p.hours)} h × {num(rate)} ({instance_type})", note=note)
 
@@ -171,6 +183,7 @@ def auto_scaling_group(r: Resource, p: Pricer) -> Outcome:
         desired = low
         notes.insert(0, "DesiredCapacity absent: the group starts at MinSize")
     rate = p.rate(f"ec2.{instance_type}.hour")
+    p.hourly(f"Instances ({instance_type}, Linux on-demand)", f"ec2.{instance_type}.hour", desired)
     per = p.hours * rate
     arithmetic = f"{plural(desired, 'instance')} × {num(p.hours)} h × {num(rate)} ({instance_type}); min {num(low)}, max {num(high)}"
     return Priced("EC2", desired * per, arithmetic, low * per, high * per, "; ".join(notes))

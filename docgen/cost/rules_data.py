@@ -68,6 +68,9 @@ def rds_instance(r: Resource, p: Pricer) -> Outcome:
     hour_rate = p.rate(f"rds.{key}.{cls}.{az}_hour")
     gb_rate = p.rate(f"rds.{str(storage_type).lower()}.{az}_gb_month")
     monthly = p.hours * hour_rate + storage * gb_rate
+    p.hourly(f"Database instance ({cls}, {az_label})", f"rds.{key}.{cls}.{az}_hour", Decimal(1))
+    storage_key = f"rds.{str(storage_type).lower()}.{az}_gb_month"
+    p.monthly(f"Storage ({storage_type}, {az_label})", storage_key, storage, usage=False)
     arithmetic = (
         f"{num(p.hours)} h × {num(hour_rate)} ({cls}, {az_label})"
         f" + {num(storage)} GB × {num(gb_rate)} ({storage_type}, {az_label})"
@@ -108,6 +111,7 @@ def elasticache(r: Resource, p: Pricer) -> Outcome:
     else:
         nodes, note = _cache_nodes(props)
     rate = p.rate(f"elasticache.{engine}.{node_type}.node_hour")
+    p.hourly(f"Cache nodes ({node_type}, {engine})", f"elasticache.{engine}.{node_type}.node_hour", nodes)
     arithmetic = f"{plural(nodes, 'node')} × {num(p.hours)} h × {num(rate)} ({node_type}, {engine})"
     return Priced("ElastiCache", nodes * p.hours * rate, arithmetic, note=note)
 
@@ -124,8 +128,10 @@ def sqs_queue(r: Resource, p: Pricer) -> Outcome:
     """SQS: requests beyond this queue's equal share of the account's free million, per million × rate."""
     dlqs = _dead_letter_queues(r, p)
     fifo = as_bool(r.properties.get("FifoQueue"))
-    rate = p.rate("sqs.fifo.million_requests" if fifo else "sqs.standard.million_requests")
+    key = "sqs.fifo.million_requests" if fifo else "sqs.standard.million_requests"
+    rate = p.rate(key)
     if (r.stack, r.logical_id) in dlqs:
+        p.monthly("Requests", key, Decimal(0), usage=True)
         return Priced(
             "SQS", Decimal(0), f"0 requests × {num(rate)} per million", note="dead-letter queue: assumed idle"
         )
@@ -135,6 +141,7 @@ def sqs_queue(r: Resource, p: Pricer) -> Outcome:
     share = p.free_share("sqs.requests_month", len(active))
     billable, requests = less_free(p.usage.sqs_requests_month, share, "requests", "free share")
     arithmetic = f"{requests} / 1,000,000 × {num(rate)}"
+    p.monthly("Requests", key, billable / MILLION, usage=True)
     note = f"free million shared by the environment's {plural(Decimal(len(active)), 'active queue')}"
     return Priced("SQS", billable / MILLION * rate, arithmetic, note=note)
 
@@ -142,6 +149,8 @@ def sqs_queue(r: Resource, p: Pricer) -> Outcome:
 def secret(r: Resource, p: Pricer) -> Outcome:
     month, call_rate = p.rate("secretsmanager.secret_month"), p.rate("secretsmanager.10k_api_calls")
     calls = p.usage.secret_api_calls_month
+    p.monthly("Secret", "secretsmanager.secret_month", Decimal(1), usage=False)
+    p.monthly("API calls", "secretsmanager.10k_api_calls", calls / 10000, usage=True)
     arithmetic = f"1 secret × {num(month)} + {num(calls)} calls / 10,000 × {num(call_rate)}"
     return Priced("Secrets Manager", month + calls / 10000 * call_rate, arithmetic)
 
@@ -157,6 +166,8 @@ def distribution(r: Resource, p: Pricer) -> Outcome:
         p.usage.cloudfront_https_requests_month, free_requests, "requests"
     )
     monthly = billable_gb * gb_rate + billable_requests / 10000 * req_rate
+    p.monthly("Data transfer out", "cloudfront.gb_out", billable_gb, usage=True)
+    p.monthly("HTTPS requests", "cloudfront.10k_https_requests", billable_requests / 10000, usage=True)
     arithmetic = f"{gb} × {num(gb_rate)} + {requests} / 10,000 × {num(req_rate)}"
     return Priced(
         "CloudFront", monthly, arithmetic, note="always-free tier shared by the environment's distributions"
@@ -169,6 +180,9 @@ def bucket(r: Resource, p: Pricer) -> Outcome:
     u = p.usage
     monthly = u.s3_storage_gb * gb_rate + u.s3_put_requests_month / 1000 * put_rate
     monthly += u.s3_get_requests_month / 1000 * get_rate
+    p.monthly("Storage", "s3.standard.gb_month", u.s3_storage_gb, usage=True)
+    p.monthly("PUT requests", "s3.standard.1k_put_requests", u.s3_put_requests_month / 1000, usage=True)
+    p.monthly("GET requests", "s3.standard.1k_get_requests", u.s3_get_requests_month / 1000, usage=True)
     arithmetic = (
         f"{num(u.s3_storage_gb)} GB × {num(gb_rate)}"
         f" + {num(u.s3_put_requests_month)} PUT / 1,000 × {num(put_rate)}"
@@ -202,11 +216,13 @@ def backup_selection(r: Resource, p: Pricer) -> Outcome:
         note = "selection by tag or wildcard: counted every data store in the environment"
     gb, rate = p.usage.backup_storage_gb, p.rate("backup.warm_gb_month")
     arithmetic = f"{plural(count, 'data store')} × {num(gb)} GB × {num(rate)}"
+    p.monthly("Backup storage (warm)", "backup.warm_gb_month", count * gb, usage=True)
     return Priced("AWS Backup", count * gb * rate, arithmetic, note=note)
 
 
 def kms_key(r: Resource, p: Pricer) -> Outcome:
     rate = p.rate("kms.key_month")
+    p.monthly("Customer managed key", "kms.key_month", Decimal(1), usage=False)
     return Priced("KMS", rate, f"1 key × {num(rate)}", note="requests (0.03 per 10,000) not estimated")
 
 

@@ -27,6 +27,8 @@ def aurora_cluster(r: Resource, p: Pricer) -> Outcome:
         return Unpriced("Aurora", f"storage type {r.properties.get('StorageType')!r} is not in the catalogue")
     gb_rate, io_rate = p.rate("aurora.storage.gb_month"), p.rate("aurora.io.million_requests")
     gb, io = p.usage.aurora_storage_gb, p.usage.aurora_io_millions_month
+    p.monthly("Storage", "aurora.storage.gb_month", gb, usage=True)
+    p.monthly("I/O requests", "aurora.io.million_requests", io, usage=True)
     arithmetic = f"{num(gb)} GB × {num(gb_rate)} + {num(io)} million I/O × {num(io_rate)}"
     note = "instances are priced on their own lines; backups up to the cluster's size are free"
     return Priced("Aurora", gb * gb_rate + io * io_rate, arithmetic, note=note)
@@ -50,6 +52,7 @@ def aurora_instance(r: Resource, p: Pricer) -> Outcome:
         return Unpriced("Aurora", "engine or DBInstanceClass is missing or not a plain value")
     if cls != "db.serverless":
         rate = p.rate(f"aurora.{engine}.{cls}.hour")
+        p.hourly(f"Database instance ({cls})", f"aurora.{engine}.{cls}.hour", Decimal(1))
         return Priced("Aurora", p.hours * rate, f"{num(p.hours)} h × {num(rate)} ({cls}, Aurora {engine})")
     scaling = cluster.properties.get("ServerlessV2ScalingConfiguration") or {}
     low, high = _capacity(scaling.get("MinCapacity")), _capacity(scaling.get("MaxCapacity"))
@@ -57,6 +60,7 @@ def aurora_instance(r: Resource, p: Pricer) -> Outcome:
         return Unpriced("Aurora", "the cluster's ServerlessV2ScalingConfiguration is not plain numbers")
     rate = p.rate("aurora.serverless_v2.acu_hour")
     acu = min(max(p.usage.aurora_acu_avg, low), high)
+    p.hourly("Aurora capacity units (Serverless v2)", "aurora.serverless_v2.acu_hour", acu, usage=True)
     per_acu = p.hours * rate
     arithmetic = f"{num(acu)} ACU × {num(p.hours)} h × {num(rate)}; range {num(low)}–{num(high)} ACU"
     note = "" if acu == p.usage.aurora_acu_avg else f"usage aurora_acu_avg kept within {num(low)}–{num(high)}"
@@ -111,9 +115,13 @@ def dynamodb_table(r: Resource, p: Pricer) -> Outcome:
         u.dynamodb_storage_gb, p.free_share("dynamodb.storage_gb_month", len(tables)), "GB", "free share"
     )
     storage = billable_gb * gb_rate
+    p.monthly("Storage", "dynamodb.storage.gb_month", billable_gb, usage=True)
     if str(r.properties.get("BillingMode") or "PROVISIONED").upper() == "PAY_PER_REQUEST":
         read_rate = p.rate("dynamodb.ondemand.million_read_units")
         write_rate = p.rate("dynamodb.ondemand.million_write_units")
+        reads, writes = u.dynamodb_read_units_month / MILLION, u.dynamodb_write_units_month / MILLION
+        p.monthly("Read request units", "dynamodb.ondemand.million_read_units", reads, usage=True)
+        p.monthly("Write request units", "dynamodb.ondemand.million_write_units", writes, usage=True)
         monthly = (
             u.dynamodb_read_units_month / MILLION * read_rate
             + u.dynamodb_write_units_month / MILLION * write_rate
@@ -128,6 +136,8 @@ def dynamodb_table(r: Resource, p: Pricer) -> Outcome:
         return Unpriced("DynamoDB", "provisioned capacity is not given as plain numbers")
     rcu, wcu = capacity
     rcu_rate, wcu_rate = p.rate("dynamodb.provisioned.rcu_hour"), p.rate("dynamodb.provisioned.wcu_hour")
+    p.hourly("Read capacity units", "dynamodb.provisioned.rcu_hour", rcu)
+    p.hourly("Write capacity units", "dynamodb.provisioned.wcu_hour", wcu)
     monthly = p.hours * (rcu * rcu_rate + wcu * wcu_rate) + storage
     arithmetic = (
         f"{num(p.hours)} h × ({plural(rcu, 'RCU')} × {num(rcu_rate)} + {plural(wcu, 'WCU')} × {num(wcu_rate)})"

@@ -36,6 +36,7 @@ def log_group(r: Resource, p: Pricer) -> Outcome:
     flow_groups = _flow_log_groups(r, p)
     if (r.stack, r.logical_id) in flow_groups:
         arithmetic = f"{num(stored)} GB stored × {num(store_rate)}"
+        p.monthly("Storage", "cloudwatch.logs.storage_gb_month", stored, usage=True)
         return Priced(
             "CloudWatch Logs",
             stored * store_rate,
@@ -47,6 +48,8 @@ def log_group(r: Resource, p: Pricer) -> Outcome:
     share = p.free_share("cloudwatch.logs_gb_month", len(sharers))
     billable, ingested = less_free(p.usage.log_ingest_gb_month, share, "GB", "free share")
     monthly = billable * ingest_rate + stored * store_rate
+    p.monthly("Ingestion", "cloudwatch.logs.ingest_gb", billable, usage=True)
+    p.monthly("Storage", "cloudwatch.logs.storage_gb_month", stored, usage=True)
     arithmetic = f"{ingested} × {num(ingest_rate)} + {num(stored)} GB stored × {num(store_rate)}"
     return Priced("CloudWatch Logs", monthly, arithmetic)
 
@@ -58,6 +61,7 @@ def flow_log(r: Resource, p: Pricer) -> Outcome:
         return Unpriced("VPC Flow Logs", f"delivery to {destination!r} is not in the catalogue")
     rate = p.rate(keys[destination])
     gb = p.usage.flow_log_gb_month
+    p.monthly(f"Vended log delivery ({destination})", keys[destination], gb, usage=True)
     return Priced("VPC Flow Logs", gb * rate, f"{num(gb)} GB × {num(rate)} (vended logs to {destination})")
 
 
@@ -79,8 +83,10 @@ def alarm(r: Resource, p: Pricer) -> Outcome:
     high_res = any(period is not None and period < 60 for period in periods)
     if not high_res and _ranked_free(r, p, "cloudwatch.alarms_month", ("AWS::CloudWatch::Alarm",)):
         return Free("CloudWatch Alarms", "within the account's free tier of standard alarm metrics")
-    rate = p.rate("cloudwatch.alarm.high_resolution_month" if high_res else "cloudwatch.alarm.standard_month")
+    key = "cloudwatch.alarm.high_resolution_month" if high_res else "cloudwatch.alarm.standard_month"
+    rate = p.rate(key)
     kind = "high-resolution" if high_res else "standard"
+    p.monthly(f"Alarm metrics ({kind})", key, count, usage=False)
     return Priced(
         "CloudWatch Alarms", count * rate, f"{plural(count, 'alarm metric')} × {num(rate)} ({kind})"
     )
@@ -88,6 +94,7 @@ def alarm(r: Resource, p: Pricer) -> Outcome:
 
 def composite_alarm(r: Resource, p: Pricer) -> Outcome:
     rate = p.rate("cloudwatch.alarm.composite_month")
+    p.monthly("Composite alarm", "cloudwatch.alarm.composite_month", Decimal(1), usage=False)
     return Priced("CloudWatch Alarms", rate, f"1 composite alarm × {num(rate)}")
 
 
@@ -95,4 +102,5 @@ def dashboard(r: Resource, p: Pricer) -> Outcome:
     if _ranked_free(r, p, "cloudwatch.dashboards_month", (r.type,)):
         return Free("CloudWatch Dashboards", "within the account's free tier of dashboards")
     rate = p.rate("cloudwatch.dashboard_month")
+    p.monthly("Dashboard", "cloudwatch.dashboard_month", Decimal(1), usage=False)
     return Priced("CloudWatch Dashboards", rate, f"1 dashboard × {num(rate)}")

@@ -50,6 +50,8 @@ def lambda_function(r: Resource, p: Pricer) -> Outcome:
         gb_seconds, p.free_share("lambda.gb_seconds_month", len(app)), "GB-s", "free share"
     )
     monthly = billable_requests / MILLION * request_rate + billable_gbs * gb_rate
+    p.monthly("Requests", "lambda.million_requests", billable_requests / MILLION, usage=True)
+    p.monthly(f"Duration ({arch})", f"lambda.{arch}.gb_second", billable_gbs, usage=True)
     arithmetic = f"{requests} / 1,000,000 × {num(request_rate)} + {gbs} × {num(gb_rate)} ({arch})"
     note = (
         f"{num(u.lambda_requests_month)} invocations × {num(u.lambda_duration_ms)} ms × {num(memory)} MB"
@@ -61,6 +63,7 @@ def lambda_function(r: Resource, p: Pricer) -> Outcome:
 def rest_api(r: Resource, p: Pricer) -> Outcome:
     rate = p.rate("apigateway.rest.million_requests")
     calls = p.usage.api_requests_month
+    p.monthly("Requests (REST API)", "apigateway.rest.million_requests", calls / MILLION, usage=True)
     return Priced(
         "API Gateway", calls / MILLION * rate, f"{num(calls)} calls / 1,000,000 × {num(rate)} (REST API)"
     )
@@ -73,6 +76,7 @@ def http_api(r: Resource, p: Pricer) -> Outcome:
         )
     rate = p.rate("apigateway.http.million_requests")
     calls = p.usage.api_requests_month
+    p.monthly("Requests (HTTP API)", "apigateway.http.million_requests", calls / MILLION, usage=True)
     return Priced(
         "API Gateway", calls / MILLION * rate, f"{num(calls)} calls / 1,000,000 × {num(rate)} (HTTP API)"
     )
@@ -94,6 +98,7 @@ def state_machine(r: Resource, p: Pricer) -> Outcome:
     billable, transitions = less_free(
         p.usage.stepfunctions_transitions_month, share, "transitions", "free share"
     )
+    p.monthly("State transitions", "stepfunctions.standard.1k_transitions", billable / THOUSAND, usage=True)
     return Priced("Step Functions", billable / THOUSAND * rate, f"{transitions} / 1,000 × {num(rate)}")
 
 
@@ -101,6 +106,7 @@ def event_bus(r: Resource, p: Pricer) -> Outcome:
     """A custom bus: the custom events published to it (events from AWS services are free)."""
     rate = p.rate("eventbridge.custom.million_events")
     events = p.usage.eventbridge_events_month
+    p.monthly("Custom events", "eventbridge.custom.million_events", events / MILLION, usage=True)
     return Priced(
         "EventBridge", events / MILLION * rate, f"{num(events)} custom events / 1,000,000 × {num(rate)}"
     )
@@ -119,6 +125,9 @@ def web_acl(r: Resource, p: Pricer) -> Outcome:
     rules = Decimal(len([x for x in r.properties.get("Rules") or () if isinstance(x, dict)]))
     acl, rule, request = p.rate("waf.web_acl_month"), p.rate("waf.rule_month"), p.rate("waf.million_requests")
     requests = p.usage.waf_requests_month
+    p.monthly("Web ACL", "waf.web_acl_month", Decimal(1), usage=False)
+    p.monthly("Rules", "waf.rule_month", rules, usage=False)
+    p.monthly("Requests", "waf.million_requests", requests / MILLION, usage=True)
     monthly = acl + rules * rule + requests / MILLION * request
     arithmetic = (
         f"1 web ACL × {num(acl)} + {plural(rules, 'rule')} × {num(rule)}"
@@ -137,6 +146,7 @@ def web_acl(r: Resource, p: Pricer) -> Outcome:
 
 def dns_namespace(r: Resource, p: Pricer) -> Outcome:
     rate = p.rate("route53.hosted_zone_month")
+    p.monthly("Hosted zone (DNS namespace)", "route53.hosted_zone_month", Decimal(1), usage=False)
     return Priced("Cloud Map", rate, f"1 Route 53 hosted zone × {num(rate)} (DNS namespace)")
 
 
@@ -148,5 +158,6 @@ def http_namespace(r: Resource, p: Pricer) -> Outcome:
 
 def discovery_service(r: Resource, p: Pricer) -> Outcome:
     rate, instances = p.rate("cloudmap.instance_month"), p.usage.cloudmap_instances
+    p.monthly("Registered instances", "cloudmap.instance_month", instances, usage=True)
     note = "discovery API calls (1.00 per million) not estimated"
     return Priced("Cloud Map", instances * rate, f"{plural(instances, 'instance')} × {num(rate)}", note=note)

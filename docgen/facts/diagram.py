@@ -181,6 +181,8 @@ class _Builder(Labels, blocks.Blocks):
             Tier("edge", "Edge: CloudFront", False),
             Tier("api", "APIs (regional, outside the VPC)", False),
             *tiers.values(),
+            # Placed in subnets these templates do not hold (an imported VPC): another VPC than the one drawn
+            Tier("imported", "Another VPC (imported: its subnets are not in these templates)", False),
             Tier("serverless", "Serverless (regional, outside the VPC)", False),
             Tier("messaging", "Messaging (regional, outside the VPC)", False),
             Tier("data", "Data (regional, outside the VPC)", False),
@@ -300,6 +302,8 @@ class _Builder(Labels, blocks.Blocks):
         found = {_subnet_group(s) for m in members for s in self._subnets_of(m)}
         if found:
             return tiers[min(found, key=lambda g: list(tiers).index(g))].id
+        if any(_names_subnets(m.properties) for m in members):
+            return "imported"  # it names subnets, and none of them is in the templates
         wanted = DEFAULT_SUBNET_TYPE[kind]
         candidates = [t for name, t in tiers.items() if self.tier_types.get(name) == wanted]
         return (candidates or list(tiers.values()))[0].id
@@ -461,8 +465,23 @@ def _name(resource: Resource) -> str:
     return _construct_id(resource)
 
 
+SUBNET_KEYS = frozenset({"Subnets", "SubnetIds", "SubnetId", "VPCZoneIdentifier"})
+
+
+def _names_subnets(value: Any) -> bool:
+    """Whether a property value sets subnets anywhere inside (a load balancer's, a service's network)."""
+    if isinstance(value, dict):
+        return any(k in SUBNET_KEYS and v for k, v in value.items()) or any(
+            _names_subnets(v) for v in value.values()
+        )
+    if isinstance(value, list):
+        return any(_names_subnets(v) for v in value)
+    return False
+
+
 def _construct_id(resource: Resource) -> str:
-    return construct_id(resource)
+    """The shortest end of its construct path no other resource of its type shares (`catalog/Service`)."""
+    return resource.label or construct_id(resource)
 
 
 def _subnet_group(subnet: Resource) -> str:

@@ -196,6 +196,13 @@ def number(value: Any) -> str:
     return f"{int(whole):,}.{frac}" if whole not in ("-0",) else text
 
 
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """`1 alarm`, `40 alarms`, `2 caches`: a count with its noun as people write it."""
+    if n == 1:
+        return f"1 {word}"
+    return f"{n:,} {plural or (word + 'es' if word.endswith(('s', 'sh', 'ch', 'x')) else word + 's')}"
+
+
 def yes_no(value: Any) -> str:
     return "yes" if value is True or str(value).lower() == "true" else "no"
 

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from docgen.assembly.model import Assembly, Resource, StackInfo, resource_key
+from docgen.assembly.model import LEAVES, Assembly, Resource, StackInfo, resource_key
 from docgen.facts.fact import Fact, Source, exists, tag
 
 # Promotion order of well-known environment names; others sort between staging and prod, by name.
@@ -67,12 +67,14 @@ def name_of(resource: Resource) -> str:
     """The component a resource belongs to: its Service tag, or the construct id that made it."""
     if resource.service:
         return resource.service
+    if resource.label:
+        return resource.label
     parts = resource.path.split("/")
     return parts[-2] if len(parts) > 1 else resource.logical_id
 
 
 # Ids CDK gives the one resource inside an L2 construct: the construct above names it.
-INNER_IDS = ("Resource", "Default", "ASG")
+INNER_IDS = LEAVES
 
 
 def construct_id(resource: Resource) -> str:

@@ -179,7 +179,7 @@ def _ingress(
     else:
         source = prop(owner, *at, "CidrIp", default="?")
     port = derived(_ports(rule), _ports(rule), [prop(owner, *at, "IpProtocol")])
-    description = prop(owner, *at, "Description", default="", fmt=lambda v: v or "-")
+    description = prop(owner, *at, "Description", default="", fmt=lambda v: intrinsics.text(v) or "-")
     return Ingress(source, target, port, description, source.value in INTERNET, group)
 
 

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from docgen.assembly import intrinsics
 from docgen.assembly.model import Resource
 from docgen.facts.fact import Fact, derived, exists, join, meta, number, prop, tag
 from docgen.facts.index import Index, construct_id, name_fact, name_of
@@ -152,11 +153,12 @@ def alarms(index: Index, env: str) -> list[Alarm]:
         )
         targets = index.targets(r, p.get("AlarmActions", []))
         topics_ = tuple(t for t in targets if t.type == "AWS::SNS::Topic")
-        notifies = join(
-            [exists(t, f"{name_of(t)}/{construct_id(t)}") for t in targets],
-            ", ",
-            none=prop(r, "AlarmActions", default=[]),
-        )
+        shown = [exists(t, f"{name_of(t)}/{construct_id(t)}") for t in targets]
+        # An action outside the app (an imported topic, an ARN): shown as the template gives it
+        for i, action in enumerate(p.get("AlarmActions") or []):
+            if not index.targets(r, action):
+                shown.append(prop(r, "AlarmActions", i, fmt=intrinsics.text))
+        notifies = join(shown, ", ", none=prop(r, "AlarmActions", default=[]))
         out.append(
             Alarm(
                 resource=r,

@@ -39,7 +39,7 @@ def roles(index: Index, env: str) -> list[Role]:
                 statements = (pol.properties.get("PolicyDocument") or {}).get("Statement") or []
                 for i, st in enumerate(statements if isinstance(statements, list) else [statements]):
                     perms.append(_statement(index, pol, i, st))
-        label = "/".join(role.path.split("/")[2:-1]) or role.logical_id
+        label = role.label if not role.service else ("/".join(role.path.split("/")[2:-1]) or role.logical_id)
         out.append(
             Role(
                 resource=role,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from typing import Any
@@ -113,10 +114,13 @@ def deployment_progression(assembly: Assembly, compose: Mapping[str, Any] | None
         if names:
             text += f"\n{len(names)} services: " + ", ".join(names)
         nodes.append(("local_compose", text))
-    regions = {s.environment: s.region for s in assembly.stacks}
+    counted = Counter((s.environment, s.region) for s in assembly.stacks)
+    regions: dict[str, str] = {}
+    for (env, region), _ in counted.most_common():  # an environment's primary region: most of its stacks
+        regions.setdefault(env, region)
     for environment in _environment_order(assembly.environments):
         ecs = assembly.of_type("AWS::ECS::Service", environment)
-        names = sorted({s.service or s.logical_id for s in ecs})
+        names = sorted({s.service or s.label or s.logical_id for s in ecs})
         fargate = any(
             s.properties.get("LaunchType") == "FARGATE"
             or "FARGATE" in str(s.properties.get("CapacityProviderStrategy", ""))
@@ -138,7 +142,18 @@ def deployment_progression(assembly: Assembly, compose: Mapping[str, Any] | None
     if not nodes:
         return 'flowchart LR\n  none["No environments: run make synth"]\n'
     lines += [f"  {_node(node, text)}" for node, text in nodes]
-    lines += [f"  {_edge(a, b, 'promote')}" for (a, _), (b, _) in pairwise(nodes)]
+    stacks = {
+        f"env_{node_id(env)}": {
+            s.construct_path.removeprefix(env + "/") for s in assembly.stacks if s.environment == env
+        }
+        for env in assembly.environments
+    }
+    # A promotion joins environments that deploy the same stacks; independent Stages are not a pipeline.
+    lines += [
+        f"  {_edge(a, b, 'promote')}"
+        for (a, _), (b, _) in pairwise(nodes)
+        if a == "local_compose" or stacks.get(a, set()) & stacks.get(b, set())
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -25,6 +25,7 @@ from docgen.sections import (
     matrix,
     network,
     observability,
+    operations,
     security,
     serverless,
     servers,
@@ -52,6 +53,7 @@ SECTIONS = (
     dr,
     cost,
     governance,
+    operations,
     matrix,
 )
 

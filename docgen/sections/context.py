@@ -77,8 +77,52 @@ def _summary(inputs: SectionInputs) -> object:
                 (Source("manifest", "tree.json", "/tree/constructInfo/version", version),),
             ),
         ),
+        ("Read from", _inputs(inputs)),
     ]
     return t(["Fact", "Value"], [[derived(label, label, [value]), value] for label, value in rows])
+
+
+def _inputs(inputs: SectionInputs) -> Fact:
+    """What the generated regions were read from: the assembly, the data files priced with, generated files."""
+    stacks = inputs.assembly.stacks
+    parts = [
+        Fact(
+            len(stacks),
+            "`cdk.out` ("
+            + (
+                "1 template and its manifest"
+                if len(stacks) == 1
+                else f"{len(stacks)} templates and their manifests"
+            )
+            + ")",
+            tuple(manifest_source(s, "type", "aws:cloudformation:stack") for s in stacks),
+        )
+    ]
+    estimate = inputs.estimate
+    regions = (
+        sorted({r for r, _, _ in estimate.regional_rates} or {estimate.region} - {""}) if estimate else []
+    )
+    if regions:
+        files = [f"docgen/data/prices/{r}.yaml" for r in regions]
+        parts.append(
+            Fact(
+                regions,
+                "price catalogues " + ", ".join(f"`{f}`" for f in files),
+                tuple(Source("data", f, "/region", r) for f, r in zip(files, regions, strict=True)),
+            )
+        )
+    parts.append(Fact("slas", "SLAs and recovery figures `docgen/data/slas.yaml`", ()))
+    for name, data in (("compose.json", inputs.compose), ("pipeline.json", inputs.pipeline)):
+        if data is not None:
+            first = next(iter(data), None)
+            parts.append(
+                Fact(
+                    name,
+                    f"`{inputs.generated_dir}/{name}`",
+                    (Source("generated", name, f"/{first}", data[first]),) if first is not None else (),
+                )
+            )
+    return join(parts, sep="; ")
 
 
 def platform_of(inputs: SectionInputs, env: str) -> Fact:

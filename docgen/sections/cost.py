@@ -9,7 +9,7 @@ from typing import Any
 from docgen.cost import format_money
 from docgen.cost.catalogue import USAGE_PER
 from docgen.facts import governance
-from docgen.facts.fact import Fact, Source, derived, exists, number
+from docgen.facts.fact import Fact, Source, counted, derived, exists, number
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
 
@@ -39,9 +39,9 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         total = est.total(env)
         unpriced = est.unpriced(env)
         money = _money_sources(inputs, lines, rates) + [_line_source(inputs, x) for x in unpriced][:40]
-        note = f"; {len(unpriced)} resource(s) unpriced, not counted" if unpriced else ""
+        note = f"; {counted(len(unpriced), 'resource')} unpriced, not counted" if unpriced else ""
         if lines and all(x.status == "unpriced" for x in lines):
-            text = f"not priced: {lines[0].arithmetic}; {len(unpriced)} resource(s) unpriced"
+            text = f"not priced: {lines[0].arithmetic}; {counted(len(unpriced), 'resource')} unpriced"
         else:
             text = (
                 f"{'at least ' if unpriced else ''}{format_money(total.monthly)} USD/month expected "

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from docgen.assembly.model import resource_key
 from docgen.facts import clusters, compute, data, network
 from docgen.facts import observability as obs
-from docgen.facts.fact import Fact, derived, exists
+from docgen.facts.fact import Fact, counted, derived, exists
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import Check, DocModel
 
@@ -52,7 +52,7 @@ def _components(inputs: SectionInputs) -> Check:
     if untagged:
         text = f"resource types without a Service tag: {', '.join(untagged)}"
     else:
-        text = f"{len(services)} ECS services across {len(inputs.environments)} environment(s); every tagged resource names its component"
+        text = f"{len(services)} ECS services across {counted(len(inputs.environments), 'environment')}; every tagged resource names its component"
     ok = bool(services) and not untagged
     return Check("All components have infrastructure", ok, derived(ok, text, facts or [Fact(None, "", ())]))
 
@@ -78,7 +78,7 @@ def _network(inputs: SectionInputs) -> Check:
             sorted({r.target.text for r in beyond_lb})
         )
     elif open_world:
-        text = f"{len(rules)} ingress rules; only load balancers accept 0.0.0.0/0 ({len(open_world)} rule(s))"
+        text = f"{len(rules)} ingress rules; only load balancers accept 0.0.0.0/0 ({counted(len(open_world), 'rule')})"
     else:
         text = f"{len(rules)} ingress rules; none accepts 0.0.0.0/0"
     facts = [r.source for r in rules]
@@ -113,7 +113,7 @@ def _dr(inputs: SectionInputs) -> Check:
         return Check("DR strategy documented", False, Fact(None, "no data store in the templates", ()))
     if not stores:
         kept = [c for c in caches if c.snapshot_days.value or c.failover.text == "yes"]
-        text = f"no RDS instance; {len(kept)} of {len(caches)} cache(s) keep snapshots or fail over; see Disaster Recovery"
+        text = f"no RDS instance; {len(kept)} of {counted(len(caches), 'cache')} keep snapshots or fail over; see Disaster Recovery"
         return Check(
             "DR strategy documented",
             len(kept) == len(caches),
@@ -121,7 +121,7 @@ def _dr(inputs: SectionInputs) -> Check:
         )
     ok = not without
     text = (
-        f"automated backups on every database, {len(plans)} backup plan(s); see Disaster Recovery"
+        f"automated backups on every database, {counted(len(plans), 'backup plan', 'backup plans')}; see Disaster Recovery"
         if ok
         else f"no automated backups: {', '.join(without)}"
     )
@@ -142,7 +142,7 @@ def _cost(inputs: SectionInputs) -> Check:
         return Check("Cost estimates provided", False, Fact(None, "no estimate", ()))
     priced = sum(1 for x in est.lines if x.status == "priced")
     unpriced = len(est.unpriced())
-    text = f"{priced} priced line(s) from the templates and dated rates; {unpriced} resource(s) unpriced (listed)"
+    text = f"{counted(priced, 'priced line')} from the templates and dated rates; {counted(unpriced, 'resource')} unpriced (listed)"
     lines = [x for x in est.lines if x.status == "priced"]
     found = [inputs.index.get(x.stack, x.logical_id) for x in lines]
     return Check(
@@ -187,7 +187,7 @@ def _observability(inputs: SectionInputs) -> Check:
     alarms, logs = _all(inputs, obs.alarms), _all(inputs, obs.log_groups)
     ok = bool(alarms) and bool(logs)
     text = (
-        f"CloudWatch: {len(logs)} log group(s), {len(alarms)} alarm(s)"
+        f"CloudWatch: {counted(len(logs), 'log group', 'log groups')}, {counted(len(alarms), 'alarm')}"
         if ok
         else "no alarms or no log groups in the templates"
     )
@@ -213,7 +213,7 @@ def _telemetry(inputs: SectionInputs) -> Check:
     elif len(traced) != len(tasks):
         text = f"{len(traced)} of {len(tasks)} task definitions run a tracing collector"
     else:
-        text = f"every log group has a retention; {len(traced)} task definition(s) run a tracing collector"
+        text = f"every log group has a retention; {counted(len(traced), 'task definition', 'task definitions')} run a tracing collector"
     return Check(
         "Logging, metrics, tracing configured",
         ok,
@@ -236,7 +236,7 @@ def _alerting(inputs: SectionInputs) -> Check:
     if not alarms:
         text = "no alarms"
     elif silent or untagged:
-        text = f"{len(silent)} alarm(s) notify no topic, {len(untagged)} without a severity"
+        text = f"{counted(len(silent), 'alarm')} notify no topic, {len(untagged)} without a severity"
     elif unheard:
         text = f"alarm topics with no subscriber (alerts reach nobody): {', '.join(unheard)}"
     else:
@@ -250,7 +250,7 @@ def _alerting(inputs: SectionInputs) -> Check:
 def _dashboards(inputs: SectionInputs) -> Check:
     dashboards = _all(inputs, obs.dashboards)
     text = (
-        f"{len(dashboards)} CloudWatch dashboard(s)"
+        f"{counted(len(dashboards), 'CloudWatch dashboard')}"
         if dashboards
         else "no CloudWatch dashboard in the templates"
     )

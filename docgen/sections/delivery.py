@@ -86,6 +86,6 @@ def _counterpart(inputs: SectionInputs, i: int, svc: dict, ecs: compute.EcsServi
     size = f"{ecs.cpu.value and int(ecs.cpu.value) / 1024:g} vCPU / {ecs.memory.value and int(ecs.memory.value) / 1024:g} GiB"
     return derived(
         None,
-        f"ECS {ecs.launch.text} `{ecs.name.text}` in {prod} ({size}, {ecs.desired.text} task(s))",
+        f"ECS {ecs.launch.text} `{ecs.name.text}` in {prod} ({size}, {ecs.desired.text} {'task' if ecs.desired.text == '1' else 'tasks'})",
         [described, ecs.cpu, ecs.memory, ecs.desired, ecs.launch],
     )

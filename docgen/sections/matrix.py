@@ -41,9 +41,8 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     row("Services", launch, [s for s in services if role(s) not in ("frontend", "http", "worker")])
     engines: dict[str, list[Resource]] = {}
     for d in data.databases(idx, prod):
-        engines.setdefault(f"RDS {data.engine_name(d.resource.properties.get('Engine'))}", []).append(
-            d.resource
-        )
+        # a read replica's engine is its primary's
+        engines.setdefault(f"RDS {data.engine_name(d.engine.value)}", []).append(d.resource)
     for label, members in sorted(engines.items()):
         row("Database", label, members)
     _data_blocks(row, idx, prod)
@@ -66,7 +65,8 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     )
     row("Load balancing", "Network Load Balancer", [x for x in lbs if x.properties.get("Type") == "network"])
     _compute_blocks(row, idx, prod)
-    row("Alerting", "CloudWatch alarms + SNS", idx.of_type("AWS::SNS::Topic", prod))
+    row("Alerting", "CloudWatch alarms", idx.of_type("AWS::CloudWatch::Alarm", prod))
+    row("Notifications", "SNS topics", idx.of_type("AWS::SNS::Topic", prod))
     row("Backup", "AWS Backup", idx.of_type("AWS::Backup::BackupPlan", prod))
     row("Cost control", "AWS Budgets", idx.of_type("AWS::Budgets::Budget", prod))
     model.tables["matrix"] = t(["Component", "AWS Service", f"Count ({prod})"], rows)
@@ -77,10 +77,14 @@ Row = Callable[[str, str, list[Resource]], None]
 
 def _data_blocks(row: Row, idx: Index, prod: str) -> None:
     aurora: dict[str, list[Resource]] = {}
+    clusters: dict[str, int] = {}
     for cluster in idx.of_type("AWS::RDS::DBCluster", prod):
-        aurora.setdefault(data.engine_name(cluster.properties.get("Engine")), []).append(cluster)
+        engine = data.engine_name(cluster.properties.get("Engine"))
+        clusters[engine] = clusters.get(engine, 0) + 1
+        members = idx.referring(cluster, "AWS::RDS::DBInstance", "DBClusterIdentifier")
+        aurora.setdefault(engine, []).extend(members or [cluster])  # counted by instance, like RDS
     for label, members in sorted(aurora.items()):
-        row("Database", label, members)
+        row("Database", f"{label} ({clusters[label]} cluster{'s' if clusters[label] != 1 else ''})", members)
     tables = idx.of_type("AWS::DynamoDB::Table", prod) + idx.of_type("AWS::DynamoDB::GlobalTable", prod)
     row("Database (NoSQL)", "DynamoDB", tables)
 

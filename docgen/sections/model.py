@@ -16,7 +16,7 @@ from docgen.facts.fact import Fact, Source
 REGIONS = {
     "summary": "context",
     "context": "context",
-    "progression": "diagrams",
+    "progression": "operations",
     "architecture": "diagrams",
     "network": "network",
     "compute": "compute",
@@ -36,6 +36,7 @@ REGIONS = {
     "dr": "dr",
     "cost": "cost",
     "compliance": "governance",
+    "operations": "operations",
     "scalability": "compute",
     "matrix": "matrix",
     "traceability": "requirements",

@@ -22,6 +22,7 @@ from docgen.errors import DocgenError
 from docgen.facts import compute
 from docgen.facts import index as facts
 from docgen.facts.diagram import Component, DiagramModel, build_model
+from docgen.facts.fact import counted
 from docgen.verify.slas import SLAS, Sla
 
 KIND_LABEL = {
@@ -225,7 +226,11 @@ class EnvironmentDesign:
             return "rds.single_az", f"Aurora cluster with {n} instance: no reader to fail over to"
         primary = self.primary(component)
         replicas = self.replicas(component)
-        extra = f"; {len(replicas)} read replica(s), not failover targets" if replicas else ""
+        extra = (
+            f"; {counted(len(replicas), 'read replica', 'read replicas')}, not failover targets"
+            if replicas
+            else ""
+        )
         if primary is not None and primary.properties.get("MultiAZ") is True:
             return "rds.multi_az", f"MultiAZ: true (synchronous standby){extra}"
         return "rds.single_az", f"MultiAZ: false (single instance){extra}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from docgen.assembly.model import Assembly
+from docgen.facts.fact import counted
 from docgen.verify.availability import (
     EnvironmentDesign,
     Figure,
@@ -101,7 +102,7 @@ def _availability(rid: str, env: str, goal: Decimal, paths: list[RequestPath]) -
         f"{goal}%",
         percent(worst.availability),
         status,
-        f"weakest of {len(paths)} path(s), {worst.name}: {worst.arithmetic} {sign} {goal}%",
+        f"weakest of {counted(len(paths), 'path')}, {worst.name}: {worst.arithmetic} {sign} {goal}%",
     )
 
 

@@ -72,7 +72,8 @@ class Resource:
         out = {words(self.logical_id)}
         if self.tags.get("Service"):
             out.add(words(self.tags["Service"]))
-        segs = self.segments
+        # CDK's singleton functions carry a 32-hex uuid in their construct id; a reader knows them without it
+        segs = [re.sub(r"(?<=[A-Za-z])[0-9a-f]{32}$", "", s) for s in self.segments]
         for i in range(len(segs)):
             for j in range(i + 1, len(segs) + 1):
                 out.add(words("/".join(segs[i:j])))

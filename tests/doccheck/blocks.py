@@ -272,7 +272,7 @@ BLOCKS = (
     Block(
         "WAF",
         ("AWS::WAFv2::WebACL",),
-        (("web acl",),),
+        (("web acl",), ("scope",)),  # an API table has a "Web ACL" column too
         ("web acl",),
         (
             ("scope", "waf-scope", _scope),
@@ -298,7 +298,7 @@ def check(doc: Doc, assembly: Assembly) -> Result:
     for block in BLOCKS:
         resources = assembly.resources(*block.types)
         for table in _tables(doc, block):
-            _table(result, block, table, resources, listed, assembly)
+            _table(result, block, table, resources, listed, assembly, doc)
     return result
 
 
@@ -317,7 +317,13 @@ def _name_column(table: Table, block: Block) -> str | None:
 
 
 def _table(
-    result: Result, block: Block, table: Table, resources: list[Resource], listed: set[int], asm: Assembly
+    result: Result,
+    block: Block,
+    table: Table,
+    resources: list[Resource],
+    listed: set[int],
+    asm: Assembly,
+    doc: Doc,
 ) -> None:
     name = _name_column(table, block) or ""
 
@@ -336,6 +342,7 @@ def _table(
                 res_result.fact(ok, kind, where, cells[column], want, res.where())
 
     rows = list(each_row([table], asm.stages))
+    elsewhere = _other_tables(doc, table, block, asm)
     match(
         result,
         block.what.lower().replace(" ", "-"),
@@ -344,5 +351,12 @@ def _table(
         resources,
         fits,
         compare,
-        lambda res, _: id(res) in listed,
+        lambda res, _: id(res) in listed or any(fits(row, res) for row in elsewhere),
     )
+
+
+def _other_tables(doc: Doc, table: Table, block: Block, asm: Assembly) -> list[Row]:
+    """Rows of the doc's other tables of the same kind of resource with a `Purpose` column (e.g. the functions
+    CDK adds for its own custom resources, listed apart from the application's): a resource there is described."""
+    others = [t for t in doc.tables if t is not table and t.column("purpose") and _name_column(t, block)]
+    return [row for t in others for row in each_row([t], asm.stages)]

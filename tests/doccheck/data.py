@@ -32,6 +32,9 @@ def check(doc: Doc, assembly: Assembly) -> Result:
 
 def _rds(doc: Doc, assembly: Assembly, result: Result) -> None:
     every = dbs(assembly)
+    if any(t.column("cluster") and t.column("capacity") for t in doc.tables):
+        # The doc describes Aurora in a table of clusters of its own (checked in blocks_facts.py).
+        every = [d for d in every if d.cluster is None]
     tabs = tables(doc, result, "Database > RDS", ("database", "engine", "class"), needed=bool(every))
 
     def fits(row: Row, db: Db) -> bool:

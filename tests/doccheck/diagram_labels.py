@@ -69,9 +69,9 @@ def db_label(result: Result, where: str, node: Node, db: Db, every: list[Db]) ->
             sorted(classes),
             db.where("DBInstanceClass"),
         )
-    result.equal(
-        "diagram-db-multi-az", where, "multi-az" in label.lower(), multi_az(db, every), db.where("MultiAZ")
-    )
+    # An instance's MultiAZ, or an Aurora cluster whose readers can take over ("writer + 1 reader")
+    failover = "multi-az" in label.lower() or bool(db.is_cluster and re.search(r"\breaders?\b", label, re.I))
+    result.equal("diagram-db-multi-az", where, failover, multi_az(db, every), db.where("MultiAZ"))
     engine_line = next((line for line in label.split("\n") if re.search(r"rds|aurora", line, re.I)), "")
     result.fact(
         names_engine(engine_line, db.engine),

@@ -192,11 +192,17 @@ def _placed(
     assembly: Assembly,
 ) -> None:
     """A node drawn inside a `<name> subnets (<tier>, ...)` subgraph runs in subnets of that group and tier; one
-    in subnets the app does not define (imported by id) is in none of its subgraphs."""
+    in subnets the app does not define (imported by id) is in none of them, or in a subgraph that says so."""
     titles = [t for t in node.groups if re.search(r"\bsubnets\b", t)]
     if subnets is None or not titles:
         return
     title = titles[-1]
+    if "imported" in title.lower():
+        missing = [str(s) for s in subnets if s is None]
+        ok = bool(subnets) and len(missing) == len(subnets)
+        want = "subnets none of which is in the templates"
+        result.fact(ok, "diagram-placement", f"{where} / {node.first}", title, want, res.where("subnets"))
+        return
     m = re.search(r"\((public|private|isolated)", title)
     shown = (title.split(" ")[0], m.group(1) if m else "?")
     known = [s for s in subnets if s is not None]

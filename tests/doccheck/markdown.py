@@ -149,7 +149,7 @@ def parse(text: str) -> Doc:
             rows = []
             while j < len(lines) and lines[j].lstrip().startswith("|"):
                 cells = split_row(lines[j])
-                rows.append({h: (cells[k] if k < len(cells) else "") for k, h in enumerate(headers)})
+                rows += expand({h: (cells[k] if k < len(cells) else "") for k, h in enumerate(headers)})
                 j += 1
             doc.tables.append(Table(headers, rows, region, tuple(h for _, h in headings), i + 1))
             i = j - 1
@@ -164,6 +164,39 @@ def parse(text: str) -> Doc:
         i += 1
     flush(len(lines))
     return doc
+
+
+def expand(row: dict[str, str]) -> list[dict[str, str]]:
+    """A row for several environments (`Environment` cell `staging, prod`) as one row per environment: a cell
+    that differs gives each its value on lines starting `staging: `, `prod: ` (the template's convention)."""
+    column = next((h for h in row if h.strip().lower() == "environment"), None)
+    names = [n.strip() for n in row[column].split(",")] if column else []
+    if len(names) < 2:
+        return [row]
+    out = []
+    for name in names:
+        mine = {}
+        for header, cell in row.items():
+            mine[header] = name if header == column else env_value(cell, names, name)
+        out.append(mine)
+    return out
+
+
+def env_value(cell: str, names: list[str], name: str) -> str:
+    """The part of a merged cell for one environment: the lines after `name: ` up to the next environment's."""
+    parts = re.split(r"<br\s*/?>", cell)
+    starts = re.compile(r"^\s*(" + "|".join(re.escape(n) for n in names) + r"): (.*)$")
+    if not parts or not starts.match(parts[0]):
+        return cell  # the same in every environment
+    blocks: dict[str, list[str]] = {}
+    current = ""
+    for part in parts:
+        if m := starts.match(part):
+            current = m.group(1)
+            blocks.setdefault(current, []).append(m.group(2))
+        else:
+            blocks.setdefault(current, []).append(part)
+    return "<br>".join(blocks.get(name, []))
 
 
 def cell_lines(cell: str) -> list[str]:

@@ -25,6 +25,7 @@ MATRIX = (
     ("secrets manager", "AWS::SecretsManager::Secret"),
     ("load balancer", "AWS::ElasticLoadBalancingV2::LoadBalancer"),
     ("sns", "AWS::SNS::Topic"),
+    ("cloudwatch alarms", "AWS::CloudWatch::Alarm"),
     ("backup", "AWS::Backup::BackupPlan"),
     ("budgets", "AWS::Budgets::Budget"),
 )

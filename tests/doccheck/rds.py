@@ -89,8 +89,8 @@ def members(cluster: Resource, every: list[Db]) -> list[Db]:
 
 def replicas(db: Db, every: list[Db]) -> int:
     """Read replicas of a primary; the other instances of an Aurora cluster (any can take over)."""
-    if db.cluster is not None:
-        return len(members(db.cluster, every)) - (0 if db.is_cluster else 1)
+    if db.cluster is not None:  # every instance but the writer (or, for an instance, but itself)
+        return len(members(db.cluster, every)) - 1
     return len([d for d in every if d.primary is db.res])
 
 

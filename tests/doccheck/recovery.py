@@ -25,7 +25,8 @@ def check(doc: Doc, assembly: Assembly) -> Result:
 
 def _recovery(doc: Doc, assembly: Assembly, result: Result) -> None:
     every = dbs(assembly)
-    primaries = [d for d in every if not d.is_replica]
+    # One row per database: an RDS primary, or an Aurora cluster (its instances share its backups).
+    primaries = [d for d in every if not d.is_replica and (d.is_cluster or d.cluster is None)]
     tabs = tables(
         doc,
         result,
