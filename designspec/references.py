@@ -9,6 +9,7 @@ from designspec.errors import SpecError, format_loc
 from designspec.fargate import VALID_COMBINATIONS, allowed_memory, describe_allowed
 from designspec.limits import aws_limits
 from designspec.model import LOG_RETENTION_DAYS, Design, Environment, Frontend, Service
+from designspec.security import security_problems
 from designspec.wiring import variable_problems
 
 Loc = tuple[str | int, ...]
@@ -31,6 +32,7 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from _observability(design)
     yield from ci_problems(design.ci)
     yield from aws_limits(design)
+    yield from security_problems(design)
 
 
 def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:
