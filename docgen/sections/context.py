@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from docgen.assembly.model import Resource
 from docgen.facts import compute
 from docgen.facts.fact import Fact, Source, count, derived, exists, join, tag
 from docgen.facts.index import manifest_source, stack_name_source
@@ -40,6 +41,7 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     model.tables["summary"] = _summary(inputs)
     model.tables["environments"] = _environments(inputs)
     model.tables["components"] = _components(inputs)
+    model.text["components"] = _component_names(inputs)
     model.tables["stacks"] = _stacks(inputs)
     model.text["platforms"] = _platforms(inputs)
     model.text["absent"] = _absent(inputs)
@@ -227,6 +229,15 @@ def _environments(inputs: SectionInputs) -> object:
             ]
         )
     return t(["Environment", "Platform", "Account / Region", "Availability zones", "ECS services"], rows)
+
+
+def _component_names(inputs: SectionInputs) -> Fact:
+    """The components by name, in one line (their AWS resources are in the inventory details)."""
+    first: dict[str, Resource] = {}
+    for r in inputs.assembly.resources:
+        if r.service and r.type in KINDS:
+            first.setdefault(r.service, r)
+    return join([tag(r, "Service") for _, r in sorted(first.items())], ", ", empty="")
 
 
 def _components(inputs: SectionInputs) -> object:

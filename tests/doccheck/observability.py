@@ -71,7 +71,10 @@ def _refs(value: object) -> list[str]:
 
 def _logs(doc: Doc, assembly: Assembly, result: Result) -> None:
     groups = [LogGroup(*g) for g in log_groups(assembly)]
-    tabs = tables(doc, result, "Observability > Logging", ("log type", "retention"), needed=bool(groups))
+    tabs = tables(
+        doc, result, "Observability > Logging", ("owner", "log type", "retention"), needed=bool(groups)
+    )
+    _log_kinds(doc, groups, result)
 
     def fits(row: Row, lg: LogGroup) -> bool:
         table, cells, env = row
@@ -104,6 +107,24 @@ def _logs(doc: Doc, assembly: Assembly, result: Result) -> None:
 
     rows = list(each_row(tabs, assembly.stages))
     match(result, "log", "Observability > Logging", rows, groups, fits, compare)
+
+
+def _log_kinds(doc: Doc, groups: list[LogGroup], result: Result) -> None:
+    """The summary by log type: per environment, each type's count of log groups is the templates' count."""
+    for table in doc.tables_with("log type", "log groups"):
+        for row in table.rows:
+            env, kind = row[table.column("environment") or ""], row[table.column("log type") or ""]
+            word = words(kind).replace(" log", "").replace(" logs", "")
+            mine = [
+                g for g in groups if g.res.stack.stage == env and words(g.kind).replace(" log", "") in word
+            ]
+            result.equal(
+                "log-kind-count",
+                f"Observability > Logging / {env} / {kind}",
+                first_number(row[table.column("log groups") or ""]),
+                float(len(mine)),
+                f"{env}: AWS::Logs::LogGroup and Custom::LogRetention of this type",
+            )
 
 
 @dataclass
