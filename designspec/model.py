@@ -21,6 +21,7 @@ from designspec.fields import (
     Text,
 )
 from designspec.observability import ObservabilitySpec
+from designspec.security import Domain, Protection, SecuritySpec
 
 RequirementId = Annotated[str, StringConstraints(pattern=r"^REQ-\d{1,6}-[A-Z][A-Z0-9-]*-\d{1,4}$")]
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
@@ -202,6 +203,10 @@ class Environment(Strict):
     databases: dict[Name, DatabaseSizing] = Field(default_factory=dict)
     caches: dict[Name, CacheSizing] = Field(default_factory=dict)
     budget: Budget | None = None
+    protection: Protection = (
+        "standard"  # "production": deletion protection, enhanced monitoring (security.py)
+    )
+    domain: Domain | None = None  # names, certificates and HTTPS end to end; none: *.cloudfront.net names
     # Overrides of docgen's usage assumptions for the cost estimate (docgen/data/usage-defaults.yaml lists the
     # fields and defaults, e.g. nat_gb_processed_month: 200). Carried to docgen through the Observability
     # stack's template metadata; docgen rejects unknown fields.
@@ -244,6 +249,7 @@ class Design(Strict):
     kpis: Kpis = Kpis()
     observability: ObservabilitySpec = ObservabilitySpec()
     ci: CiSpec = CiSpec()
+    security: SecuritySpec = SecuritySpec()
 
     def aws_environments(self) -> dict[str, Environment]:
         return {name: env for name, env in self.environments.items() if env.is_aws}

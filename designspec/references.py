@@ -11,6 +11,7 @@ from designspec.limits import aws_limits
 from designspec.model import LOG_RETENTION_DAYS, Design, Environment, Frontend, Service
 from designspec.oncall import oncall_problems, reach_problems
 from designspec.platforms import combination_problems
+from designspec.security import security_problems
 from designspec.wiring import variable_problems
 
 Loc = tuple[str | int, ...]
@@ -35,6 +36,7 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from oncall_problems(design)
     yield from ci_problems(design.ci)
     yield from aws_limits(design)
+    yield from security_problems(design)
     yield from reach_problems(design)  # last: the other checks name a wrong key more precisely
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aws_cdk import CfnResource, SecretValue, Tags
+from aws_cdk import CfnResource, SecretValue, Stack, Tags
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -17,6 +17,7 @@ from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
 from designspec.observability import SEVERITIES, Severities, Severity
+from stacks.keys import limit_grants
 
 PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
 
@@ -51,6 +52,7 @@ class AlarmTopics(Construct):
         self.key = kms.Key(
             self, "Key", enable_key_rotation=True, description=f"{id}: encrypts alarm notifications"
         )
+        limit_grants(self.key)
         for principal in PUBLISHERS:
             self.key.grant(iam.ServicePrincipal(principal), "kms:Decrypt", "kms:GenerateDataKey*")
         self.topics: dict[Severity, sns.Topic] = {}
@@ -58,8 +60,16 @@ class AlarmTopics(Construct):
             topic = sns.Topic(
                 self, severity, master_key=self.key, enforce_ssl=True, display_name=f"{severity} alarms"
             )
-            for principal in PUBLISHERS:
-                topic.grant_publish(iam.ServicePrincipal(principal))
+            # Only this account's alarms and budgets may publish: no confused deputy in another account.
+            topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AlarmsAndBudgetsOfThisAccount",
+                    principals=[iam.ServicePrincipal(p) for p in PUBLISHERS],
+                    actions=["sns:Publish"],
+                    resources=[topic.topic_arn],
+                    conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                )
+            )
             for email in emails.get(severity, ()):
                 topic.add_subscription(subs.EmailSubscription(email))
             if paging is not None and severity in paging.severities:

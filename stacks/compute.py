@@ -1,4 +1,4 @@
-"""Compute: the ECS cluster and public ALB (Platform), and one Fargate workload per service or container frontend."""
+"""Compute: the ECS cluster and internal ALB (Platform), and one Fargate workload per service or container frontend."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy, Stack, TagManager
 from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
@@ -26,16 +29,33 @@ from stacks.apm import (
     log_unlogged_containers,
     newrelic_log_driver,
 )
-from stacks.nag import acknowledge
+from stacks.nag import acknowledge, acknowledge_check, acknowledge_log_bucket
 from stacks.tracing import CollectorSidecar, add_collector, app_environment
 
-ALB_PORT = 80
+HTTP_PORT = 80
+HTTPS_PORT = 443
 
 
 class Platform(Construct):
-    """The cluster every workload runs in and the one internet-facing ALB that routes to HTTP workloads."""
+    """The cluster every workload runs in and the one internal ALB that CloudFront's VPC origin reaches.
 
-    def __init__(self, scope: Construct, id: str, *, vpc: ec2.IVpc, access_log_days: int) -> None:
+    The ALB has no public address: it sits in the app subnets, and its security group admits only CloudFront's
+    origin-facing prefix list, so its listener rules cannot be reached bypassing CloudFront and its WAF.
+    With a certificate (a domain in the spec) it listens on HTTPS only with a TLS 1.2+ policy; without one,
+    on HTTP, which then travels only inside AWS's network from the VPC origin's interfaces in this VPC.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpc: ec2.IVpc,
+        access_log_days: int,
+        cloudfront_prefix_list: str,
+        certificate: acm.ICertificate | None,
+        deletion_protection: bool,
+    ) -> None:
         super().__init__(scope, id)
         self.cluster = ecs.Cluster(
             self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENHANCED
@@ -55,39 +75,110 @@ class Platform(Construct):
             "AwsSolutions-S1",
             "This bucket receives the ALB's access logs; logging its own access would log into itself.",
         )
+        self.https = certificate is not None
+        self.port = HTTPS_PORT if self.https else HTTP_PORT
+        protocol = "HTTPS" if self.https else "HTTP"
         self.security_group = ec2.SecurityGroup(
             self,
             "AlbSecurityGroup",
             vpc=vpc,
-            description="ALB: HTTP from the internet",
+            description=f"ALB: {protocol} from CloudFront",
             allow_all_outbound=False,
         )
+        # One rule only: AWS counts a reference to this list as 55 rules of the group's default quota of 60.
         self.security_group.add_ingress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(ALB_PORT), "HTTP from CloudFront and clients"
-        )
-        acknowledge(
-            self.security_group,
-            "AwsSolutions-EC23",
-            "The ALB is the public entry point: it must accept HTTP from any address; targets accept only the ALB.",
+            ec2.Peer.prefix_list(cloudfront_prefix_list),
+            ec2.Port.tcp(self.port),
+            f"{protocol} from CloudFront origin-facing servers (VPC origin)",
         )
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
             "Alb",
             vpc=vpc,
-            internet_facing=True,
+            internet_facing=False,
             security_group=self.security_group,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             drop_invalid_header_fields=True,
+            deletion_protection=deletion_protection,
+            desync_mitigation_mode=elbv2.DesyncMitigationMode.DEFENSIVE,
         )
         self.alb.log_access_logs(self.access_logs, prefix="alb")
+        self._acknowledge(deletion_protection)
         self.listener = self.alb.add_listener(
-            "Http",
-            port=ALB_PORT,
+            protocol.capitalize(),
+            port=self.port,
+            protocol=elbv2.ApplicationProtocol.HTTPS if self.https else elbv2.ApplicationProtocol.HTTP,
+            certificates=[certificate] if certificate else None,
+            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS if self.https else None,
             open=False,
             default_action=elbv2.ListenerAction.fixed_response(
                 404, content_type="text/plain", message_body="no route"
             ),
         )
+
+    def _acknowledge(self, deletion_protection: bool) -> None:
+        acknowledge_check(
+            self.alb,
+            "The ALB is internal and admits only CloudFront's origin-facing servers; every request passes "
+            "the CloudFront web ACL first, so a regional web ACL would inspect the same requests twice.",
+            nag="ALBWAFEnabled",
+        )
+        if not deletion_protection:
+            acknowledge_check(
+                self.alb,
+                "Deletion protection is on where the spec sets protection: production; this environment "
+                "can be torn down.",
+                nag="ELBDeletionProtectionEnabled",
+                guard="elbv2_deletion_protection_enabled_check",
+            )
+        acknowledge_check(
+            self.access_logs,
+            "ALB access log delivery supports SSE-S3 only; the bucket expires logs by lifecycle, so versions "
+            "would only keep deleted logs.",
+            nag="S3DefaultEncryptionKMS",
+            guard="s3_bucket_default_encryption_kms_check",
+        )
+        acknowledge_log_bucket(self.access_logs)
+        if not self.https:
+            reason = (
+                "The spec names no domain, so there is no certificate for the ALB: it listens on HTTP, reachable "
+                "only from CloudFront's VPC origin inside AWS's network; a domain switches it to HTTPS."
+            )
+            acknowledge_check(
+                self.alb, reason, nag="ALBHttpToHttpsRedirection", guard="alb_http_to_https_redirection_check"
+            )
+            acknowledge_check(self.alb, reason, nag="ELBv2ACMCertificateRequired")
+
+
+def acknowledge_queue_key_actions(role: iam.IRole) -> None:
+    """SQS with a customer-managed key: sending and receiving need KMS's data-key action families."""
+    reason = (
+        "SQS SSE-KMS: sending needs kms:GenerateDataKey* and receiving kms:Decrypt on the queues' one key; "
+        "these are KMS's action families as SQS documents them, on that key only."
+    )
+    for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+        acknowledge(role, f"AwsSolutions-IAM5[Action::{action}]", reason)
+
+
+def _acknowledge_task(task: ecs.TaskDefinition) -> None:
+    acknowledge_check(
+        task,
+        "Containers run as the user their image declares; the spec does not set one and forcing a uid "
+        "breaks images that expect theirs.",
+        guard="ecs_task_definition_nonroot_user_check",
+    )
+    acknowledge_check(
+        task,
+        "Fargate enforces the task's memory as the hard limit; per-container limits would only split it and "
+        "let a spike kill one container while memory is free.",
+        guard="ecs_task_definition_memory_hard_limit_check",
+    )
+    acknowledge_check(
+        task,
+        "The app and collector containers are read-only; only the Fluent Bit log router writes, to buffer "
+        "log records on its own file system.",
+        guard="ecs_containers_readonly_access_check",
+    )
 
 
 @dataclass(frozen=True)
@@ -113,6 +204,7 @@ class Telemetry:
     collector: CollectorSidecar | None = None
     newrelic: NewRelicLogs | None = None  # FireLens to New Relic instead of CloudWatch
     datadog: DatadogAgent | None = None  # the Datadog agent and its FireLens route
+    log_key: kms.IKey | None = None  # customer-managed encryption of the log groups; None: CloudWatch's own
 
     @property
     def log_types(self) -> tuple[LogType, ...]:
@@ -121,6 +213,7 @@ class Telemetry:
         return ("application",) if vendor else WORKLOAD_LOG_TYPES
 
 
+TMP_VOLUME = "tmp"
 WORKLOAD_LOG_TYPES: tuple[LogType, ...] = ("application", "access", "audit")
 # Log types that must outlive the stack: audit events are evidence.
 _RETAINED_LOG_TYPES = ("audit",)
@@ -166,8 +259,13 @@ class FargateWorkload(Construct):
             environment={**defaults, **environment},  # the spec's own settings win over the defaults
             secrets=secrets,
             port_mappings=[ecs.PortMapping(container_port=port)] if port else None,
-            readonly_root_filesystem=False,
+            # The image cannot be altered at run time; scratch files go to the task's own /tmp volume.
+            readonly_root_filesystem=True,
             essential=True,
+        )
+        self.task_definition.add_volume(name=TMP_VOLUME)  # Fargate task storage, gone with the task
+        self.container.add_mount_points(
+            ecs.MountPoint(container_path="/tmp", source_volume=TMP_VOLUME, read_only=False)
         )
         if telemetry.datadog is None:  # the Datadog construct brings its own router
             self._log_router(telemetry)
@@ -194,6 +292,7 @@ class FargateWorkload(Construct):
                 "The Datadog agent lists the cluster's container instances (ecs:ListClusters, "
                 "ListContainerInstances, DescribeContainerInstances), which take no resource-level permissions.",
             )
+        _acknowledge_task(self.task_definition)
         acknowledge(
             self.task_definition,
             "AwsSolutions-ECS2",
@@ -267,6 +366,7 @@ class FargateWorkload(Construct):
             f"{log_type.capitalize()}Logs",
             log_group_name=log_group_name(telemetry.log_group_prefix, log_type),
             retention=telemetry.retention[log_type],
+            encryption_key=telemetry.log_key,
             removal_policy=RemovalPolicy.RETAIN if log_type in _RETAINED_LOG_TYPES else RemovalPolicy.DESTROY,
         )
         tags = TagManager.of(group.node.default_child)  # on the L1: Tags.of() would add an aspect per group
@@ -367,9 +467,12 @@ class FargateWorkload(Construct):
         role = self.task_definition.task_role
         for queue in links.sends_to:
             queue.grant_send_messages(role)
+        if links.sends_to:
+            acknowledge_queue_key_actions(role)
         if links.consumes is None:
             return
         links.consumes.grant_consume_messages(role)
+        acknowledge_queue_key_actions(self.task_definition.task_role)
         per_task = links.backlog_per_task
         self.scaling.scale_on_metric(
             "Backlog",

@@ -1,8 +1,8 @@
 """How one environment is observed, decided once from the spec's platform choices.
 
-`ObservabilityPlatform` builds the environment's shared pieces in the Observability stack: X-Ray's sampling
-rules (when X-Ray stores traces), the AMP and Grafana workspaces (metrics: prometheus) and Incident Manager
-(on_call.incident_manager). `workload_telemetry` gives each Fargate workload what its tasks run: the collector
+`ObservabilityPlatform` builds the environment's shared pieces in the Observability stack: the AMP and Grafana
+workspaces (metrics: prometheus) and Incident Manager (on_call.incident_manager); X-Ray's sampling rules stay
+where the stage always made them. `workload_telemetry` gives each Fargate workload what its tasks run: the collector
 sidecar and its configuration, the Datadog agent, or the New Relic log route.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -32,7 +33,7 @@ from stacks.collector import AMP_ENDPOINT_VARIABLE, NEW_RELIC_KEY_VARIABLE, Coll
 from stacks.compute import Telemetry
 from stacks.oncall import IncidentResponse
 from stacks.prometheus import MetricsWorkspaces, remote_write_statement
-from stacks.tracing import CollectorSidecar, SamplingRules, xray_statement
+from stacks.tracing import CollectorSidecar, xray_statement
 
 
 class ObservabilityPlatform(Construct):
@@ -44,16 +45,6 @@ class ObservabilityPlatform(Construct):
         super().__init__(scope, id)
         obs, prefix = design.observability, naming.name_prefix(design.project, env_name)
         traces = trace_destinations(design)
-        self.sampling = None
-        if "xray" in traces:
-            self.sampling = SamplingRules(
-                self,
-                "Sampling",
-                name_prefix=prefix,
-                sampling_rate=obs.tracing.sampling_rate,
-                reservoir_per_second=obs.tracing.reservoir_per_second,
-                health_check_paths=health_check_paths,
-            )
         self.metrics: MetricsWorkspaces | None = None
         if obs.metrics == "prometheus":
             self.metrics = MetricsWorkspaces(
@@ -88,6 +79,7 @@ def workload_telemetry(
     name: str,
     port: int | None,
     retention: Mapping[LogType, logs.RetentionDays],
+    log_key: kms.IKey | None = None,
 ) -> Telemetry:
     design, env = ctx.design, ctx.env_name
     obs = design.observability
@@ -115,6 +107,7 @@ def workload_telemetry(
         collector=_collector(ctx, name, port, newrelic) if uses_collector(design) else None,
         newrelic=newrelic,
         datadog=datadog,
+        log_key=log_key,
     )
 
 

@@ -172,10 +172,11 @@ def run_zoo_documents(design: Path, outdir: Path, work: Path, synth_error: str |
     return ZooRun(design, outdir, 0.0, synth_error, generated, gen, doc, docgen)
 
 
-_ZOO_RUNS: dict[Path, ZooRun] = {}  # one run per zoo design per session, whichever fixture asks first
+_ZOO_RUNS: dict[Path, ZooRun] = {}
 
 
 def zoo_run_of(design: Path, tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
+    """The session's one run of a zoo design, whichever test asks first (zoo_run or a test of one design)."""
     if design not in _ZOO_RUNS:
         _ZOO_RUNS[design] = run_zoo_design(design, tmp_path_factory.mktemp(f"zoo-{design.stem}"))
     return _ZOO_RUNS[design]

@@ -30,9 +30,7 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         rotation_rows += [
             [name, r.name, r.contacts, r.handoff, r.start] for r in oncall.rotations(inputs.index, env)
         ]
-        grafana_rows += [
-            [name, d.kind, d.name, d.panels, d.sections] for d in tm.grafana_dashboards(inputs.index, env)
-        ]
+        grafana_rows += [[name, d.kind, d.name, d.panels] for d in tm.grafana_dashboards(inputs.index, env)]
     model.tables["obs_platforms"] = t(
         ["Environment", "Platform", "Use Case", "Strengths", "Chosen", "Why (from the templates)"],
         platform_rows,
@@ -45,5 +43,5 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         ["Environment", "Rotation", "Contacts (in turn)", "Hand-over", "Starts"], rotation_rows
     )
     model.tables["grafana_dashboards"] = t(
-        ["Environment", "Kind", "Grafana dashboard (AppConfig profile)", "Panels", "Sections"], grafana_rows
+        ["Environment", "Kind", "Grafana dashboard (AppConfig profile)", "Panels"], grafana_rows
     )
