@@ -70,11 +70,12 @@ def test_prometheus_workspaces_and_least_privilege(zoo_named: Any) -> None:
                     [
                         Match.object_like(
                             {
+                                # CDK writes a statement's actions sorted
                                 "Action": [
-                                    "aps:QueryMetrics",
-                                    "aps:GetSeries",
                                     "aps:GetLabels",
                                     "aps:GetMetricMetadata",
+                                    "aps:GetSeries",
+                                    "aps:QueryMetrics",
                                 ],
                                 "Resource": {
                                     "Fn::GetAtt": [Match.string_like_regexp("PrometheusWorkspace"), "Arn"]
