@@ -108,6 +108,14 @@ def _fact(text: str, sources: list[Fact | Source]) -> Fact:
     return derived(text, text, sources)
 
 
+def _unset(fact: Fact, sources: list[Fact | Source]) -> Fact:
+    """A "-" (not sampled, no retention the templates set) stands on the row's own sources: what sends the signal."""
+    return fact if fact.sources else derived(fact.value, fact.text, sources)
+
+
+NOT_SET = Fact(None, "-", ())
+
+
 def trace_rows(index: Index, env: str) -> list[SignalRow]:
     stores: dict[str, list[Fact | Source]] = {}
     for c in tm.collectors(index, env):
@@ -125,8 +133,8 @@ def trace_rows(index: Index, env: str) -> list[SignalRow]:
             SignalRow(
                 _fact("traces", sources),
                 _fact(label, sources),
-                _sampling(index, env, key),
-                _retention(index, env, key),
+                _unset(_sampling(index, env, key), sources),
+                _unset(_retention(index, env, key), sources),
             )
         )
     return rows
@@ -242,14 +250,19 @@ def metric_rows(index: Index, env: str) -> list[SignalRow]:
         )
     rows = []
     for key, (label, sources) in sorted(stores.items()):
-        retention = Fact(None, "-", ())
+        retention = NOT_SET
         if key == "prometheus":
             spaces = index.of_type("AWS::APS::Workspace", env)
             if spaces:
                 r = prop(spaces[0], "WorkspaceConfiguration", "RetentionPeriodInDays", default=150)
                 retention = derived(r.value, f"{r.text} d (AMP workspace)", [r])
         rows.append(
-            SignalRow(_fact("metrics", sources), _fact(label, sources), Fact(None, "-", ()), retention)
+            SignalRow(
+                _fact("metrics", sources),
+                _fact(label, sources),
+                _unset(NOT_SET, sources),
+                _unset(retention, sources),
+            )
         )
     return rows
 
@@ -273,6 +286,8 @@ def log_rows(index: Index, env: str) -> list[SignalRow]:
             label += f" ({where.text.split(' ', 1)[1]})"
         stores.setdefault(label, []).append(where)
     return [
-        SignalRow(_fact("logs", sources), _fact(label, sources), Fact(None, "-", ()), Fact(None, "-", ()))
+        SignalRow(
+            _fact("logs", sources), _fact(label, sources), _unset(NOT_SET, sources), _unset(NOT_SET, sources)
+        )
         for label, sources in sorted(stores.items())
     ]
