@@ -20,7 +20,7 @@ BASELINE ?= .baseline/cdk.out
 DOCGEN := $(PYTHON) -m docgen
 DOCGEN_FLAGS ?=
 
-.PHONY: help setup synth doc cost review diff baseline run test test-fast check lint bench clean scan
+.PHONY: help setup synth doc cost review diff baseline run test test-fast check lint bench bench-platforms clean scan
 
 help:
 	@echo "make setup  - install system packages, .venv and node_modules (idempotent)"
@@ -36,6 +36,7 @@ help:
 	@echo "make check  - check the committed design doc is up to date"
 	@echo "make lint   - ruff check + ruff format --check"
 	@echo "make bench  - run the benchmarks"
+	@echo "make bench-platforms - synth time each observability platform adds to the default design"
 	@echo "make scan   - synth, then cfn-lint and checkov over cdk.out (security/scan-exceptions.yaml)"
 	@echo "make clean  - remove cdk.out and caches (keeps .venv and node_modules)"
 
@@ -104,6 +105,9 @@ scan: synth
 
 bench: setup
 	$(PYTHON) -m tests.bench
+
+bench-platforms: setup
+	$(PYTHON) -m tests.bench_platforms
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -1,0 +1,118 @@
+"""`make bench-platforms`: the synth time each observability platform adds to the default design.
+
+The default design (CloudWatch metrics, X-Ray traces, e-mail alerts) is synthesized as it is and once per
+platform choice, each a copy of it with only that choice changed (`VARIANTS`); each variant is loaded by the spec
+loader first, so a variant the spec refuses fails here, not in the middle of a synth. Each is timed as `cdk synth`
+end to end (jsii start, constructs, cdk-nag, writing the assembly), median of `--runs` runs. Timings are
+printed, not asserted: on a shared machine a difference under a second or two is noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from designspec.loader import load_design  # noqa: E402
+from tests.bench import timed  # noqa: E402
+
+Spec = dict[str, Any]
+
+
+def _secret(spec: Spec, name: str, description: str) -> None:
+    spec.setdefault("secrets", []).append({"name": name, "description": description})
+
+
+def _prometheus(spec: Spec) -> None:
+    spec["observability"]["metrics"] = "prometheus"
+
+
+def _datadog(spec: Spec) -> None:
+    _secret(spec, "datadog-api-key", "Datadog API key")
+    spec["observability"].update(apm="datadog", datadog={"api_key_secret": "datadog-api-key"})
+
+
+def _newrelic(spec: Spec) -> None:
+    _secret(spec, "newrelic-license", "New Relic ingest licence key")
+    spec["observability"].update(apm="newrelic", newrelic={"license_key_secret": "newrelic-license"})
+
+
+def _tracing(backend: str, endpoint: str) -> Callable[[Spec], None]:
+    def apply(spec: Spec) -> None:
+        spec["observability"]["tracing"].update(backend=backend, endpoint=endpoint, retention_days=7)
+
+    return apply
+
+
+def _paging(spec: Spec) -> None:
+    spec["observability"]["on_call"]["paging"] = {"url_secret": "bench/pager-url", "severities": ["P1", "P2"]}
+
+
+def _incident_manager(spec: Spec) -> None:
+    """The Incident Manager block of the zoo design that exercises it (contacts, a rotation, P1/P2 escalation)."""
+    zoo = yaml.safe_load((ROOT / "zoo" / "obs-zipkin-oncall.yaml").read_text())
+    spec["observability"]["on_call"]["incident_manager"] = zoo["observability"]["on_call"]["incident_manager"]
+
+
+VARIANTS: dict[str, Callable[[Spec], None]] = {
+    "baseline": lambda spec: None,
+    "prometheus+grafana": _prometheus,
+    "datadog": _datadog,
+    "newrelic": _newrelic,
+    "jaeger": _tracing("jaeger", "https://jaeger-collector.example.com:4317"),
+    "zipkin": _tracing("zipkin", "https://zipkin.example.com/api/v2/spans"),
+    "paging": _paging,
+    "incident-manager": _incident_manager,
+}
+
+
+def variant(base: Spec, name: str, work: Path) -> Path:
+    spec = copy.deepcopy(base)
+    VARIANTS[name](spec)
+    path = work / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    load_design(path)  # a variant the spec refuses is a bug of this bench: fail before timing anything
+    return path
+
+
+def synth_seconds(design: Path, outdir: Path, runs: int) -> list[float]:
+    cdk = str(ROOT / "node_modules/.bin/cdk")
+    command = [cdk, "synth", "--quiet", "--no-notices", "-o", str(outdir), "-c", f"design={design}"]
+    return [timed(command) for _ in range(runs)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="synths per variant (median shown)")
+    parser.add_argument("variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    args = parser.parse_args(argv)
+    base = yaml.safe_load((ROOT / "design.yaml").read_text())
+    names = ["baseline", *(n for n in args.variants if n != "baseline")]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        designs = {name: variant(base, name, work) for name in names}
+        medians: dict[str, float] = {}
+        for name, design in designs.items():
+            times = synth_seconds(design, work / f"{name}.out", args.runs)
+            medians[name] = statistics.median(times)
+            added = medians[name] - medians["baseline"]
+            print(
+                f"{name:>18}: synth median {medians[name]:.2f} s "
+                f"(runs {', '.join(f'{t:.2f}' for t in times)}); adds {added:+.2f} s",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
