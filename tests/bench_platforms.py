@@ -94,10 +94,13 @@ def synth_seconds(design: Path, outdir: Path, runs: int) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="synths per variant (median shown)")
-    parser.add_argument("variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("variants", nargs="*", metavar="VARIANT", help=f"some of: {', '.join(VARIANTS)}")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.variants) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variant {', '.join(unknown)}; the variants are {', '.join(VARIANTS)}")
     base = yaml.safe_load((ROOT / "design.yaml").read_text())
-    names = ["baseline", *(n for n in args.variants if n != "baseline")]
+    names = ["baseline", *(n for n in args.variants or VARIANTS if n != "baseline")]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         designs = {name: variant(base, name, work) for name in names}
