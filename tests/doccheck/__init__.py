@@ -32,6 +32,7 @@ from tests.doccheck import (
     matrix,
     network,
     observability,
+    oncall,
     platforms,
     prose,
     recovery,
@@ -65,6 +66,7 @@ def check(
     result.extend(encryption.check(doc, asm))
     result.extend(observability.check(doc, asm))
     result.extend(platforms.check(doc, asm))
+    result.extend(oncall.check(doc, asm))
     result.extend(matrix.check(doc, asm))
     result.extend(diagrams.check(doc, asm))
     result.extend(cost.check(doc, asm))
