@@ -568,7 +568,8 @@ def test_unknown_alarm_kind_lists_the_kinds() -> None:
         f"'high-cpu'; "
         "allowed keys: alb_5xx, availability, cloudfront_5xx, db_connection, db_storage, dlq_depth, "
         "high_cpu, "
-        "high_errors, high_memory, latency_p50, latency_p99, queue_age, redis_memory"
+        "high_errors, high_memory, latency_anomaly, latency_p50, latency_p99, queue_age, redis_memory, "
+        "request_anomaly"
     )
 
 
