@@ -4,10 +4,9 @@ The default design (CloudWatch metrics, X-Ray traces, e-mail alerts) is synthesi
 platform choice, each a copy of it with only that choice changed (`VARIANTS`); each variant is loaded by the spec
 loader first, so a variant the spec refuses fails here, not in the middle of a synth. Each is timed as `cdk synth`
 end to end (jsii start, constructs, cdk-nag, writing the assembly), the least of `--runs` runs (other work only
-ever adds to a run), as wall time and as
-CPU time (user + system of the CLI and the app it runs): on a shared machine the wall time swings with the
-other work, the CPU time much less, so what a platform adds is read from the CPU time. Timings are printed, not
-asserted.
+ever adds to a run), as wall time and as CPU time (user + system of the CLI and the app it runs): on a shared
+machine the wall time swings with the other work, the CPU time much less, so what a platform adds is read from
+the CPU time. Timings are printed, not asserted.
 """
 
 from __future__ import annotations
