@@ -6,7 +6,8 @@ loader first, so a variant the spec refuses fails here, not in the middle of a s
 end to end (jsii start, constructs, cdk-nag, writing the assembly), the least of `--runs` runs (other work only
 ever adds to a run), as wall time and as CPU time (user + system of the CLI and the app it runs): on a shared
 machine the wall time swings with the other work, the CPU time much less, so what a platform adds is read from
-the CPU time. Timings are printed, not asserted.
+the CPU time, each variant against a baseline synthesized just before it (the machine's speed drifts over
+minutes). Timings are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -107,26 +108,32 @@ def synth_seconds(design: Path, outdir: Path) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="synths per variant (the least shown)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="baseline/variant pairs per variant (the least shown)"
+    )
     parser.add_argument("variants", nargs="*", metavar="VARIANT", help=f"some of: {', '.join(VARIANTS)}")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.variants) - set(VARIANTS))
     if unknown:
         parser.error(f"unknown variant {', '.join(unknown)}; the variants are {', '.join(VARIANTS)}")
     base = yaml.safe_load((ROOT / "design.yaml").read_text())
-    names = ["baseline", *(n for n in args.variants or VARIANTS if n != "baseline")]
+    names = [n for n in args.variants or VARIANTS if n != "baseline"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        designs = {name: variant(base, name, work) for name in names}
-        base_cpu = 0.0
-        for name, design in designs.items():
-            runs = [synth_seconds(design, work / f"{name}.out") for _ in range(args.runs)]
-            wall = min(w for w, _ in runs)
-            cpu = min(c for _, c in runs)
-            base_cpu = cpu if name == "baseline" else base_cpu
+        baseline = variant(base, "baseline", work)
+        for name in names:
+            design = variant(base, name, work)
+            pairs = [
+                (synth_seconds(baseline, work / "baseline.out"), synth_seconds(design, work / f"{name}.out"))
+                for _ in range(args.runs)
+            ]
+            base_cpu = min(b[1] for b, _ in pairs)
+            cpu = min(v[1] for _, v in pairs)
+            wall = min(v[0] for _, v in pairs)
+            shown = ", ".join(f"{b[1]:.1f}/{v[1]:.1f}" for b, v in pairs)
             print(
-                f"{name:>18}: wall {wall:6.2f} s, CPU {cpu:6.2f} s "
-                f"(runs {', '.join(f'{w:.1f}/{c:.1f}' for w, c in runs)}); adds {cpu - base_cpu:+.2f} s CPU",
+                f"{name:>18}: wall {wall:6.2f} s, CPU {cpu:6.2f} s; baseline next to it CPU {base_cpu:6.2f} s "
+                f"(pairs {shown}); adds {cpu - base_cpu:+.2f} s CPU",
                 flush=True,
             )
     return 0
