@@ -56,7 +56,8 @@ REFERENCES = (
     ("buckets", "buckets"),
     ("tables", "tables"),
 )
-SQS_FIFO_BATCH = 10  # Lambda reads at most 10 messages at a time from a FIFO queue
+SQS_FIFO_BATCH = 10
+ALB_CONDITION_VALUES = 5  # ALB quotas: condition values per rule (as designspec/limits.py)  # Lambda reads at most 10 messages at a time from a FIFO queue
 
 
 def kinds_problems(design: Design) -> Iterator[tuple[Loc, str]]:
@@ -194,8 +195,13 @@ def _function(design: Design, loc: Loc, fn: Function) -> Iterator[tuple[Loc, str
     for name in fn.environment:
         if name in LAMBDA_RESERVED:
             yield (*loc, "environment", name), f"{name} is reserved by Lambda, which sets it; remove it"
+    seen: dict[str, int] = {}
     for j, trigger in enumerate(fn.triggers):
         yield from _trigger(design, (*loc, "triggers", j), fn, trigger)
+        key = trigger_key(trigger)
+        if key in seen:
+            yield (*loc, "triggers", j), f"the same trigger as triggers[{seen[key]}] ({key}); give each once"
+        seen.setdefault(key, j)
 
 
 def _lambda_limits(loc: Loc, memory: int | None, timeout: int | None) -> Iterator[tuple[Loc, str]]:
@@ -234,6 +240,17 @@ def _trigger(design: Design, loc: Loc, fn: Function, t: Trigger) -> Iterator[tup
         "bucket": _no_more,
         "topic": _no_more,
     }[kind](design, loc, fn, t)
+
+
+def trigger_key(t: Trigger) -> str:
+    """What a trigger names: two triggers naming the same thing would be one event source twice (and one
+    construct id, stacks/triggers.py)."""
+    for kind in ("queue", "bucket", "topic", "table"):
+        if getattr(t, kind) is not None:
+            return f"{kind} {getattr(t, kind)}"
+    if t.schedule is not None:
+        return f"schedule {t.schedule} in {t.time_zone or 'UTC'}"
+    return f"http {t.http}"
 
 
 def _options(kind: str) -> str:
@@ -276,6 +293,22 @@ def _table_trigger(design: Design, loc: Loc, fn: Function, t: Trigger) -> Iterat
 
 
 def _http_trigger(design: Design, loc: Loc, fn: Function, t: Trigger) -> Iterator[tuple[Loc, str]]:
+    if t.http == "alb":
+        taken = {
+            p: w.name
+            for w in (*design.http_services(), *design.container_frontends())
+            for p in w.path_patterns
+        }
+        patterns = t.path_patterns or (f"/{fn.name}/*",)
+        for j, pattern in enumerate(t.path_patterns):
+            if pattern in taken:
+                yield (*loc, "path_patterns", j), f"path {pattern!r} is already routed to {taken[pattern]!r}"
+        if len(patterns) > ALB_CONDITION_VALUES:
+            yield (
+                (*loc, "path_patterns"),
+                f"{len(patterns)} path patterns; an ALB listener rule takes at most {ALB_CONDITION_VALUES} "
+                "condition values (use wildcards, e.g. /api/*)",
+            )
     if t.http == "alb" and t.routes:
         yield (*loc, "routes"), "'routes' is for http: http-api; the ALB routes path_patterns"
     if t.http == "http-api":

@@ -19,7 +19,7 @@ class WorkQueue(Construct):
             self,
             "DeadLetterQueue",
             fifo=spec.fifo or None,
-            retention_period=Duration.days(14),
+            retention_period=Duration.days(spec.dead_letter_retention_days),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
@@ -27,6 +27,7 @@ class WorkQueue(Construct):
             self,
             "Queue",
             fifo=spec.fifo or None,
+            content_based_deduplication=spec.content_based_deduplication or None,
             visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
             retention_period=Duration.days(spec.retention_days),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
