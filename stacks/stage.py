@@ -13,7 +13,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from designspec import naming
+from designspec import naming, routes
 from designspec.kinds import Job
 from designspec.model import Design, Frontend, Service
 from designspec.observability import SEVERITIES, LogType, Severity
@@ -110,18 +110,11 @@ def retention(days: int) -> logs.RetentionDays:
 
 
 def route_table(design: Design) -> dict[str, Route]:
-    """Listener rule priorities for every ALB-routed workload: most specific paths first, ties by name."""
-    routed: list[tuple[str, tuple[str, ...], str]] = []
-    for svc in design.http_services():
-        routed.append((svc.name, svc.path_patterns or (f"/{svc.name}/*",), svc.health_check_path))
-    for fe in design.container_frontends():
-        routed.append((fe.name, fe.path_patterns or (f"/{fe.name}/*",), fe.health_check_path))
-    for fn in design.functions:  # Lambda targets are not health-checked; the path is the rule's own
-        for t in fn.triggers:
-            if t.http == "alb":
-                routed.append((fn.name, t.path_patterns or (f"/{fn.name}/*",), ""))
-    ordered = sorted(routed, key=lambda r: (-max(len(p.rstrip("*")) for p in r[1]), r[0]))
-    return {name: Route(10 * (i + 1), patterns, health) for i, (name, patterns, health) in enumerate(ordered)}
+    """The spec's listener rules (designspec/routes.py) as the constructs take them."""
+    return {
+        n: Route(r.priority, r.path_patterns, r.health_check_path)
+        for n, r in routes.route_table(design).items()
+    }
 
 
 class EnvironmentStage(Stage):

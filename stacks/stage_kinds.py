@@ -144,7 +144,7 @@ def add_function(stage: EnvironmentStage, fn: Function) -> AppFunction:
     prefix = naming.log_group_prefix(design.project, stage.env_name, fn.name)
     binds = bindings(design, fn)
     plain, _ = environment(stage.stores, design, binds)
-    defaults = {"LOG_LEVEL": stage.obs.logging.level.lower(), "LOG_FORMAT": "json"}
+    defaults = {"LOG_LEVEL": stage.obs.logging.level, "LOG_FORMAT": "json"}  # as every task (stacks/tasks.py)
     function = AppFunction(
         stack,
         fn.name,
