@@ -600,6 +600,12 @@ def dev_services(design: Design, *, repo_root: str = "..", file: str = "design.y
         rows.append(
             _row(compose, s.service, "stand-in", s.prod, (), ()) | {"stands_in_for": list(s.components)}
         )
+    tools = {
+        kinds.INIT: "nothing: CloudFormation creates the buckets and tables",
+        kinds.CRON: "EventBridge Scheduler (the schedules of the jobs and functions)",
+        "proxy": "the ALB's listener rules and each static front end's CDN behaviours (path routing)",
+    }
+    rows += [_row(compose, name, "tool", prod, (), ()) for name, prod in tools.items() if name in compose]
     return rows
 
 

@@ -46,7 +46,6 @@ def build_storage(stage: EnvironmentStage, stack: Stack) -> None:
         stores.file_systems[fs.name] = files
     if design.buckets:
         logs_bucket = access_log_bucket(stack, "BucketAccessLogs", days=stage.retention_days("access"))
-        tag_component(logs_bucket, service="data", seq=min(b.seq for b in design.buckets), requirements=())
         notifying = {t.bucket for f in design.functions for t in f.triggers if t.bucket}
         for b in design.buckets:
             bucket = AppBucket(

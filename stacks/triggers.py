@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, TagManager
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -170,6 +170,9 @@ def _http_api(scope: Construct, fn: lambda_.IFunction, t: Trigger, http: HttpEnt
         retention=http.access_log_retention,
         removal_policy=RemovalPolicy.DESTROY,
     )
+    tags = TagManager.of(logs_group.node.default_child)
+    assert tags is not None
+    tags.set_tag("LogType", "access")
     stage = apigwv2.HttpStage(scope, "DefaultStage", http_api=api, auto_deploy=True)
     cfn = stage.node.default_child
     assert isinstance(cfn, apigwv2.CfnStage)

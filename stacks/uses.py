@@ -108,7 +108,7 @@ def _grant_bucket(bucket: AppBucket, access: Access, role: iam.IRole) -> None:
     export, so the one wildcard (its objects, `<arn>/*`) reads the same in every stack and is acknowledged by
     that name."""
     arn = Fn.import_value(bucket.arn_export)
-    Stack.of(role).add_dependency(Stack.of(bucket))
+    Stack.of(role).add_stack_dependency(Stack.of(bucket))
     role.add_to_principal_policy(
         iam.PolicyStatement(actions=list(OBJECT_ACTIONS[access]), resources=[f"{arn}/*"])
     )

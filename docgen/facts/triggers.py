@@ -180,11 +180,28 @@ def rule_trigger(rule: Resource) -> Fact:
         return prop(rule, "ScheduleExpression", fmt=lambda v: f"schedule {v}")
     pattern = prop(rule, "EventPattern", default={})
     value = pattern.value if isinstance(pattern.value, dict) else {}
-    parts = [
-        f"{k} {', '.join(map(intrinsics.text, v)) if isinstance(v, list) else intrinsics.text(v)}"
-        for k, v in value.items()
-    ]
+    parts = [f"{k} {_pattern_text(v)}" for k, v in value.items()]
     return derived(value, "pattern " + "; ".join(parts) if parts else "no pattern", [pattern])
+
+
+def _intrinsic(value: dict[str, Any]) -> bool:
+    key = next(iter(value), "")
+    return len(value) == 1 and (key == "Ref" or key.startswith("Fn::"))
+
+
+def _pattern_text(value: Any) -> str:
+    """An event-pattern value as people read it: nested fields by dotted path (`bucket.name uploads`), content
+    filters by their name (`prefix images/`), intrinsics readably."""
+    if isinstance(value, list):
+        return ", ".join(_pattern_text(v) for v in value)
+    if isinstance(value, dict) and not _intrinsic(value):
+        parts = []
+        for k, v in value.items():
+            inner = _pattern_text(v)
+            nested = isinstance(v, dict) and not _intrinsic(v)
+            parts.append(f"{k}.{inner}" if nested else f"{k} {inner}")
+        return ", ".join(parts)
+    return intrinsics.text(value)
 
 
 def _rules(index: Index, env: str) -> Iterator[Trigger]:

@@ -216,7 +216,9 @@ CLAIMS = (
     ("rds", "AWS::RDS::DBInstance"),
     ("elasticache", "AWS::ElastiCache::ReplicationGroup"),
     ("sqs", "AWS::SQS::Queue"),
+    ("ecs fargate task on an eventbridge scheduler schedule", "AWS::Scheduler::Schedule"),
     ("ecs fargate", "AWS::ECS::Service"),
+    ("lambda function", "AWS::Lambda::Function"),
 )
 
 
@@ -231,9 +233,16 @@ def _counterpart(result: Result, where: str, name: str, cell: str, header: str, 
     lower = cell.lower()
     owned = [
         r.type
-        for r in stage.resources("AWS::ECS::Service", "AWS::CloudFront::Distribution")
+        for r in stage.resources(
+            "AWS::ECS::Service",
+            "AWS::CloudFront::Distribution",
+            "AWS::Scheduler::Schedule",
+            "AWS::Lambda::Function",
+        )
         if r.owner == name
     ]
+    if "AWS::Lambda::Function" in owned:  # a function's schedule triggers it: the function is the counterpart
+        owned = [k for k in owned if k != "AWS::Scheduler::Schedule"]
     for kind in owned:
         word = next(w for w, k in CLAIMS if k == kind)
         result.fact(
@@ -244,8 +253,9 @@ def _counterpart(result: Result, where: str, name: str, cell: str, header: str, 
             f"{kind} tagged {name} in {env}",
             f"{env} {kind}",
         )
+    scheduled = CLAIMS[-3][0] in lower  # a job: "ECS Fargate task on ... schedule" claims no ECS service
     for word, kind in CLAIMS:
-        if word not in lower:
+        if word not in lower or (scheduled and kind == "AWS::ECS::Service"):
             continue
         if kind == "AWS::ECS::Service":
             m = re.search(r"`([\w-]+)`", cell)
@@ -269,6 +279,11 @@ def _counterpart(result: Result, where: str, name: str, cell: str, header: str, 
                 cell,
                 f"a distribution tagged {name} in {env}",
                 f"{env} {kind}",
+            )
+        elif kind in ("AWS::Scheduler::Schedule", "AWS::Lambda::Function"):
+            ok = any(r.owner == name for r in stage.resources(kind))
+            result.fact(
+                ok, "compose-counterpart", where, cell, f"a {kind} tagged {name} in {env}", f"{env} {kind}"
             )
         else:
             result.fact(

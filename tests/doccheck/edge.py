@@ -157,12 +157,18 @@ def _routes(doc: Doc, assembly: Assembly, result: Result) -> None:
 
 
 def _rule_target(rule: Resource, services: list[Resource], assembly: Assembly) -> Resource | None:
+    """The ECS service behind the rule's target group, or the Lambda function a lambda target group names."""
     for action in rule.props.get("Actions", []):
         group = assembly.resolve(rule.stack, action.get("TargetGroupArn"))
         for svc in services:
             for lb in svc.props.get("LoadBalancers", []):
                 if group is not None and assembly.resolve(svc.stack, lb.get("TargetGroupArn")) is group:
                     return svc
+        if group is not None and group.props.get("TargetType") == "lambda":
+            for target in group.props.get("Targets", []):
+                fn = assembly.resolve(group.stack, target.get("Id"))
+                if fn is not None and fn.type == "AWS::Lambda::Function":
+                    return fn
     return None
 
 
