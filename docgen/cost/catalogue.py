@@ -152,6 +152,9 @@ class UsageAssumptions(Strict):
     waf_requests_month: Decimal  # per web ACL
     nlb_nlcu_avg: Decimal  # per Network Load Balancer
     cloudmap_instances: Decimal  # per Cloud Map service
+    efs_storage_gb: Decimal  # per EFS file system, average over the month
+    efs_read_gb_month: Decimal  # per EFS file system in Elastic throughput mode
+    efs_write_gb_month: Decimal  # per EFS file system in Elastic throughput mode
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
@@ -186,6 +189,9 @@ USAGE_PER: dict[str, str] = {
     "waf_requests_month": "per web ACL, per month",
     "nlb_nlcu_avg": "per Network Load Balancer, average over the month",
     "cloudmap_instances": "per Cloud Map service",
+    "efs_storage_gb": "per EFS file system, average over the month",
+    "efs_read_gb_month": "per EFS file system (Elastic throughput), per month",
+    "efs_write_gb_month": "per EFS file system (Elastic throughput), per month",
 }
 
 
