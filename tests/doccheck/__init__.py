@@ -27,6 +27,7 @@ from tests.doccheck import (
     diagrams,
     edge,
     encryption,
+    files,
     inventory,
     matrix,
     network,
@@ -55,6 +56,7 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
     result.extend(data.check(doc, asm))
     result.extend(blocks.check(doc, asm))
     result.extend(blocks_facts.check(doc, asm))
+    result.extend(files.check(doc, asm))
     result.extend(recovery.check(doc, asm))
     result.extend(security.check(doc, asm))
     result.extend(encryption.check(doc, asm))
