@@ -469,7 +469,7 @@ def _proxy(design: Design) -> dict[str, Any]:
         "image": proxy.CADDY_IMAGE,
         "ports": ports,
         "volumes": [f"./{proxy.CADDYFILE}:/etc/caddy/Caddyfile:ro"],
-        "depends_on": {name: {"condition": "service_started"} for name in sorted(routed)},
+        "depends_on": {name: {"condition": "service_healthy"} for name in sorted(routed)},
         "restart": "unless-stopped",
     }
 
