@@ -152,9 +152,11 @@ class UsageAssumptions(Strict):
     waf_requests_month: Decimal  # per web ACL
     nlb_nlcu_avg: Decimal  # per Network Load Balancer
     cloudmap_instances: Decimal  # per Cloud Map service
-    efs_storage_gb: Decimal  # per EFS file system, average over the month
-    efs_read_gb_month: Decimal  # per EFS file system in Elastic throughput mode
-    efs_write_gb_month: Decimal  # per EFS file system in Elastic throughput mode
+    # EFS (added with the file systems of issue 18): defaults as usage-defaults.yaml's, so an assumptions set
+    # written before them stays valid
+    efs_storage_gb: Decimal = Decimal(10)  # per EFS file system, average over the month
+    efs_read_gb_month: Decimal = Decimal(20)  # per EFS file system in Elastic throughput mode
+    efs_write_gb_month: Decimal = Decimal(5)  # per EFS file system in Elastic throughput mode
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
