@@ -20,7 +20,7 @@ BASELINE ?= .baseline/cdk.out
 DOCGEN := $(PYTHON) -m docgen
 DOCGEN_FLAGS ?=
 
-.PHONY: help setup synth doc cost review diff baseline run test test-fast check lint bench clean
+.PHONY: help setup synth doc cost review diff baseline run test test-fast check lint bench clean scan
 
 help:
 	@echo "make setup  - install system packages, .venv and node_modules (idempotent)"
@@ -36,6 +36,7 @@ help:
 	@echo "make check  - check the committed design doc is up to date"
 	@echo "make lint   - ruff check + ruff format --check"
 	@echo "make bench  - run the benchmarks"
+	@echo "make scan   - synth, then cfn-lint and checkov over cdk.out (security/scan-exceptions.yaml)"
 	@echo "make clean  - remove cdk.out and caches (keeps .venv and node_modules)"
 
 setup:
@@ -95,6 +96,11 @@ check:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+
+# checkov lives in its own venv (.venv-scan), created only here: `make test` and `make run` never need it.
+scan: synth
+	@bash scripts/bootstrap.sh --scan
+	$(PYTHON) scripts/scan.py cdk.out
 
 bench: setup
 	$(PYTHON) -m tests.bench

@@ -34,6 +34,7 @@ from designspec.kinds import (
     Uses,
 )
 from designspec.observability import ObservabilitySpec
+from designspec.security import Domain, Protection, SecuritySpec
 
 AwsAccount = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
@@ -206,6 +207,10 @@ class Environment(Strict):
     functions: dict[Name, FunctionSizing] = Field(default_factory=dict)  # overrides only
     tables: dict[Name, TableSizing] = Field(default_factory=dict)
     budget: Budget | None = None
+    protection: Protection = (
+        "standard"  # "production": deletion protection, enhanced monitoring (security.py)
+    )
+    domain: Domain | None = None  # names, certificates and HTTPS end to end; none: *.cloudfront.net names
     # Overrides of docgen's usage assumptions for the cost estimate (docgen/data/usage-defaults.yaml lists the
     # fields and defaults, e.g. nat_gb_processed_month: 200). Carried to docgen through the Observability
     # stack's template metadata; docgen rejects unknown fields.
@@ -254,6 +259,7 @@ class Design(Strict):
     kpis: Kpis = Kpis()
     observability: ObservabilitySpec = ObservabilitySpec()
     ci: CiSpec = CiSpec()
+    security: SecuritySpec = SecuritySpec()
 
     def aws_environments(self) -> dict[str, Environment]:
         return {name: env for name, env in self.environments.items() if env.is_aws}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from designspec.model import Design
 from designspec.observability import ALARM_KINDS
+from designspec.security import APP_DISTRIBUTION, needs_app_distribution
 
 Loc = tuple[str | int, ...]
 
@@ -44,6 +45,10 @@ NAME_RULES = {
     "dashboard": NameRule("CloudWatch dashboard name", 255, r"^[A-Za-z0-9_-]+$"),
     "metric-namespace": NameRule("CloudWatch metric namespace", 255, r"^[A-Za-z0-9_.\-/#:]+$"),
     "export": NameRule("CloudFormation export name", 255, r"^[A-Za-z0-9:-]+$"),
+    # RDS: a letter first, letters, digits and single hyphens, no hyphen at the end.
+    "rds-instance": NameRule("RDS DB instance identifier", 63, r"^[A-Za-z](?!.*--)[A-Za-z0-9-]*(?<!-)$"),
+    "waf-acl": NameRule("AWS WAF web ACL name", 128, r"^[\w-]+$"),
+    "vpc-origin": NameRule("CloudFront VPC origin name", 64, r"^[A-Za-z0-9_-]+$"),
 }
 
 # Stacks of every environment besides one "Service-<name>" stack per Fargate workload (stacks/stage.py).
@@ -56,10 +61,13 @@ SHARED_STACKS = (
     "Edge",
     "Dashboards",
     "BackupCopy",
+    "Keys",  # security.encryption: customer-managed
+    "EdgeGlobal",  # an environment outside us-east-1: CloudFront's certificate and web ACL
 )
 DASHBOARD_KINDS = ("operations", "application", "business")
 WORKLOAD_LOG_TYPES = ("application", "access", "audit")
 FUNCTION_LOG_TYPES = ("application", "access")  # access: of its HTTP API, when it has one
+RDS_LOG_EXPORTS = ("postgresql", "upgrade")
 ALARM_SUBJECT_ALB = "load-balancer"
 
 
@@ -124,6 +132,29 @@ def bucket_arn_export(project: str, env: str, bucket: str) -> str:
     return f"{name_prefix(project, env)}-{bucket}-bucket-arn"
 
 
+def rds_instance_identifier(prefix: str, database: str) -> str:
+    """Set so the stack can create the log groups RDS exports to (`/aws/rds/instance/<id>/<log>`)."""
+    return f"{prefix}-{database}"
+
+
+def rds_log_group_name(identifier: str, log: str) -> str:
+    """Where RDS exports a log; the stack creates the group (with its retention and key) before the instance."""
+    return f"/aws/rds/instance/{identifier}/{log}"
+
+
+def waf_acl_name(prefix: str) -> str:
+    return f"{prefix}-edge"
+
+
+def waf_log_group_name(prefix: str) -> str:
+    """WAF delivers only to log groups whose name starts with `aws-waf-logs-`."""
+    return f"aws-waf-logs-{waf_acl_name(prefix)}"
+
+
+def vpc_origin_name(prefix: str) -> str:
+    return f"{prefix}-alb"
+
+
 def xray_rule_name(prefix: str, suffix: str) -> str:
     """X-Ray rule names are at most 32 characters: long ones keep a readable head and a stable hash."""
     name = f"{prefix}-{suffix}"
@@ -159,6 +190,16 @@ def physical_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
     yield "backup-vault", backup_copy_vault_name(project, env), here
     yield "backup-plan", backup_plan_name(project, env), here
     yield "budget", budget_name(project, env), here
+    yield "waf-acl", waf_acl_name(prefix), here
+    yield "log-group", waf_log_group_name(prefix), here
+    yield "vpc-origin", vpc_origin_name(prefix), here
+    for i, db in enumerate(design.databases):
+        identifier = rds_instance_identifier(prefix, db.name)
+        yield "rds-instance", identifier, ("databases", i, "name")
+        for log in RDS_LOG_EXPORTS:
+            yield "log-group", rds_log_group_name(identifier, log), ("databases", i, "name")
+    if needs_app_distribution(design):  # its CloudFront alarms are named after it
+        yield from _alarm_names(prefix, APP_DISTRIBUTION, here)
     yield "metric-namespace", metrics_namespace(project, env), here
     yield "xray-rule", xray_rule_name(prefix, "default"), here
     for i in range(1, len(health_check_paths(design)) + 1):  # stacks/tracing.py: one rule per distinct path

@@ -10,6 +10,7 @@ from designspec.fargate import VALID_COMBINATIONS, allowed_memory, describe_allo
 from designspec.kinds_checks import kinds_problems, kinds_sizing
 from designspec.limits import aws_limits
 from designspec.model import LOG_RETENTION_DAYS, Design, Environment, Frontend, Service
+from designspec.security import security_problems
 from designspec.wiring import variable_problems
 
 Loc = tuple[str | int, ...]
@@ -48,6 +49,7 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from _observability(design)
     yield from ci_problems(design.ci)
     yield from aws_limits(design)
+    yield from security_problems(design)
 
 
 def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:

@@ -10,6 +10,7 @@ import argparse
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +85,16 @@ def estimate_for(assembly: Any, usage: Any = None) -> Any:
 
 
 def design_model(
-    args: argparse.Namespace, assembly: Any, picture: str | None, targets: Mapping[str, Any]
+    args: argparse.Namespace,
+    assembly: Any,
+    picture: str | None,
+    targets: Mapping[str, Any],
+    since: Any = None,
 ) -> tuple[Any, Any, list[Any]]:
     """The doc model with the traceability matrix and the requirement verification added."""
     from docgen.facts.fact import Fact
     from docgen.sections import build as docmodel
-    from docgen.sections import compact, inventory, requirements
+    from docgen.sections import compact, inventory, requirements, summary
     from docgen.verify import traceability, verification
 
     compose, pipeline, folder = generated_inputs(args)
@@ -101,6 +106,8 @@ def design_model(
         estimate=estimate_for(assembly, usage),
         usage=usage,
         generated_dir=folder.as_posix() if folder is not None else "generated",
+        root=Path.cwd(),
+        doc_dir=args.doc.parent,
     )
     docmodel.guarded(model, "diagrams", lambda: _diagrams(model, assembly, compose, pipeline))
     if picture:
@@ -113,6 +120,8 @@ def design_model(
         lambda: requirements.build(model, inputs, checked, traces, targets_path(args).as_posix()),
     )
     docmodel.guarded(model, "inventory", lambda: inventory.build(model, inputs))  # it sees every fact
+    found = since if since is not None else since_last_seq(args, assembly)
+    docmodel.guarded(model, "summary", lambda: summary.build(model, inputs, found))  # reads the others
     compact.compact(model)  # then each fact once: rows of the same thing in several environments merged
     return model, checked, traces
 
@@ -121,18 +130,67 @@ def targets_path(args: argparse.Namespace) -> Path:
     return args.targets if args.targets is not None else args.doc.parent / "requirements.yaml"
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One generated file of the doc: its path, its text as create mode writes it, its source map's text."""
+
+    path: Path
+    text: str
+    sources: str
+
+
 def render_doc(
     args: argparse.Namespace, assembly: Any, picture: str | None
 ) -> tuple[str, list[dict[str, Any]]]:
     """The document as create mode writes it, and the record of where each printed fact came from."""
-    from docgen.output import regions
-    from docgen.render import template as render
+    main, _ = render_all(args, assembly, picture)
+    return main.text, json.loads(main.sources)["facts"]
+
+
+def render_all(
+    args: argparse.Namespace, assembly: Any, picture: str | None, since: Any = None
+) -> tuple[Rendered, list[Rendered]]:
+    """The doc and its companion files, each with its source map."""
     from docgen.verify.targets import load_targets
 
-    model, _, _ = design_model(args, assembly, picture, load_targets(targets_path(args)))
-    text, recorder = render.render(model, args.template, regions.render_region)
+    model, _, _ = design_model(args, assembly, picture, load_targets(targets_path(args)), since)
     args.failures = dict(model.failures)  # the doc command warns about each (and fails under --strict)
-    return text, recorder.entries
+    return render_model(model, args.template, args.doc)
+
+
+def render_model(model: Any, template: Path, doc: Path) -> tuple[Rendered, list[Rendered]]:
+    from docgen.output import regions
+    from docgen.output.sources import source_map
+    from docgen.render import template as render
+
+    text, recorder = render.render(model, template, regions.render_region, doc.name)
+    main = Rendered(doc, text, source_map(recorder.entries, doc.name))
+    companions = [
+        Rendered(doc.with_name(name), body, source_map(rec.entries, name))
+        for name, body, rec in render.render_companions(model, regions.render_region, doc.name)
+    ]
+    return main, companions
+
+
+def since_last_seq(args: argparse.Namespace, assembly: Any) -> Any:
+    """What changed since the last recorded work item: (seq, its inventory file, change counts), or None."""
+    from docgen.history import changes, inventory
+
+    folder = Path(getattr(args, "inventory", None) or args.doc.parent / "inventory")
+    recorded = inventory.recorded(folder)
+    if not recorded:
+        return None
+    seq = max(recorded)
+    base = inventory.load(recorded[seq])
+    current = inventory.build(assembly, seq=seq, short_name=str(base.get("short_name", "")))
+    return seq, recorded[seq], changes.counts(changes.diff(base, current))
+
+
+def files_of(companions: list[Rendered]) -> list[tuple[Path, str]]:
+    """The companion files and their source maps, as written (whole: no text of a person's is kept in them)."""
+    from docgen.output.sources import map_path
+
+    return [(map_path(c.path), c.sources) for c in companions] + [(c.path, c.text) for c in companions]
 
 
 def generated_with_seq_sections(existing: str, fresh: str, args: argparse.Namespace) -> dict[str, str]:
@@ -153,10 +211,25 @@ def _diagrams(
     pipeline: dict[str, Any] | None,
 ) -> None:
     """Mermaid text of each diagram with the facts behind each label (for the source map)."""
+    from docgen.facts.fact import Fact
     from docgen.render import mermaid
+    from docgen.sections.model import t
 
-    for env in model.environments:
-        model.diagrams[f"architecture:{env}"] = mermaid.architecture_labelled(assembly, env)
+    groups = []
+    for group in mermaid.architecture_groups(assembly, model.environments):
+        name = ", ".join(group.environments)
+        sources = [s for _, found in group.labels for s in found][:1]
+        groups.append(Fact(list(group.environments), name, tuple(sources)))
+        model.diagrams[f"architecture:{name}"] = (group.text, group.labels)
+        rows = [
+            [
+                Fact(box, box, tuple(s for found in per_env for s in found)),
+                *(Fact(label, label, tuple(found)) for label, found in zip(labels, per_env, strict=True)),
+            ]
+            for box, labels, per_env in group.differences
+        ]
+        model.tables[f"architecture_differences:{name}"] = t(["Box", *group.environments], rows)
+    model.lists["architecture_groups"] = groups
     model.diagrams["progression"] = mermaid.progression_labelled(assembly, compose)
     if pipeline:
         model.diagrams["pipeline"] = mermaid.pipeline_labelled(pipeline)

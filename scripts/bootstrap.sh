@@ -7,9 +7,18 @@
 #      default-jre-headless gives its launcher /usr/lib/jvm/default-java) and jq;
 #   2. the loopback interface, up;
 #   3. .venv from requirements.txt (re-installed when requirements.txt changes);
-#   4. node_modules from package-lock.json via `npm ci` (re-run when the lock changes).
+#   4. node_modules from package-lock.json via `npm ci` (re-run when the lock changes);
+#   5. with --scan only: .venv-scan from requirements-scan.txt (checkov, kept out of .venv).
 # Idempotent; safe to run with CI=true and no stdin.
 set -euo pipefail
+
+WITH_SCAN=0
+for arg in "$@"; do
+    case "$arg" in
+        --scan) WITH_SCAN=1 ;;
+        *) printf 'bootstrap: unknown option %s (allowed: --scan)\n' "$arg" >&2; exit 2 ;;
+    esac
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -129,6 +138,29 @@ if [ ! -d node_modules ] || [ "$(cat "$NODE_STAMP" 2>/dev/null || true)" != "$lo
     done_step "4/4 node_modules installed from package-lock.json"
 else
     done_step "4/4 node_modules ok, package-lock.json unchanged"
+fi
+
+# --- 5. scanner venv (only with --scan) --------------------------------------
+# checkov has many dependencies; its own venv keeps them from the project's pinned .venv.
+install_venv() {  # install_venv DIR REQUIREMENTS
+    local dir="$1" req="$2" stamp="$1/.requirements.sha256" sum
+    sum="$(sha256_of "$req")"
+    if [ ! -x "$dir/bin/python" ] || ! "$dir/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        say "creating $dir"
+        rm -rf "$dir"
+        "$PYTHON" -m venv "$dir"
+        rm -f "$stamp"
+    fi
+    if [ "$(cat "$stamp" 2>/dev/null || true)" != "$sum" ]; then
+        say "pip install -r $req into $dir"
+        "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-input -r "$req"
+        printf '%s\n' "$sum" >"$stamp"
+    else
+        say "$dir ok ($req unchanged)"
+    fi
+}
+if [ "$WITH_SCAN" -eq 1 ]; then
+    install_venv .venv-scan requirements-scan.txt
 fi
 
 say "done ($(since "$STARTED"))"

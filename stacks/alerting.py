@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Tags
+from aws_cdk import Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -13,6 +13,7 @@ from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
 from designspec.observability import SEVERITIES, Severities, Severity
+from stacks.keys import limit_grants
 
 PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
 
@@ -25,6 +26,7 @@ class AlarmTopics(Construct):
         self.key = kms.Key(
             self, "Key", enable_key_rotation=True, description=f"{id}: encrypts alarm notifications"
         )
+        limit_grants(self.key)
         for principal in PUBLISHERS:
             self.key.grant(iam.ServicePrincipal(principal), "kms:Decrypt", "kms:GenerateDataKey*")
         self.topics: dict[Severity, sns.Topic] = {}
@@ -32,8 +34,16 @@ class AlarmTopics(Construct):
             topic = sns.Topic(
                 self, severity, master_key=self.key, enforce_ssl=True, display_name=f"{severity} alarms"
             )
-            for principal in PUBLISHERS:
-                topic.grant_publish(iam.ServicePrincipal(principal))
+            # Only this account's alarms and budgets may publish: no confused deputy in another account.
+            topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AlarmsAndBudgetsOfThisAccount",
+                    principals=[iam.ServicePrincipal(p) for p in PUBLISHERS],
+                    actions=["sns:Publish"],
+                    resources=[topic.topic_arn],
+                    conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                )
+            )
             for email in emails.get(severity, ()):
                 topic.add_subscription(subs.EmailSubscription(email))
             Tags.of(topic).add("Severity", severity)

@@ -13,9 +13,11 @@ from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, Stage
 from aws_cdk import Environment as CdkEnvironment
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from designspec.naming import stack_name
+from stacks.keys import limit_grants
 from stacks.nag import acknowledge
 from stacks.tagging import tag_component
 
@@ -44,10 +46,15 @@ class DataBackup(Construct):
         hour_utc: int,
         resources: Sequence[backup.BackupResource],
         copy_to_vault_arn: str | None,
+        key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, id)
         self.vault = backup.BackupVault(
-            self, "Vault", backup_vault_name=vault_name, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "Vault",
+            backup_vault_name=vault_name,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         copies = []
         if copy_to_vault_arn:
@@ -94,6 +101,7 @@ def copy_vault_stack(
     region: str,
     vault_name: str,
     seq: int,
+    customer_managed: bool,
 ) -> Stack:
     """A small stack in the copy region holding the vault that receives the copies."""
     stack = Stack(
@@ -104,5 +112,20 @@ def copy_vault_stack(
         description=f"{project} {environment}: backup vault receiving cross-region copies",
     )
     tag_component(stack, service="backup", seq=seq, requirements=())
-    backup.BackupVault(stack, "Vault", backup_vault_name=vault_name, removal_policy=RemovalPolicy.RETAIN)
+    key = (
+        kms.Key(
+            stack,
+            "Key",
+            description=f"{project} {environment}: backup copies",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        if customer_managed
+        else None
+    )
+    if key is not None:
+        limit_grants(key)
+    backup.BackupVault(
+        stack, "Vault", backup_vault_name=vault_name, encryption_key=key, removal_policy=RemovalPolicy.RETAIN
+    )
     return stack

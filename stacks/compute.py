@@ -1,4 +1,4 @@
-"""Compute: the ECS cluster and public ALB (Platform), and one Fargate workload per service or container frontend."""
+"""Compute: the ECS cluster and internal ALB (Platform), and one Fargate workload per service or container frontend."""
 
 from __future__ import annotations
 
@@ -6,26 +6,45 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from designspec.model import Scaling, ServiceSizing
-from stacks.nag import acknowledge
+from stacks.nag import acknowledge, acknowledge_check, acknowledge_log_bucket
 from stacks.tasks import WORKLOAD_LOG_TYPES, FargateTask, Telemetry
 
 __all__ = ["WORKLOAD_LOG_TYPES", "FargateWorkload", "Platform", "QueueLinks", "Route", "Telemetry"]
 
-ALB_PORT = 80
+HTTP_PORT = 80
+HTTPS_PORT = 443
 
 
 class Platform(Construct):
-    """The cluster every workload runs in and the one internet-facing ALB that routes to HTTP workloads."""
+    """The cluster every workload runs in and the one internal ALB that CloudFront's VPC origin reaches.
 
-    def __init__(self, scope: Construct, id: str, *, vpc: ec2.IVpc, access_log_days: int) -> None:
+    The ALB has no public address: it sits in the app subnets, and its security group admits only CloudFront's
+    origin-facing prefix list, so its listener rules cannot be reached bypassing CloudFront and its WAF.
+    With a certificate (a domain in the spec) it listens on HTTPS only with a TLS 1.2+ policy; without one,
+    on HTTP, which then travels only inside AWS's network from the VPC origin's interfaces in this VPC.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpc: ec2.IVpc,
+        access_log_days: int,
+        cloudfront_prefix_list: str,
+        certificate: acm.ICertificate | None,
+        deletion_protection: bool,
+    ) -> None:
         super().__init__(scope, id)
         self.cluster = ecs.Cluster(
             self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENHANCED
@@ -45,39 +64,89 @@ class Platform(Construct):
             "AwsSolutions-S1",
             "This bucket receives the ALB's access logs; logging its own access would log into itself.",
         )
+        self.https = certificate is not None
+        self.port = HTTPS_PORT if self.https else HTTP_PORT
+        protocol = "HTTPS" if self.https else "HTTP"
         self.security_group = ec2.SecurityGroup(
             self,
             "AlbSecurityGroup",
             vpc=vpc,
-            description="ALB: HTTP from the internet",
+            description=f"ALB: {protocol} from CloudFront",
             allow_all_outbound=False,
         )
+        # One rule only: AWS counts a reference to this list as 55 rules of the group's default quota of 60.
         self.security_group.add_ingress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(ALB_PORT), "HTTP from CloudFront and clients"
-        )
-        acknowledge(
-            self.security_group,
-            "AwsSolutions-EC23",
-            "The ALB is the public entry point: it must accept HTTP from any address; targets accept only the ALB.",
+            ec2.Peer.prefix_list(cloudfront_prefix_list),
+            ec2.Port.tcp(self.port),
+            f"{protocol} from CloudFront origin-facing servers (VPC origin)",
         )
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
             "Alb",
             vpc=vpc,
-            internet_facing=True,
+            internet_facing=False,
             security_group=self.security_group,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             drop_invalid_header_fields=True,
+            deletion_protection=deletion_protection,
+            desync_mitigation_mode=elbv2.DesyncMitigationMode.DEFENSIVE,
         )
         self.alb.log_access_logs(self.access_logs, prefix="alb")
+        self._acknowledge(deletion_protection)
         self.listener = self.alb.add_listener(
-            "Http",
-            port=ALB_PORT,
+            protocol.capitalize(),
+            port=self.port,
+            protocol=elbv2.ApplicationProtocol.HTTPS if self.https else elbv2.ApplicationProtocol.HTTP,
+            certificates=[certificate] if certificate else None,
+            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS if self.https else None,
             open=False,
             default_action=elbv2.ListenerAction.fixed_response(
                 404, content_type="text/plain", message_body="no route"
             ),
         )
+
+    def _acknowledge(self, deletion_protection: bool) -> None:
+        acknowledge_check(
+            self.alb,
+            "The ALB is internal and admits only CloudFront's origin-facing servers; every request passes "
+            "the CloudFront web ACL first, so a regional web ACL would inspect the same requests twice.",
+            nag="ALBWAFEnabled",
+        )
+        if not deletion_protection:
+            acknowledge_check(
+                self.alb,
+                "Deletion protection is on where the spec sets protection: production; this environment "
+                "can be torn down.",
+                nag="ELBDeletionProtectionEnabled",
+                guard="elbv2_deletion_protection_enabled_check",
+            )
+        acknowledge_check(
+            self.access_logs,
+            "ALB access log delivery supports SSE-S3 only; the bucket expires logs by lifecycle, so versions "
+            "would only keep deleted logs.",
+            nag="S3DefaultEncryptionKMS",
+            guard="s3_bucket_default_encryption_kms_check",
+        )
+        acknowledge_log_bucket(self.access_logs)
+        if not self.https:
+            reason = (
+                "The spec names no domain, so there is no certificate for the ALB: it listens on HTTP, reachable "
+                "only from CloudFront's VPC origin inside AWS's network; a domain switches it to HTTPS."
+            )
+            acknowledge_check(
+                self.alb, reason, nag="ALBHttpToHttpsRedirection", guard="alb_http_to_https_redirection_check"
+            )
+            acknowledge_check(self.alb, reason, nag="ELBv2ACMCertificateRequired")
+
+
+def acknowledge_queue_key_actions(role: iam.IRole) -> None:
+    """SQS with a customer-managed key: sending and receiving need KMS's data-key action families."""
+    reason = (
+        "SQS SSE-KMS: sending needs kms:GenerateDataKey* and receiving kms:Decrypt on the queues' one key; "
+        "these are KMS's action families as SQS documents them, on that key only."
+    )
+    for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+        acknowledge(role, f"AwsSolutions-IAM5[Action::{action}]", reason)
 
 
 @dataclass(frozen=True)
@@ -205,9 +274,12 @@ class FargateWorkload(Construct):
         role = self.task_definition.task_role
         for queue in links.sends_to:
             queue.grant_send_messages(role)
+        if links.sends_to:
+            acknowledge_queue_key_actions(role)
         if links.consumes is None:
             return
         links.consumes.grant_consume_messages(role)
+        acknowledge_queue_key_actions(self.task_definition.task_role)
         per_task = links.backlog_per_task
         self.scaling.scale_on_metric(
             "Backlog",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CfnDeletionPolicy, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
@@ -13,11 +13,16 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from designspec import naming
 from designspec.model import CacheSizing, DatabaseSizing
-from stacks.nag import acknowledge
+from designspec.security import Protection
+from stacks.keys import Keys
+from stacks.nag import acknowledge, acknowledge_check
 
 POSTGRES_VERSIONS = {"16": rds.PostgresEngineVersion.VER_16_10, "17": rds.PostgresEngineVersion.VER_17_6}
 POSTGRES_PORT = 5432
+RDS_LOG_EXPORTS = naming.RDS_LOG_EXPORTS
+CT_MIN_BACKUP_DAYS = 7  # Control Tower CT.RDS.PR.8: automated backups kept at least this long
 REDIS_PORT = 6379
 
 # Memory (GiB) per vCPU of the RDS instance families with a fixed ratio; burstable (t) classes by size.
@@ -58,38 +63,70 @@ class PostgresDatabase(Construct):
         sizing: DatabaseSizing,
         engine_version: str,
         database_name: str,
+        identifier: str,
         log_retention: logs.RetentionDays,
+        keys: Keys,
+        protection: Protection,
     ) -> None:
         super().__init__(scope, id)
+        production = protection == "production"
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description=f"{id}: PostgreSQL", allow_all_outbound=False
         )
+        engine = rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSIONS[engine_version])
+        # Clients must use TLS: the server refuses unencrypted connections (PostgreSQL sslmode=require or more).
+        self.parameters = rds.ParameterGroup(
+            self,
+            "Parameters",
+            engine=engine,
+            description=f"{id}: TLS required",
+            parameters={"rds.force_ssl": "1"},
+        )
+        # The log groups RDS exports to, created here so they carry the retention and key (no custom resource).
+        self.log_groups = [
+            logs.LogGroup(
+                self,
+                f"{kind.capitalize()}Logs",
+                log_group_name=naming.rds_log_group_name(identifier, kind),
+                retention=log_retention,
+                encryption_key=keys.logs,
+                removal_policy=RemovalPolicy.DESTROY,
+            )
+            for kind in RDS_LOG_EXPORTS
+        ]
         self.instance = rds.DatabaseInstance(
             self,
             "Instance",
-            engine=rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSIONS[engine_version]),
+            instance_identifier=identifier,
+            engine=engine,
+            parameter_group=self.parameters,
             instance_type=ec2.InstanceType(sizing.instance_class.removeprefix("db.")),
             vpc=vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             security_groups=[self.security_group],
             port=POSTGRES_PORT,
             database_name=database_name,
-            credentials=rds.Credentials.from_generated_secret("postgres"),
+            credentials=rds.Credentials.from_generated_secret("postgres", encryption_key=keys.data),
             multi_az=sizing.multi_az,
             allocated_storage=sizing.allocated_storage_gb,
             max_allocated_storage=sizing.max_allocated_storage_gb,
             storage_type=rds.StorageType.GP3,
             storage_encrypted=True,
+            storage_encryption_key=keys.data,
             backup_retention=Duration.days(sizing.backup_retention_days),
             deletion_protection=sizing.deletion_protection,
             removal_policy=RemovalPolicy.SNAPSHOT,
             iam_authentication=True,
             auto_minor_version_upgrade=True,
             copy_tags_to_snapshot=True,
-            cloudwatch_logs_exports=["postgresql", "upgrade"],
-            cloudwatch_logs_retention=log_retention,
+            cloudwatch_logs_exports=list(RDS_LOG_EXPORTS),
             publicly_accessible=False,
+            monitoring_interval=Duration.seconds(60) if production else None,
+            enable_performance_insights=production,
+            performance_insight_encryption_key=keys.data if production else None,
         )
+        for group in self.log_groups:
+            self.instance.node.add_dependency(group)
         self.secret = self.instance.secret
         assert self.secret is not None  # from_generated_secret always creates one
         rotation = secretsmanager.HostedRotation.postgre_sql_single_user(
@@ -111,8 +148,10 @@ class PostgresDatabase(Construct):
                 vpc=vpc,
                 vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
                 security_groups=[self.security_group],
+                parameter_group=self.parameters,
                 storage_type=rds.StorageType.GP3,  # as the primary: a replica defaults to gp2
                 multi_az=sizing.multi_az,
+                monitoring_interval=Duration.seconds(60) if production else None,
                 deletion_protection=sizing.deletion_protection,
                 removal_policy=RemovalPolicy.DESTROY,
                 publicly_accessible=False,
@@ -121,38 +160,69 @@ class PostgresDatabase(Construct):
             for i in range(sizing.read_replicas)
         ]
         for replica in self.replicas:
-            acknowledge(
+            encrypted = "A read replica inherits its encryption from the encrypted primary; CloudFormation rejects StorageEncrypted on it."
+            acknowledge(replica, "AwsSolutions-RDS2", encrypted)
+            acknowledge_check(replica, encrypted, nag="RDSStorageEncrypted")
+            acknowledge_check(
                 replica,
-                "AwsSolutions-RDS2",
-                "A read replica inherits its encryption from the encrypted primary; CloudFormation rejects StorageEncrypted on it.",
+                "A read replica copies the primary, which the AWS Backup plan covers; backing up the copy too "
+                "would double the snapshots of the same data.",
+                nag="RDSInBackupPlan",
             )
-        stack = Stack.of(self)
-        acknowledge(
-            stack,
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-            "CDK's LogRetention handler (sets the RDS log groups' retention at deploy time) uses the basic execution policy.",
-        )
-        acknowledge(
-            stack,
-            "AwsSolutions-IAM5[Resource::*]",
-            "CDK's LogRetention handler must reach log groups RDS creates with generated names, so it needs Resource '*'.",
-        )
-        acknowledge(
+        self._acknowledge(sizing, production=production, customer_keys=keys.customer_managed)
+
+    def _acknowledge(self, sizing: DatabaseSizing, *, production: bool, customer_keys: bool) -> None:
+        port = "PostgreSQL keeps its standard port 5432; only the app tier's security groups may reach it."
+        acknowledge(self, "AwsSolutions-RDS11", port)
+        acknowledge_check(self, port, guard="rds_instance_no_default_ports_check")
+        acknowledge_check(
             self,
-            "AwsSolutions-RDS11",
-            "PostgreSQL keeps its standard port 5432; only the app tier's security groups may reach it.",
+            "The master user 'postgres' is the one the dev Compose database uses; its password is generated "
+            "into Secrets Manager and rotated every 30 days, and apps can use IAM authentication.",
+            guard="rds_instance_default_admin_check",
         )
-        if not sizing.multi_az:
-            acknowledge(
+        if sizing.backup_retention_days < CT_MIN_BACKUP_DAYS:
+            acknowledge_check(
                 self,
-                "AwsSolutions-RDS3",
-                "Multi-AZ is off by design in this environment (spec: multi_az false) to save cost.",
+                f"Automated backups are kept {sizing.backup_retention_days} day(s), the spec's choice for this "
+                f"environment (backup_retention_days); Control Tower asks for {CT_MIN_BACKUP_DAYS}.",
+                guard="rds_instance_backup_enabled_check",
+            )
+        if not sizing.multi_az:
+            reason = "Multi-AZ is off by design in this environment (spec: multi_az false) to save cost."
+            acknowledge(self, "AwsSolutions-RDS3", reason)
+            acknowledge_check(
+                self, reason, nag="RDSMultiAZSupport", guard="rds_instance_multi_az_support_check"
             )
         if not sizing.deletion_protection:
-            acknowledge(
+            reason = "Deletion protection is off by design in this environment (spec) so it can be torn down."
+            acknowledge(self, "AwsSolutions-RDS10", reason)
+            acknowledge_check(
                 self,
-                "AwsSolutions-RDS10",
-                "Deletion protection is off by design in this environment (spec) so it can be torn down.",
+                reason,
+                nag="RDSInstanceDeletionProtectionEnabled",
+                guard="rds_instance_deletion_protection_enabled_check",
+            )
+        if production:
+            acknowledge(
+                self,  # the primary's and each replica's monitoring role
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+                "RDS enhanced monitoring's role uses the AWS managed policy AWS keeps in step with the agent.",
+            )
+        else:
+            acknowledge_check(
+                self,
+                "Enhanced monitoring and Performance Insights are on where the spec sets protection: production; "
+                "this environment's CloudWatch metrics and logs suffice.",
+                nag="RDSEnhancedMonitoringEnabled",
+                guard="rds_instance_enhanced_monitoring_enabled_check",
+            )
+        if not customer_keys:
+            acknowledge_check(
+                self,
+                "The spec chooses security.encryption: aws-managed; storage and secrets use AWS-managed KMS keys.",
+                nag="SecretsManagerUsingKMSKey",
+                guard="rds_storage_encrypted_kms_key_check",
             )
 
     def allow_from(self, peer: ec2.IConnectable) -> None:
@@ -172,6 +242,7 @@ class RedisCache(Construct):
         sizing: CacheSizing,
         engine_version: str,
         log_retention: logs.RetentionDays,
+        keys: Keys,
     ) -> None:
         super().__init__(scope, id)
         self.security_group = ec2.SecurityGroup(
@@ -184,6 +255,7 @@ class RedisCache(Construct):
             self,
             "AuthToken",
             description=f"{id}: Redis AUTH token",
+            encryption_key=keys.data,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True
             ),
@@ -195,7 +267,11 @@ class RedisCache(Construct):
             subnet_ids=vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnet_ids,
         )
         self.slow_log = logs.LogGroup(
-            self, "SlowLog", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+            self,
+            "SlowLog",
+            retention=log_retention,
+            encryption_key=keys.logs,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         failover = sizing.replicas > 0
         self.nodes = 1 + sizing.replicas
@@ -214,6 +290,7 @@ class RedisCache(Construct):
             port=REDIS_PORT,
             transit_encryption_enabled=True,
             at_rest_encryption_enabled=True,
+            kms_key_id=keys.data.key_arn if keys.data else None,
             auth_token=self.auth_secret.secret_value.unsafe_unwrap(),  # a {{resolve:secretsmanager}} reference
             snapshot_retention_limit=sizing.snapshot_retention_days,
             auto_minor_version_upgrade=True,
@@ -231,21 +308,44 @@ class RedisCache(Construct):
             ],
         )
         self.replication_group.add_resource_dependency(subnets)
+        # Deleting the stack (or replacing the group) leaves a final snapshot, as RemovalPolicy.SNAPSHOT does for RDS.
+        self.replication_group.cfn_options.deletion_policy = CfnDeletionPolicy.SNAPSHOT
+        self.replication_group.cfn_options.update_replace_policy = CfnDeletionPolicy.SNAPSHOT
+        self._acknowledge(sizing, customer_keys=keys.customer_managed)
+
+    def _acknowledge(self, sizing: CacheSizing, *, customer_keys: bool) -> None:
         acknowledge(
             self,
             "AwsSolutions-AEC5",
             "Redis keeps its standard port 6379; only the app tier's security groups may reach it.",
         )
-        acknowledge(
-            self.auth_secret,
-            "AwsSolutions-SMG4",
-            "ElastiCache AUTH tokens rotate through modify-replication-group (ROTATE strategy), which Secrets Manager cannot drive; rotation is a runbook step.",
+        rotation = (
+            "ElastiCache AUTH tokens rotate through modify-replication-group (ROTATE strategy), which Secrets "
+            "Manager cannot drive; rotation is a runbook step."
         )
-        if not failover:
-            acknowledge(
-                self,
-                "AwsSolutions-AEC4",
-                "A single node without Multi-AZ is the spec's choice for this environment (replicas: 0).",
+        acknowledge(self.auth_secret, "AwsSolutions-SMG4", rotation)
+        acknowledge_check(self.auth_secret, rotation, nag="SecretsManagerRotationEnabled")
+        if sizing.replicas == 0:
+            reason = "A single node without Multi-AZ is the spec's choice for this environment (replicas: 0)."
+            acknowledge(self, "AwsSolutions-AEC4", reason)
+            acknowledge_check(self, reason, guard="elasticache_repl_grp_auto_failover_enabled_check")
+        acknowledge_check(
+            self,
+            f"Daily snapshots are kept {sizing.snapshot_retention_days} day(s), the spec's choice for this "
+            "environment; Redis holds caches and sessions the application can rebuild.",
+            nag="ElastiCacheRedisClusterAutomaticBackup",
+        )
+        acknowledge_check(
+            self,
+            "Clients authenticate with an AUTH token from Secrets Manager over TLS; RBAC user groups would need "
+            "per-user secrets the design does not model.",
+            guard="elasticache_repl_grp_rbac_auth_enabled_check",
+        )
+        if not customer_keys:
+            acknowledge_check(
+                self.auth_secret,
+                "The spec chooses security.encryption: aws-managed; the secret uses the AWS-managed KMS key.",
+                nag="SecretsManagerUsingKMSKey",
             )
 
     @property

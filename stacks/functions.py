@@ -11,13 +11,14 @@ from aws_cdk import Duration, RemovalPolicy, TagManager
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from designspec.kinds import Function
-from stacks.nag import acknowledge
+from stacks.nag import acknowledge, acknowledge_check
 
 _FAMILIES = {
     "python": lambda_.RuntimeFamily.PYTHON,
@@ -58,6 +59,7 @@ class FunctionSettings:
     log_level: str
     tracing: bool
     vpc: ec2.IVpc | None
+    log_key: kms.IKey | None = None  # the environment's logs key when keys are customer-managed
 
 
 def runtime(name: str) -> lambda_.Runtime:
@@ -85,6 +87,7 @@ class AppFunction(Construct):
             "ApplicationLogs",
             log_group_name=settings.log_group_name,
             retention=settings.retention,
+            encryption_key=settings.log_key,
             removal_policy=RemovalPolicy.DESTROY,
         )
         tags = TagManager.of(self.log_group.node.default_child)
@@ -155,6 +158,20 @@ class AppFunction(Construct):
         )
 
     def _acknowledge(self, spec: Function, settings: FunctionSettings) -> None:
+        if settings.vpc is None:
+            acknowledge_check(
+                self.function,
+                "The function reaches no database or cache, so it runs outside the VPC (spec: vpc) and calls "
+                "AWS APIs over HTTPS with its role.",
+                guard="lambda_inside_vpc_check",
+            )
+        else:
+            acknowledge_check(
+                self.function,
+                "The function runs in the VPC's app subnets with its own security group; the subnet ids are "
+                "the Network stack's exports, which Guard reads as unresolved.",
+                guard="lambda_inside_vpc_check",
+            )
         if settings.tracing:
             acknowledge(
                 self.role,

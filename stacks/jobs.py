@@ -12,7 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from designspec.kinds import Job, JobSizing
-from stacks.nag import acknowledge
+from stacks.nag import acknowledge, acknowledge_check
 from stacks.tasks import FargateTask, Telemetry
 
 
@@ -59,11 +59,9 @@ class ScheduledJob(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the job's schedule; a DLQ of a DLQ would only hide failures.",
-        )
+        dlq = "This queue is itself the dead-letter queue of the job's schedule; a DLQ of a DLQ would only hide failures."
+        acknowledge(self.dead_letter_queue, "AwsSolutions-SQS3", dlq)
+        acknowledge_check(self.dead_letter_queue, dlq, guard="sqs_dlq_check")
         target = targets.EcsRunFargateTask(
             cluster,
             task_definition=self.task_definition,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from designspec.network import SUBNET_TIERS
-from stacks.nag import acknowledge
+from stacks.nag import acknowledge, acknowledge_check
 
 _SUBNET_TYPES = {
     "public": ec2.SubnetType.PUBLIC,
@@ -29,6 +30,7 @@ class Network(Construct):
         availability_zones: list[str],
         nat_gateways: int,
         flow_log_retention: logs.RetentionDays,
+        log_key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, id)
         self.vpc = ec2.Vpc(
@@ -40,7 +42,13 @@ class Network(Construct):
             restrict_default_security_group=True,  # strip the default SG of its rules (a deploy-time Lambda)
             # The tiers and sizes the spec checks the VPC range against (designspec/network.py).
             subnet_configuration=[
-                ec2.SubnetConfiguration(name=name, subnet_type=_SUBNET_TYPES[name], cidr_mask=prefix)
+                # Public subnets hold only NAT gateways (Elastic IPs): nothing gets a public IP by default.
+                ec2.SubnetConfiguration(
+                    name=name,
+                    subnet_type=_SUBNET_TYPES[name],
+                    cidr_mask=prefix,
+                    map_public_ip_on_launch=False if name == "public" else None,
+                )
                 for name, prefix in SUBNET_TIERS
             ],
         )
@@ -49,8 +57,24 @@ class Network(Construct):
             "CloudFormation-Validate::W3010",
             "Availability zones are fixed in the design spec on purpose: synthesis is offline and never looks them up.",
         )
+        acknowledge_check(
+            self.vpc,
+            "The public subnets' default route to the internet gateway serves the NAT gateways (egress of the "
+            "app tier) and CloudFront VPC origins, which need a VPC with an internet gateway; no workload runs there.",
+            nag="VPCNoUnrestrictedRouteToIGW",
+        )
+        acknowledge_check(
+            Stack.of(self),  # the handler's provider is a child of the stack, not of the VPC
+            "CDK's handler that strips the default security group's rules runs once at deploy time and reaches "
+            "only the EC2 API, so it needs no VPC.",
+            guard="lambda_inside_vpc_check",
+        )
         self.flow_log_group = logs.LogGroup(
-            self, "FlowLogs", retention=flow_log_retention, removal_policy=RemovalPolicy.DESTROY
+            self,
+            "FlowLogs",
+            retention=flow_log_retention,
+            encryption_key=log_key,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         self.vpc.add_flow_log(
             "FlowLog",

@@ -17,20 +17,25 @@ from designspec import naming, routes
 from designspec.kinds import Job
 from designspec.model import Design, Frontend, Service
 from designspec.observability import SEVERITIES, LogType, Severity
+from designspec.security import cloudfront_prefix_list
 from designspec.wiring import bindings
 from stacks.alerting import AlarmRouting, AlarmTopics
 from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
+from stacks.compliance import (
+    acknowledge_design_decisions,
+    compliance_metadata,
+)
 from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
 from stacks.dashboards import Dashboards, DashboardSources
 from stacks.data import PostgresDatabase, RedisCache, postgres_max_connections
-from stacks.edge import CLOUDFRONT_METRICS_REGION, StaticSite, log_bucket, note_no_cdn_alarm
+from stacks.dns import alias_to_load_balancer, certificate
+from stacks.keys import Keys, create_keys
 from stacks.messaging import WorkQueue
 from stacks.monitoring import (
     KpiMetrics,
     alb_alarms,
     cache_alarms,
-    cloudfront_alarms,
     database_alarms,
     http_kpi_alarms,
     kpi_metrics,
@@ -38,7 +43,9 @@ from stacks.monitoring import (
     service_alarms,
 )
 from stacks.network import Network
+from stacks.retention import retention
 from stacks.secrets import AppSecret
+from stacks.stage_edge import EdgeUnits
 from stacks.stage_kinds import (
     add_function,
     add_job,
@@ -68,45 +75,21 @@ class DesignStack(Stack):
         description: str,
         service_tag: str,
         seq: int,
+        cross_region_references: bool = False,
     ) -> None:
-        super().__init__(scope, id, stack_name=stack_name, description=description)
+        super().__init__(
+            scope,
+            id,
+            stack_name=stack_name,
+            description=description,
+            cross_region_references=cross_region_references or None,
+        )
         self._zones = list(zones)
         tag_component(self, service=service_tag, seq=seq, requirements=())
 
     @property
     def availability_zones(self) -> list[str]:
         return self._zones
-
-
-_RETENTION = {
-    1: "ONE_DAY",
-    3: "THREE_DAYS",
-    5: "FIVE_DAYS",
-    7: "ONE_WEEK",
-    14: "TWO_WEEKS",
-    30: "ONE_MONTH",
-    60: "TWO_MONTHS",
-    90: "THREE_MONTHS",
-    120: "FOUR_MONTHS",
-    150: "FIVE_MONTHS",
-    180: "SIX_MONTHS",
-    365: "ONE_YEAR",
-    400: "THIRTEEN_MONTHS",
-    545: "EIGHTEEN_MONTHS",
-    731: "TWO_YEARS",
-    1096: "THREE_YEARS",
-    1827: "FIVE_YEARS",
-    2192: "SIX_YEARS",
-    2557: "SEVEN_YEARS",
-    2922: "EIGHT_YEARS",
-    3288: "NINE_YEARS",
-    3653: "TEN_YEARS",
-}
-
-
-def retention(days: int) -> logs.RetentionDays:
-    """The CDK enum for a day count the spec already validated against CloudWatch's allowed set."""
-    return getattr(logs.RetentionDays, _RETENTION[days])
 
 
 def route_table(design: Design) -> dict[str, Route]:
@@ -117,7 +100,7 @@ def route_table(design: Design) -> dict[str, Route]:
     }
 
 
-class EnvironmentStage(Stage):
+class EnvironmentStage(EdgeUnits, Stage):
     """Everything one AWS environment deploys: network, data, messaging, platform, edge, observability, workloads."""
 
     def __init__(self, scope: Construct, env_name: str, *, design: Design, image_tag: str) -> None:
@@ -130,6 +113,10 @@ class EnvironmentStage(Stage):
 
         self.obs = design.observability
         self.name_prefix = naming.name_prefix(design.project, env_name)
+        self.keys, self.keys_stack = Keys(), None
+        if design.security.encryption == "customer-managed":
+            self.keys_stack = self._stack("Keys", "security", first_seq, "Customer-managed KMS keys")
+            self.keys = create_keys(self.keys_stack, prefix=self.name_prefix)
         self.observability = self._stack(
             "Observability",
             "observability",
@@ -139,7 +126,11 @@ class EnvironmentStage(Stage):
             + (" and budget" if env.budget else ""),
         )
         # docgen prices usage-based items from these (it reads the template, never the spec)
-        self.observability.template_options.metadata = {"CostUsage": dict(sorted(env.cost_usage.items()))}
+        # and shows the validation packs that ran (each resource's acknowledgements are in its own metadata)
+        self.observability.template_options.metadata = {
+            "CostUsage": dict(sorted(env.cost_usage.items())),
+            "Compliance": compliance_metadata(design.security),
+        }
         self.alarm_topics = AlarmTopics(self.observability, "Alarms", emails=self._notify())
         self.routing = AlarmRouting(self.obs.severities, self.alarm_topics.topics, self.name_prefix)
         if env.budget:
@@ -171,6 +162,7 @@ class EnvironmentStage(Stage):
             availability_zones=list(env.availability_zones),
             nat_gateways=env.nat_gateways,
             flow_log_retention=self._retention("flow"),
+            log_key=self.keys.logs,
         )
         Tags.of(self.network.flow_log_group).add("LogType", "flow")
         self.vpc = self.network.vpc
@@ -189,6 +181,7 @@ class EnvironmentStage(Stage):
         self.functions = {fn.name: add_function(self, fn) for fn in design.functions}
         if self.obs.dashboards_enabled:
             self._dashboards(first_seq)
+        acknowledge_design_decisions(self, customer_keys=self.keys.customer_managed)  # on the finished tree
 
     # --- units -----------------------------------------------------------------------------------
 
@@ -220,16 +213,22 @@ class EnvironmentStage(Stage):
         fallback = self.env_spec.budget.emails if self.env_spec.budget else ()
         return {sev: getattr(self.obs.on_call.notify, sev) or fallback for sev in SEVERITIES}
 
-    def _stack(self, id: str, service_tag: str, seq: int, what: str) -> DesignStack:
-        return DesignStack(
+    def _stack(self, id: str, service_tag: str, seq: int, what: str, **options: bool) -> DesignStack:
+        stack = DesignStack(
             self,
             id,
+            **options,
             zones=self.env_spec.availability_zones,
             stack_name=naming.stack_name(self.design.project, self.env_name, id),
             description=f"{self.design.project} {self.env_name}: {what}",
             service_tag=service_tag,
             seq=seq,
         )
+        # Declared up front, so a KMS grant to a role of this stack goes into the role's policy: a grant into
+        # the key's policy would make the Keys stack depend on this one (a cycle).
+        if self.keys_stack is not None:
+            stack.add_stack_dependency(self.keys_stack)
+        return stack
 
     def _data(self) -> None:
         d, env = self.design, self.env_spec
@@ -249,7 +248,10 @@ class EnvironmentStage(Stage):
                 sizing=env.databases[db.name],
                 engine_version=db.engine_version,
                 database_name=db.database_name,
+                identifier=naming.rds_instance_identifier(self.name_prefix, db.name),
                 log_retention=self._retention("application"),
+                keys=self.keys,
+                protection=env.protection,
             )
             tag_component(self.databases[db.name], service=db.name, seq=db.seq, requirements=db.requirements)
             size = env.databases[db.name]
@@ -270,6 +272,7 @@ class EnvironmentStage(Stage):
                 sizing=env.caches[cache.name],
                 engine_version=cache.engine_version,
                 log_retention=self._retention("application"),
+                keys=self.keys,
             )
             tag_component(
                 self.caches[cache.name], service=cache.name, seq=cache.seq, requirements=cache.requirements
@@ -288,6 +291,7 @@ class EnvironmentStage(Stage):
                 secret.name,
                 spec=secret,
                 secret_name=naming.secret_name(d.project, self.env_name, secret.name),
+                key=self.keys.data,
             )
             tag_component(
                 self.secrets[secret.name],
@@ -314,6 +318,7 @@ class EnvironmentStage(Stage):
                 region=copy_region,
                 vault_name=copy_name,
                 seq=seq,
+                customer_managed=self.keys.customer_managed,
             )
             stack.add_stack_dependency(copy_stack)
             copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=copy_name)
@@ -324,6 +329,7 @@ class EnvironmentStage(Stage):
             retention_days=plan.retention_days,
             hour_utc=plan.daily_at_utc_hour,
             copy_to_vault_arn=copy_arn,
+            key=self.keys.data,
             resources=[
                 backup.BackupResource.from_rds_database_instance(db.instance)
                 for _, db in sorted(self.databases.items())
@@ -344,7 +350,7 @@ class EnvironmentStage(Stage):
         )
         build_topics(self, stack)
         for q in d.queues:
-            self.queues[q.name] = WorkQueue(stack, q.name, spec=q)
+            self.queues[q.name] = WorkQueue(stack, q.name, spec=q, key=self.keys.messaging)
             tag_component(self.queues[q.name], service=q.name, seq=q.seq, requirements=q.requirements)
             multiple = self.obs.thresholds.queue_age_visibility_multiple
             max_age = max(60, round(q.visibility_timeout_seconds * multiple))
@@ -361,9 +367,23 @@ class EnvironmentStage(Stage):
         self.platform_stack = self._stack(
             "Platform", "platform", seq, "ECS cluster, ALB and image repositories"
         )
-        self.platform = Platform(
-            self.platform_stack, "Platform", vpc=self.vpc, access_log_days=self._retention_days("access")
+        env, domain = self.env_spec, self.env_spec.domain
+        origin_certificate = (
+            certificate(self.platform_stack, "OriginCertificate", domain=domain, names=[domain.origin])
+            if domain
+            else None
         )
+        self.platform = Platform(
+            self.platform_stack,
+            "Platform",
+            vpc=self.vpc,
+            access_log_days=self._retention_days("access"),
+            cloudfront_prefix_list=cloudfront_prefix_list(env.region or ""),
+            certificate=origin_certificate,
+            deletion_protection=env.protection == "production",
+        )
+        if domain:
+            alias_to_load_balancer(self.platform_stack, "OriginName", domain=domain, alb=self.platform.alb)
         Tags.of(self.platform.access_logs).add("LogType", "access")
         alb_alarms(self.platform, alb=self.platform.alb, thresholds=self.obs.thresholds, routing=self.routing)
         self.function_code = function_code_bucket(self, self.platform_stack)
@@ -381,31 +401,11 @@ class EnvironmentStage(Stage):
                     repository_name=naming.ecr_repository_name(self.design.project, workload.name),
                     image_scan_on_push=True,
                     image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+                    encryption=ecr.RepositoryEncryption.KMS if self.keys.data else None,
+                    encryption_key=self.keys.data,
                     lifecycle_rules=[ecr.LifecycleRule(max_image_count=30)],
                     removal_policy=RemovalPolicy.RETAIN,
                 )
-
-    def _edge(self, seq: int) -> None:
-        sites = self.design.static_frontends()
-        if not sites:
-            return
-        stack = self._stack("Edge", "edge", seq, "CloudFront distributions and static site buckets")
-        logs_bucket = log_bucket(stack, "EdgeLogs", days=self._retention_days("access"))
-        Tags.of(logs_bucket).add("LogType", "access")
-        for fe in sites:
-            site = StaticSite(stack, fe.name, logs=logs_bucket, api_path=fe.api_path, alb=self.platform.alb)
-            tag_component(site, service=fe.name, seq=fe.seq, requirements=fe.requirements)
-            self.distributions[fe.name] = site.distribution
-            if self.env_spec.region == CLOUDFRONT_METRICS_REGION:
-                cloudfront_alarms(
-                    site,
-                    name=fe.name,
-                    distribution=site.distribution,
-                    thresholds=self.obs.thresholds,
-                    routing=self.routing,
-                )
-            else:
-                note_no_cdn_alarm(site, region=self.env_spec.region or "")
 
     def _workload(self, w: Workload) -> None:
         env = self.env_spec
@@ -474,6 +474,7 @@ class EnvironmentStage(Stage):
             )
             if tracing.enabled
             else None,
+            log_key=self.keys.logs,
         )
 
     def _dashboards(self, seq: int) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -19,6 +19,7 @@ from designspec.wiring import bindings
 from stacks.functions import AppFunction, FunctionCode, FunctionSettings
 from stacks.jobs import ScheduledJob
 from stacks.monitoring_kinds import file_system_alarms, function_alarms, job_alarms, table_alarms
+from stacks.nag import acknowledge_check
 from stacks.storage import AppBucket, AppTable, AppTopic, SharedFiles, access_log_bucket
 from stacks.tagging import tag_component
 from stacks.triggers import HttpEntry, add_trigger
@@ -103,7 +104,18 @@ def function_code_bucket(stage: EnvironmentStage, stack: Stack) -> s3.Bucket | N
             stack, "FunctionCodeAccessLogs", days=stage.retention_days("access")
         ),
         server_access_logs_prefix="s3/function-code/",
+        # code of older commits stays a year for rollbacks; overwritten versions a month
+        lifecycle_rules=[
+            s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))
+        ],
         removal_policy=RemovalPolicy.RETAIN,
+    )
+    acknowledge_check(
+        bucket,
+        "Deployment artifacts (zipped function code) the pipeline uploads; S3-managed encryption keeps the "
+        "functions' code readable by Lambda without a key grant per function.",
+        nag="S3DefaultEncryptionKMS",
+        guard="s3_bucket_default_encryption_kms_check",
     )
     tag_component(
         bucket, service=FUNCTION_CODE_TAG, seq=min(f.seq for f in stage.design.functions), requirements=()
@@ -159,6 +171,7 @@ def add_function(stage: EnvironmentStage, fn: Function) -> AppFunction:
             log_level=stage.obs.logging.level,
             tracing=stage.obs.tracing.enabled,
             vpc=stage.vpc if in_vpc else None,
+            log_key=stage.keys.logs,
         ),
         environment={**defaults, **plain},
         reads_secrets=any(b.attribute == "secret_arn" for b in binds),

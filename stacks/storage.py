@@ -4,7 +4,7 @@ the workloads that use them (stacks/uses.py)."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_efs as efs
@@ -14,7 +14,8 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from designspec.kinds import Bucket, BucketLifecycle, FileSystem, Table, TableSizing, Topic
-from stacks.nag import acknowledge
+from stacks.keys import limit_grants
+from stacks.nag import acknowledge, acknowledge_check, acknowledge_log_bucket
 
 NFS_PORT = 2049
 ACCESS_POINT_PERMISSIONS = "750"  # the owner reads and writes, its group reads, others nothing
@@ -69,6 +70,14 @@ class SharedFiles(Construct):
             enable_automatic_backups=False,  # the environment's AWS Backup plan selects it (spec: backup)
             removal_policy=RemovalPolicy.RETAIN,
         )
+        acknowledge_check(
+            self.file_system,
+            "The environment's AWS Backup plan selects this file system (daily, the spec's retention, copied "
+            "where the spec says); EFS's automatic backups would be a second, unmanaged plan."
+            if spec.backup
+            else "The spec keeps this file system out of backups (backup: false): its files can be made again.",
+            guard="efs_automatic_backups_enabled_check",
+        )
         self.access_point = self.file_system.add_access_point(
             "AccessPoint",
             path=spec.root_directory,
@@ -104,6 +113,8 @@ class AppBucket(Construct):
             if spec.encryption == "kms"
             else None
         )
+        if self.key is not None:
+            limit_grants(self.key)
         life = spec.lifecycle
         self.bucket = s3.Bucket(
             self,
@@ -123,8 +134,40 @@ class AppBucket(Construct):
             else None,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        self._acknowledge(spec, events)
         # Workloads read the ARN by this name (stacks/uses.py): their grants then name it the same everywhere.
         CfnOutput(self, "ArnExport", value=self.bucket.bucket_arn, export_name=arn_export)
+
+    def _acknowledge(self, spec: Bucket, events: bool) -> None:
+        if spec.encryption == "s3-managed":
+            acknowledge_check(
+                self.bucket,
+                "The spec chooses S3-managed encryption (encryption: s3-managed) for this bucket; kms gives it a "
+                "customer-managed key.",
+                nag="S3DefaultEncryptionKMS",
+                guard="s3_bucket_default_encryption_kms_check",
+            )
+        if not spec.versioned:
+            acknowledge_check(
+                self.bucket,
+                "The spec keeps no versions of this bucket (versioned: false): its objects can be made again.",
+                nag="S3BucketVersioningEnabled",
+                guard="s3_bucket_versioning_enabled_check",
+            )
+        if events:
+            stack = Stack.of(self)
+            acknowledge(
+                stack,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                "CDK's bucket-notifications handler (turns on the bucket's EventBridge delivery at deploy time) "
+                "uses the basic execution policy.",
+            )
+            acknowledge_check(
+                stack,
+                "CDK's bucket-notifications handler runs at deploy time and calls only S3's notification API; "
+                "it reaches nothing in a VPC.",
+                guard="lambda_inside_vpc_check",
+            )
 
 
 def _has_lifecycle(life: BucketLifecycle, versioned: bool) -> bool:
@@ -168,6 +211,13 @@ def access_log_bucket(scope: Construct, id: str, *, days: int) -> s3.Bucket:
         bucket,
         "AwsSolutions-S1",
         "This is the access-log bucket itself; logging its own access would log into itself.",
+    )
+    acknowledge_log_bucket(bucket)
+    acknowledge_check(
+        bucket,
+        "S3 server access log delivery writes to SSE-S3 buckets only.",
+        nag="S3DefaultEncryptionKMS",
+        guard="s3_bucket_default_encryption_kms_check",
     )
     return bucket
 

@@ -11,12 +11,13 @@ from typing import Protocol
 from aws_cdk import RemovalPolicy, Stack, TagManager
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_efs as efs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from designspec.naming import log_group_name
 from designspec.observability import LogType
-from stacks.nag import acknowledge
+from stacks.nag import acknowledge, acknowledge_check
 from stacks.tracing import TracingSettings, add_collector, app_environment
 
 
@@ -29,8 +30,10 @@ class Telemetry:
     log_level: str
     router_image: str
     tracing: TracingSettings | None
+    log_key: kms.IKey | None = None  # customer-managed encryption of the log groups; None: CloudWatch's own
 
 
+TMP_VOLUME = "tmp"
 WORKLOAD_LOG_TYPES: tuple[LogType, ...] = ("application", "access", "audit")
 # Log types that must outlive the stack: audit events are evidence.
 _RETAINED_LOG_TYPES = ("audit",)
@@ -92,8 +95,13 @@ class FargateTask:
             environment={**defaults, **environment},  # the spec's own settings win over the defaults
             secrets=secrets,
             port_mappings=[ecs.PortMapping(container_port=port)] if port else None,
-            readonly_root_filesystem=False,
+            # The image cannot be altered at run time; scratch files go to the task's own /tmp volume.
+            readonly_root_filesystem=True,
             essential=True,
+        )
+        self.task_definition.add_volume(name=TMP_VOLUME)  # Fargate task storage, gone with the task
+        self.container.add_mount_points(
+            ecs.MountPoint(container_path="/tmp", source_volume=TMP_VOLUME, read_only=False)
         )
         self._log_router(telemetry)
         self.collector = None
@@ -111,6 +119,7 @@ class FargateTask:
                 "X-Ray's PutTraceSegments, PutTelemetryRecords and sampling-rule actions have no "
                 "resource-level permissions, so AWS requires Resource '*'.",
             )
+        _acknowledge_task(self.task_definition)
         acknowledge(
             self.task_definition,
             "AwsSolutions-ECS2",
@@ -129,6 +138,7 @@ class FargateTask:
             f"{log_type.capitalize()}Logs",
             log_group_name=log_group_name(telemetry.log_group_prefix, log_type),
             retention=telemetry.retention[log_type],
+            encryption_key=telemetry.log_key,
             removal_policy=RemovalPolicy.RETAIN if log_type in _RETAINED_LOG_TYPES else RemovalPolicy.DESTROY,
         )
         tags = TagManager.of(group.node.default_child)  # on the L1: Tags.of() would add an aspect per group
@@ -176,6 +186,27 @@ class FargateTask:
         )
         for group in self.log_groups.values():  # the router writes with the task role
             group.grant_write(self.task_definition.task_role)
+
+
+def _acknowledge_task(task: ecs.TaskDefinition) -> None:
+    acknowledge_check(
+        task,
+        "Containers run as the user their image declares; the spec does not set one and forcing a uid "
+        "breaks images that expect theirs.",
+        guard="ecs_task_definition_nonroot_user_check",
+    )
+    acknowledge_check(
+        task,
+        "Fargate enforces the task's memory as the hard limit; per-container limits would only split it and "
+        "let a spike kill one container while memory is free.",
+        guard="ecs_task_definition_memory_hard_limit_check",
+    )
+    acknowledge_check(
+        task,
+        "The app and collector containers are read-only; only the Fluent Bit log router writes, to buffer "
+        "log records on its own file system.",
+        guard="ecs_containers_readonly_access_check",
+    )
 
 
 def mount_file_system(

@@ -28,7 +28,7 @@ from constructs import Construct
 
 from designspec.kinds import Trigger
 from stacks.compute import Route
-from stacks.nag import acknowledge
+from stacks.nag import acknowledge, acknowledge_check
 from stacks.uses import Stores
 
 DEFAULT_BATCH = 10
@@ -156,6 +156,11 @@ def _alb(scope: Construct, fn: lambda_.IFunction, http: HttpEntry) -> elbv2.Appl
         conditions=[elbv2.ListenerCondition.path_patterns(list(http.route.path_patterns))],
         action=elbv2.ListenerAction.forward([group]),
     )
+    acknowledge_check(
+        fn,
+        "Only the ALB's target group may invoke the function (the permission's SourceArn is the group's).",
+        guard="lambda_function_public_access_prohibited_check",
+    )
     return group
 
 
@@ -183,6 +188,17 @@ def _http_api(scope: Construct, fn: lambda_.IFunction, t: Trigger, http: HttpEnt
     for route in t.routes or (DEFAULT_ROUTE,):
         method, path = route.split(" ", 1)
         api.add_routes(path=path, methods=[apigwv2.HttpMethod(method)], integration=integration)
+    acknowledge_check(
+        api,
+        "The design names no authorizer for this API: the function authenticates its callers itself.",
+        guard="api_gw_v2_authorization_type_configured_check",
+    )
+    for holder in (fn, api):  # the permission is made under the API's route integration
+        acknowledge_check(
+            holder,
+            "Only this function's HTTP API may invoke it (the permission's SourceArn is the API's).",
+            guard="lambda_function_public_access_prohibited_check",
+        )
     acknowledge(
         api,
         "AwsSolutions-APIG4",

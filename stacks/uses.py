@@ -15,6 +15,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from designspec.kinds import Access, Uses
 from designspec.model import Design
 from designspec.wiring import Binding
+from stacks.compute import acknowledge_queue_key_actions
 from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache
 from stacks.messaging import WorkQueue
 from stacks.nag import acknowledge
@@ -65,6 +66,8 @@ def grant_uses(stores: Stores, spec: Uses, who: Principal) -> None:
             stores.caches[cache].auth_secret.grant_read(who.role)
     for queue in spec.sends_to:
         stores.queues[queue].queue.grant_send_messages(who.role)
+    if spec.sends_to:
+        acknowledge_queue_key_actions(who.role)
     for topic in spec.publishes_to:
         stores.topics[topic].topic.grant_publish(who.role)
     for name, access in sorted(spec.buckets.items()):

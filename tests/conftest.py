@@ -172,24 +172,25 @@ def run_zoo_documents(design: Path, outdir: Path, work: Path, synth_error: str |
     return ZooRun(design, outdir, 0.0, synth_error, generated, gen, doc, docgen)
 
 
-_ZOO_RUNS: dict[Path, ZooRun] = {}  # one run per zoo design per session, whichever fixture asks first
+_ZOO_RUNS: dict[Path, ZooRun] = {}
 
 
-def _zoo_run_once(design: Path, factory: pytest.TempPathFactory) -> ZooRun:
+def zoo_run_of(design: Path, tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
+    """The session's one run of a zoo design, whichever test asks first (zoo_run or a test of one design)."""
     if design not in _ZOO_RUNS:
-        _ZOO_RUNS[design] = run_zoo_design(design, factory.mktemp(f"zoo-{design.stem}"))
+        _ZOO_RUNS[design] = run_zoo_design(design, tmp_path_factory.mktemp(f"zoo-{design.stem}"))
     return _ZOO_RUNS[design]
 
 
 @pytest.fixture(scope="session", params=zoo_designs(), ids=lambda p: p.stem)
 def zoo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
-    return _zoo_run_once(request.param, tmp_path_factory)
+    return zoo_run_of(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def kinds_zoo(tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
     """The zoo design of jobs, functions, file systems, buckets and tables (the same run test_zoo checks)."""
-    return _zoo_run_once(ZOO / "jobs-functions-files.yaml", tmp_path_factory)
+    return zoo_run_of(ZOO / "jobs-functions-files.yaml", tmp_path_factory)
 
 
 def assert_one_line(message: str, file: str) -> None:

@@ -142,6 +142,11 @@ class Files:
 def check_source(files: Files, source: list[Any], report: Report) -> None:
     kind, name, path, value = source
     report.sources += 1
+    if kind == "file":  # a file the doc links to (or says is not written yet), relative to the repository
+        found = "exists" if (files.repo / name).is_file() else "missing"
+        if found != value:
+            report.fail(f"file {name}: map says {value!r}, the repository says {found!r}")
+        return
     if kind == "count":
         env, _, cfn_type = path.partition(":")
         found: Any = files.count(env, cfn_type)
@@ -168,7 +173,20 @@ def plain(text: str) -> str:
 
 
 def check(doc: Path, cdk_out: Path, repo: Path, generated: Path | None) -> Report:
+    """The doc and each companion file it links to (`<stem>-<name>.md`), each against its own map."""
     report = Report()
+    _check_one(doc, cdk_out, repo, generated, report)
+    text = doc.read_text(encoding="utf-8")
+    for name in dict.fromkeys(re.findall(r"\]\((" + re.escape(doc.stem) + r"-[\w.-]+\.md)\)", text)):
+        companion = doc.with_name(name)
+        if not companion.is_file():
+            report.fail(f"{doc.name} links to {name}, which does not exist")
+            continue
+        _check_one(companion, cdk_out, repo, generated, report)
+    return report
+
+
+def _check_one(doc: Path, cdk_out: Path, repo: Path, generated: Path | None, report: Report) -> None:
     data = json.loads((doc.with_name(doc.stem + ".sources.json")).read_text())
     sources = data["sources"]
     body = regions(doc.read_text(encoding="utf-8"))
@@ -212,4 +230,3 @@ def check(doc: Path, cdk_out: Path, repo: Path, generated: Path | None) -> Repor
                         report.fail(
                             f"{name} table {t} row {r} column {c} ({row[c][:40]!r}) is not in the map"
                         )
-    return report

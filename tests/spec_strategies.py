@@ -17,6 +17,7 @@ from designspec.fargate import VALID_COMBINATIONS
 from designspec.model import LOG_RETENTION_DAYS
 from designspec.network import smallest_prefix
 from designspec.regions import regions
+from designspec.security import cloudfront_prefix_lists
 from tests.conftest import ROOT
 from tests.spec_mutations import mutate
 
@@ -125,7 +126,8 @@ def _frontend(draw: st.DrawFn, data: dict[str, Any], name: str, i: int) -> dict[
 
 
 def _environment(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
-    region = draw(st.sampled_from(sorted(regions())))
+    # a region whose CloudFront origin-facing prefix list is known: the ALB admits only that list
+    region = draw(st.sampled_from(sorted(set(regions()) & set(cloudfront_prefix_lists()))))
     zones = draw(st.lists(st.sampled_from(regions()[region]), min_size=2, max_size=3, unique=True))
     prefix = draw(st.integers(16, smallest_prefix(len(zones))))
     block = draw(st.integers(0, 2 ** (prefix - 8) - 1))

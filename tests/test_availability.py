@@ -15,7 +15,7 @@ from docgen.assembly.reader import read_assembly
 from docgen.verify import availability, verification
 from docgen.verify.slas import load_slas
 from docgen.verify.targets import Target
-from tests.test_docgen import tables
+from tests.test_docgen import doc_tables
 from tests.test_invocation import FIXTURE, create, run_work, write_context
 
 ENVS = ["staging", "prod"]
@@ -174,8 +174,8 @@ def test_the_doc_reports_each_target_and_every_factor(tmp_path: Path) -> None:
     create(
         doc, targets={"REQ-001-NFR-AVAIL-001": {"availability": 99.8, "rpo_minutes": 15, "rto_minutes": 60}}
     )
-    found = tables(doc.read_text())
-    verdicts = found["Targets"]
+    found = doc_tables(doc)
+    verdicts = found["Requirement Verification"]
     assert [(r["Measure"], r["Result"]) for r in verdicts] == [
         ("availability", "met"),
         ("RPO", "met"),
@@ -191,7 +191,7 @@ def test_the_doc_reports_each_target_and_every_factor(tmp_path: Path) -> None:
     assert (
         "(unverified)" in sources["sqs"]["Source"] and "(assumption)" in sources["rds.restore_rto"]["Source"]
     )
-    traced = {(r["Requirement"], r["Component"]): r for r in found["Requirements Traceability"]}
+    traced = {(r["Requirement"], r["Component"]): r for r in found["Traceability"]}
     assert (
         traced[("REQ-001-NFR-AVAIL-001", "backend")]["Verification"] == "availability met, RPO met, RTO met"
     )

@@ -18,7 +18,7 @@ from tests import sourcemap
 from tests.conftest import ROOT
 from tests.doccheck import assembly as doccheck_assembly
 from tests.doccheck import blocks_facts as blocks
-from tests.doccheck.markdown import parse
+from tests.doccheck.markdown import expand, parse
 from tests.test_docgen import docgen_argv
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -37,10 +37,15 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def region(doc: Path, name: str) -> str:
-    text = doc.read_text(encoding="utf-8")
-    found = re.search(rf"BEGIN GENERATED: {name} .*?-->\n(.*?)<!-- END GENERATED: {name} -->", text, re.S)
+    """The region's body in the doc and in its companion files (a section's detail tables live there)."""
+    found = []
+    for path in [doc, *sorted(doc.parent.glob(f"{doc.stem}-*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        found += re.findall(
+            rf"BEGIN GENERATED: {name} .*?-->\n(.*?)<!-- END GENERATED: {name} -->", text, re.S
+        )
     assert found, f"no region {name}"
-    return found.group(1)
+    return "\n".join(found)
 
 
 def rows(doc: Path, name: str, first_header: str, *also: str) -> list[dict[str, str]]:
@@ -53,7 +58,7 @@ def rows(doc: Path, name: str, first_header: str, *also: str) -> list[dict[str, 
             for body in lines[i + 2 :]:
                 if not body.startswith("|"):
                     break
-                out.append(
+                out += expand(
                     dict(zip(cells, [c.strip() for c in body.strip().strip("|").split(" | ")], strict=True))
                 )
             return out
@@ -77,7 +82,7 @@ def test_every_corpus_doc_keeps_its_source_map(docs: dict[str, Path], app: str) 
 
 
 def test_aurora_is_described_from_its_clusters(docs: dict[str, Path]) -> None:
-    clusters = {r["Cluster"]: r for r in rows(docs["aurora"], "datastores", "Cluster")}
+    clusters = {r["Cluster"]: r for r in rows(docs["aurora"], "database", "Cluster")}
     orders, analytics = clusters["Orders"], clusters["Analytics"]
     assert orders["Engine"] == "Aurora PostgreSQL 16.6"
     assert (orders["Encrypted"], orders["Backups"], orders["Deletion protection"]) == ("yes", "14 d", "yes")
@@ -149,7 +154,7 @@ def test_api_routes_show_their_integrations_and_authorizers(docs: dict[str, Path
 
 
 def test_lambda_triggers_are_rows_and_arrows_and_cdk_handlers_stay_apart(docs: dict[str, Path]) -> None:
-    functions_ = {r["Function"]: r for r in rows(docs["s3-sns-sqs-lambda"], "serverless", "Function", "Arch")}
+    functions_ = {r["Function"]: r for r in rows(docs["s3-sns-sqs-lambda"], "compute", "Function", "Arch")}
     assert set(functions_) == {"Audit", "Processor"}
     processor = functions_["Processor"]
     assert (processor["Arch"], processor["Memory"], processor["Timeout"]) == ("arm64", "512 MiB", "30 s")
@@ -158,7 +163,7 @@ def test_lambda_triggers_are_rows_and_arrows_and_cdk_handlers_stay_apart(docs: d
     assert functions_["Audit"]["Triggered by"] == "SNS Uploaded (lambda subscription)"
     infra = {
         r["Function"]: r["Purpose"]
-        for r in rows(docs["s3-sns-sqs-lambda"], "serverless", "Function", "Purpose")
+        for r in rows(docs["s3-sns-sqs-lambda"], "inventory", "Function", "Purpose")
     }
     assert set(infra) == {"BucketNotificationsHandler", "LogRetention"}
     assert infra["LogRetention"].startswith("custom-resource handler (Custom::LogRetention)")
@@ -186,7 +191,7 @@ def test_cdk_provider_functions_are_told_apart_on_every_corpus_app() -> None:
 
 
 def test_dynamodb_waf_and_stream_consumer(docs: dict[str, Path]) -> None:
-    (table,) = rows(docs["waf-backup-dynamodb"], "datastores", "Table")
+    (table,) = rows(docs["waf-backup-dynamodb"], "database", "Table")
     assert table["Keys"] == "pk (partition, string), sk (sort, string)"
     assert (table["Billing"], table["Stream"], table["Point-in-time recovery"]) == (
         "on-demand",
@@ -194,14 +199,14 @@ def test_dynamodb_waf_and_stream_consumer(docs: dict[str, Path]) -> None:
         "yes",
     )
     assert table["Indexes"] == "GSI by-category on category (partition, string)"
-    (acl,) = rows(docs["waf-backup-dynamodb"], "waf", "Web ACL")
+    (acl,) = rows(docs["waf-backup-dynamodb"], "security", "Web ACL")
     assert (acl["Scope"], acl["Default action"], acl["Protects"]) == (
         "regional",
         "allow",
         "REST API CatalogApi",
     )
     assert acl["Rules"].startswith("0 RateLimitPerIp: block above 1,000 requests per 5 min per IP<br>")
-    fns = {r["Function"]: r for r in rows(docs["waf-backup-dynamodb"], "serverless", "Function", "Arch")}
+    fns = {r["Function"]: r for r in rows(docs["waf-backup-dynamodb"], "compute", "Function", "Arch")}
     assert fns["StreamFn"]["Triggered by"] == "DynamoDB Products stream (batch 100, from trim horizon)"
     assert links("waf-backup-dynamodb") >= {
         ("waf_WebAcl", "api_CatalogApi", "filters"),
@@ -211,7 +216,7 @@ def test_dynamodb_waf_and_stream_consumer(docs: dict[str, Path]) -> None:
 
 
 def test_global_tables_show_provisioned_capacity_and_regions(docs: dict[str, Path]) -> None:
-    tables = rows(docs["nested-stages"], "datastores", "Table")
+    tables = rows(docs["nested-stages"], "database", "Table")
     assert {(t["Environment"], t["Regions"]) for t in tables} == {
         ("platform/eu", "global table: eu-west-1"),
         ("platform/us", "global table: us-east-1"),
@@ -220,11 +225,11 @@ def test_global_tables_show_provisioned_capacity_and_regions(docs: dict[str, Pat
 
 
 def test_instances_groups_rules_and_state_machines(docs: dict[str, Path]) -> None:
-    instances = {r["Environment"]: r for r in rows(docs["stages-stepfunctions"], "servers", "Instance")}
+    instances = {r["Environment"]: r for r in rows(docs["stages-stepfunctions"], "compute", "Instance")}
     assert (instances["dev"]["Type"], instances["prod"]["Type"]) == ("t3.micro", "m5.large")
     assert instances["prod"]["AMI"].startswith("latest Amazon Linux AMI")
     assert instances["prod"]["Metadata service"] == "IMDSv2 required"
-    (group,) = rows(docs["alb-asg-mysql"], "servers", "Group")
+    (group,) = rows(docs["alb-asg-mysql"], "compute", "Group")
     assert (group["Group"], group["Type"], group["Min"], group["Desired"], group["Max"]) == (
         "Asg",
         "t3.small",
@@ -234,11 +239,11 @@ def test_instances_groups_rules_and_state_machines(docs: dict[str, Path]) -> Non
     )
     assert (group["Scaling"], group["Load balancers"]) == ("CPU 50%", "ALB Alb → HTTP :80")
     assert ("alb_Alb", "asg_Asg") in {(x.source, x.target) for x in model("alb-asg-mysql").links}
-    rules = {(r["Environment"], r["Rule"]): r for r in rows(docs["stages-stepfunctions"], "events", "Rule")}
+    rules = {(r["Environment"], r["Rule"]): r for r in rows(docs["stages-stepfunctions"], "apis", "Rule")}
     assert rules["prod", "Hourly"]["Fired by"] == "schedule rate(1 hour)"
     assert rules["prod", "OrderPlaced"]["Event bus"] == "orders-prod"
     assert rules["prod", "OrderPlaced"]["Targets"] == "Step Functions OrderFlow"
-    machines = {r["Environment"]: r for r in rows(docs["stages-stepfunctions"], "events", "State machine")}
+    machines = {r["Environment"]: r for r in rows(docs["stages-stepfunctions"], "apis", "State machine")}
     assert (machines["prod"]["Type"], machines["prod"]["Logging"], machines["prod"]["Tracing"]) == (
         "standard",
         "error to FlowLogs",
@@ -252,10 +257,10 @@ def test_instances_groups_rules_and_state_machines(docs: dict[str, Path]) -> Non
 
 
 def test_a_lambda_behind_a_load_balancer_and_a_cloud_map_namespace(docs: dict[str, Path]) -> None:
-    (report,) = rows(docs["cross-stack-vpc"], "serverless", "Function", "Arch")
+    (report,) = rows(docs["cross-stack-vpc"], "compute", "Function", "Arch")
     assert (report["Function"], report["In VPC"]) == ("Report", "yes (2 subnets)")
     assert report["Triggered by"] == "ALB InternalAlb (HTTP :80)"
-    (namespace,) = rows(docs["service-connect-nested"], "discovery", "Namespace")
+    (namespace,) = rows(docs["service-connect-nested"], "network", "Namespace")
     assert (namespace["Namespace"], namespace["Type"]) == ("shop.internal", "HTTP (API discovery only)")
 
 
@@ -287,8 +292,8 @@ def test_the_independent_checker_catches_a_wrong_cluster_or_function_cell(docs: 
     assert {m.kind for m in result.mismatches} == {"aurora-backups"}
     stages = docs["stages-stepfunctions"].read_text(encoding="utf-8")
     wrong = stages.replace(
-        "| prod | Validate | python3.12 | x86_64 | 512 MiB |",
-        "| prod | Validate | python3.12 | x86_64 | 256 MiB |",
+        "| python3.12 | x86_64 | dev: 128 MiB<br>prod: 512 MiB |",
+        "| python3.12 | x86_64 | dev: 128 MiB<br>prod: 256 MiB |",
     )
     assert wrong != stages
     result = blocks.check(parse(wrong), doccheck_assembly.read(CORPUS / "stages-stepfunctions" / "cdk.out"))

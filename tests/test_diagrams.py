@@ -23,7 +23,8 @@ from tests.mermaid_render import render_many
 FIXTURE = Path(__file__).parent / "fixtures" / "assemblies" / "default"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NODE = re.compile(r'^\s*([A-Za-z0-9_]+)(?:\["|\(\["|\[\("|\{\{")(.*?)(?:"\]|"\]\)|"\)\]|"\}\})$')
-EDGE = re.compile(r'^\s*([A-Za-z0-9_]+) (-->|-\.->)(?:\|"(.*?)"\|)? ([A-Za-z0-9_]+)$')
+# `a & b -->|"label"| c & d`: Mermaid's shorthand for the arrows from each of a, b to each of c, d
+EDGE = re.compile(r'^\s*(\w+(?: & \w+)*) (-->|-\.->)(?:\|"(.*?)"\|)? (\w+(?: & \w+)*)$')
 PIPELINE = {
     "platform": "github-actions",
     "stages": [
@@ -61,7 +62,13 @@ def _nodes(source: str) -> dict[str, list[str]]:
 
 
 def _edges(source: str) -> list[tuple[str, str, str]]:
-    return [(m[1], m[4], _decode(m[3] or "")) for line in source.splitlines() if (m := EDGE.match(line))]
+    return [
+        (a, b, _decode(m[3] or ""))
+        for line in source.splitlines()
+        if (m := EDGE.match(line))
+        for a in m[1].split(" & ")
+        for b in m[4].split(" & ")
+    ]
 
 
 def _decode(text: str) -> str:

@@ -8,12 +8,13 @@ import pytest
 
 from docgen.cli import main
 from tests.conftest import Synth
-from tests.test_docgen import TEMPLATE, tables
+from tests.test_docgen import TEMPLATE, doc_tables
 
 pytestmark = pytest.mark.synth
 
 
-def doc_for(cdk_out: Path, doc: Path) -> str:
+def doc_for(cdk_out: Path, doc: Path) -> dict[str, list[dict[str, str]]]:
+    """The tables of the doc and its companion files (keyed by the heading above each)."""
     assert (
         main(
             [
@@ -29,15 +30,15 @@ def doc_for(cdk_out: Path, doc: Path) -> str:
         )
         == 0
     )
-    return doc.read_text()
+    return doc_tables(doc)
 
 
 def test_the_doc_follows_a_spec_change(default_synth: Synth, changed_synth: Synth, tmp_path: Path) -> None:
-    before = tables(doc_for(default_synth.outdir, tmp_path / "before.md"))
-    after = tables(doc_for(changed_synth.outdir, tmp_path / "after.md"))
+    before = doc_for(default_synth.outdir, tmp_path / "before.md")
+    after = doc_for(changed_synth.outdir, tmp_path / "after.md")
 
     def ecs(t: dict[str, list[dict[str, str]]], env: str) -> dict[str, dict[str, str]]:
-        return {row["Service"]: row for row in t[env]}
+        return {row["Service"]: row for row in t["ECS/Fargate Structure"] if row["Environment"] == env}
 
     assert ecs(before, "prod")["backend"]["CPU"] == "1 vCPU"
     assert ecs(after, "prod")["backend"]["CPU"] == "2 vCPU"
@@ -58,10 +59,9 @@ def test_the_cost_table_follows_a_task_size_change(
     default_synth: Synth, changed_synth: Synth, tmp_path: Path
 ) -> None:
     def backend_cost(cdk_out: Path, name: str) -> float:
-        rows = tables(doc_for(cdk_out, tmp_path / name))
-        prod_heading = next(k for k in rows if k.startswith("prod: ") and "USD/month" in k)
-        row = next(r for r in rows[prod_heading] if r["Service"] == "backend")
-        return float(row["Monthly (USD)"].replace(",", ""))
+        rows = doc_for(cdk_out, tmp_path / name)["Cost Management"]  # one column per environment
+        row = next(r for r in rows if r["Service"] == "backend")
+        return float(row["prod (USD/month)"].split(" ")[0].replace(",", ""))
 
     assert backend_cost(changed_synth.outdir, "after.md") > backend_cost(default_synth.outdir, "before.md")
 
@@ -69,8 +69,8 @@ def test_the_cost_table_follows_a_task_size_change(
 def test_usage_overrides_in_the_spec_reach_the_estimate_through_the_tree(
     default_synth: Synth, changed_synth: Synth, tmp_path: Path
 ) -> None:
-    after = tables(doc_for(changed_synth.outdir, tmp_path / "after.md"))
-    before = tables(doc_for(default_synth.outdir, tmp_path / "before.md"))
+    after = doc_for(changed_synth.outdir, tmp_path / "after.md")
+    before = doc_for(default_synth.outdir, tmp_path / "before.md")
     usage = {r["Assumption"]: r for r in after["Usage assumptions"]}
     assert usage["nat_gb_processed_month"]["prod"] == "999"
     assert (
@@ -79,12 +79,9 @@ def test_usage_overrides_in_the_spec_reach_the_estimate_through_the_tree(
     )
 
     def nat_cost(t: dict[str, list[dict[str, str]]]) -> float:
-        heading = next(
-            k for k in t if k.startswith("prod: ") and k.endswith("#2")
-        )  # the per-AWS-service table
-        return float(
-            next(r for r in t[heading] if r["AWS service"] == "NAT Gateway")["Monthly (USD)"].replace(",", "")
-        )
+        rows = t["By AWS service"]  # the cost details' table by AWS service
+        cell = next(r for r in rows if r["AWS service"] == "NAT Gateway")["prod (USD/month)"]
+        return float(cell.split(" ")[0].replace(",", ""))
 
     # 2 NAT gateways processing 999 GB each cost more than 3 processing the default
     assert nat_cost(after) > nat_cost(before)

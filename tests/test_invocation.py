@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from docgen.cli import main
+from docgen.render.template import COMPANIONS
 from docgen.workitem.invocation import InvocationError, load_context
 from docgen.workitem.protocol import ENDING, STARTING
 from tests.test_docgen import FIXTURE, docgen_argv
@@ -94,11 +95,17 @@ def test_create_prints_the_protocol_and_a_log_entry_with_exactly_the_specified_f
     assert result.entry["agent"] == "infrastructure-design-agent"
     assert result.entry["action"] == "COMPLETE" and result.entry["phase"] == "design"
     assert result.entry["requirements"] == ["REQ-001-DEP-001"] and result.entry["task_id"] is None
-    assert result.entry["files_created"] == [
-        str(doc),
-        str(doc.parent / "inventory" / "seq-001.json"),
-        str(doc.parent / "60-infrastructure.sources.json"),
+    companions = [
+        p for n in COMPANIONS for p in (f"60-infrastructure-{n}.md", f"60-infrastructure-{n}.sources.json")
     ]
+    assert result.entry["files_created"][0] == str(doc)  # the doc first, as people look for it
+    assert sorted(result.entry["files_created"][1:]) == sorted(
+        [
+            str(doc.parent / "inventory" / "seq-001.json"),
+            str(doc.parent / "60-infrastructure.sources.json"),
+            *(str(doc.parent / name) for name in companions),
+        ]
+    )
     assert result.entry["files_modified"] == [] and result.entry["errors"] == []
     assert any("ECS::Service backend" in d for d in result.entry["decisions"])
     assert result.task == {"status": "complete", "blocked_reason": "", "notes": result.task["notes"]}
@@ -142,7 +149,11 @@ def test_plain_invocation_keeps_its_output_without_the_protocol(
 ) -> None:
     rc = main(docgen_argv(doc))
     out = capsys.readouterr().out
-    assert rc == 0 and out == f"wrote {doc} and 60-infrastructure.sources.json\n"
+    assert (
+        rc == 0
+        and out.startswith(f"wrote {doc} and 60-infrastructure.sources.json, ")
+        and out.count("\n") == 1
+    )
 
 
 BAD_CONTEXTS = [
@@ -256,7 +267,7 @@ def test_an_unexpected_error_still_ends_the_protocol(doc: Path, monkeypatch: pyt
     def boom(*_: Any, **__: Any) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr("docgen.workitem.inventory.build", boom)
+    monkeypatch.setattr("docgen.history.inventory.build", boom)
     result = run_work(doc, "--mode", "create", "--seq", "1", "--short-name", "x")
     assert result.rc == 1 and "internal error: KeyError" in result.task["notes"]
     assert not doc.exists()

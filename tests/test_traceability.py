@@ -8,7 +8,7 @@ from pathlib import Path
 
 from docgen.assembly.reader import read_assembly
 from docgen.verify import traceability
-from tests.test_docgen import tables
+from tests.test_docgen import doc_tables
 from tests.test_invocation import FIXTURE, create, run_work, write_context
 
 
@@ -59,10 +59,15 @@ def test_unsatisfied_lists_what_nothing_carries_in_the_order_asked() -> None:
 def test_the_doc_has_the_matrix_with_logical_ids(tmp_path: Path) -> None:
     doc = tmp_path / "design-docs" / "60-infrastructure.md"
     create(doc)
-    rows = tables(doc.read_text())["Requirements Traceability"]
+    found = doc_tables(doc)
+    summary = {(r["Requirement"], r["Component"]): r for r in found["Requirements Traceability"]}
+    rows = found["Traceability"]  # the verification details: constructs and logical ids
     by_key = {(r["Requirement"], r["Component"]): r for r in rows}
     row = by_key[("REQ-002-DEP-001", "research-tasks")]
     assert row["Seq"] == "2" and row["Environments"] == "staging, prod"
+    assert summary[("REQ-002-DEP-001", "research-tasks")]["Constructs"] == str(
+        len(row["Constructs"].split("<br>"))
+    )
     assert "researchtasksQueue1933DE1B" in row["CloudFormation logical ids"]
     assert "Messaging/research-tasks/Queue" in row["Constructs"].split("<br>")
     assert by_key[("REQ-001-NFR-AVAIL-001", "backend")]["Verification"] == "no target stated"

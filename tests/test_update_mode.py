@@ -18,8 +18,10 @@ import yaml
 
 from docgen.assembly.reader import read_assembly
 from docgen.cli import main
+from docgen.history import changes as delta
+from docgen.history import inventory
 from docgen.output.regions import Text, parse
-from docgen.workitem import inventory, seqdiff
+from docgen.render.template import COMPANIONS
 from tests.conftest import ROOT, Synth
 from tests.test_docgen import run_docgen, tables
 from tests.test_invocation import FIXTURE, Result, create, run_work, write_context
@@ -165,12 +167,16 @@ def test_create_then_three_updates_keep_hand_written_text_and_record_each_work_i
     )
     assert first.rc == 0, first.out
     sources = str(doc.parent / "60-infrastructure.sources.json")
-    assert first.entry["files_created"] == [
-        str(doc),
+    companions = {
+        str(doc.parent / f"60-infrastructure-{n}{x}") for n in COMPANIONS for x in (".md", ".sources.json")
+    }
+    assert first.entry["files_created"][0] == str(doc)
+    assert set(first.entry["files_created"][1:]) == {
         str(inv / "seq-001.json"),
         str(doc.parent / "requirements.yaml"),
         sources,
-    ]
+        *companions,
+    }
 
     notes = {
         1: ("## Network\n", "## Network\n\n> Hand-written after create: keep one NAT per AZ. \t ünïcode\n"),
@@ -187,10 +193,9 @@ def test_create_then_three_updates_keep_hand_written_text_and_record_each_work_i
         result = update(doc, variants[seq], seq, name, requirement)
         assert result.rc == 0, result.out
         assert result.entry["action"] == "COMPLETE" and result.entry["requirements"] == [requirement]
-        assert result.entry["files_modified"] == [
-            str(doc),
-            sources,
-        ]  # the design grew: new facts, new sources
+        modified = result.entry["files_modified"]
+        assert modified[:1] == [str(doc)] and sources in modified  # the design grew: new facts, new sources
+        assert set(modified) <= {str(doc), sources, *companions}
         assert result.entry["files_created"] == [str(inv / f"seq-{seq:03d}.json")]
         after = doc.read_text()
         assert_hand_written_kept(text, after)
@@ -308,11 +313,13 @@ def test_rerunning_a_seq_replaces_its_region_and_keeps_prose_under_it(doc: Path,
     changed = changed_fixture(tmp_path)
     result = update(doc, changed, 2, "tuning", "REQ-002-DEP-001")
     assert result.rc == 0 and result.entry["files_created"] == []
-    assert result.entry["files_modified"] == [
-        str(doc),
+    modified = result.entry["files_modified"]
+    assert modified[0] == str(doc)
+    assert {
         str(doc.parent / "inventory" / "seq-002.json"),
         str(doc.parent / "60-infrastructure.sources.json"),
-    ]
+    } <= set(modified)
+    assert all(Path(m).name.startswith("60-infrastructure") or m.endswith("seq-002.json") for m in modified)
     text = doc.read_text()
     assert (
         text.count("## Seq 2: Tuning Infrastructure") == 1
@@ -448,7 +455,7 @@ def test_diff_groups_untaggable_resources_with_their_tagged_neighbour() -> None:
             }
         }
     }
-    components = {c.key: c.component for c in seqdiff.diff(None, current)}
+    components = {c.key: c.component for c in delta.diff(None, current)}
     assert components == {
         "Svc/x/Role/Resource": "x",
         "Svc/x/Role/DefaultPolicy/Resource": "x",

@@ -119,6 +119,9 @@ class Assembly:
         default_factory=dict
     )  # export name -> resource_key it resolves to
     references: References | None = field(default=None, compare=False, repr=False)
+    # Reports written beside the templates, by file name: `validation-report.json` (CDK's policy validation
+    # plugins: each finding, acknowledged or not), `security-scan.json` (cfn-lint and checkov, by `make scan`)
+    reports: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def targets(self, value: Any, owner: Resource) -> list[Resource]:
         """The resources `value` (a property of `owner`) names by Ref, GetAtt, Sub or ImportValue, in

@@ -66,7 +66,21 @@ def read_assembly(cdk_out: Path) -> Assembly:
         acknowledgements=_acknowledgements(stacks, resources),
         outputs_and_exports=resolve_exports(exports),
         references=refs,
+        reports=_reports(root),
     )
+
+
+REPORTS = ("validation-report.json", "security-scan.json")
+
+
+def _reports(root: Path) -> dict[str, Any]:
+    """The optional reports beside the manifest; one that is not valid JSON is an error naming the file."""
+    out = {}
+    for name in REPORTS:
+        path = root / name
+        if path.is_file():
+            out[name] = mapping(load_json(path, ""), path, "a report")
+    return out
 
 
 def _manifest(path: Path) -> dict[str, Any]:

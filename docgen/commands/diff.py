@@ -26,7 +26,9 @@ def diff_command(args: argparse.Namespace) -> int:
 
 def seq_diff(args: argparse.Namespace) -> int:
     """What the current design adds, changes and removes since a recorded work item (default: the latest)."""
-    from docgen.workitem import inventory, seqdiff
+    from docgen.history import changes as delta
+    from docgen.history import inventory
+    from docgen.workitem import seqdiff
 
     folder = args.inventory if args.inventory is not None else args.doc.parent / "inventory"
     recorded = inventory.recorded(folder)
@@ -45,7 +47,7 @@ def seq_diff(args: argparse.Namespace) -> int:
     base = inventory.load(recorded[number])
     assembly = document.load_assembly(args)
     current = inventory.build(assembly, seq=number, short_name=str(base.get("short_name", "")))
-    changes = seqdiff.diff(base, current)
+    changes = delta.diff(base, current)
     if args.format == "json":
         print(json.dumps([_change_json(c) for c in changes], indent=2))
         return 0

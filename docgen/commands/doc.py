@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen import document, progress
-from docgen.output.sources import map_path, source_map
+from docgen.output.sources import map_path
 from docgen.output.upgrade import upgrade
 from docgen.output.writer import read_text, remove_leftovers, same_content, unified_diff, write_all
 
@@ -20,7 +20,8 @@ def doc_command(args: argparse.Namespace) -> int:
     assembly = document.load_assembly(args)
     picture = None if args.no_picture or not assembly.environments else document.PICTURE.name
     with progress.step(f"rendering {args.doc}"):
-        fresh, entries = document.render_doc(args, assembly, picture)
+        main, companions = document.render_all(args, assembly, picture)
+    fresh = main.text
     if args.doc.exists():
         existing = read_text(args.doc)
         followed, notes = upgrade(
@@ -36,17 +37,21 @@ def doc_command(args: argparse.Namespace) -> int:
     else:
         existing, wanted = "", fresh
     failed = _warn(getattr(args, "failures", {}))
-    sources_file = map_path(args.doc)
-    sources = source_map(entries, args.doc.name)
-    old_sources = read_text(sources_file) if sources_file.exists() else ""
+    files = [*document.files_of(companions), (map_path(args.doc), main.sources), (args.doc, wanted)]
+    old = {path: read_text(path) if path.exists() else None for path, _ in files}
     if args.check:
-        status = _check(args.doc, existing, wanted, sources_file, old_sources, sources)
+        status = _check(args.doc, existing, wanted, [(p, t, old[p]) for p, t in files[:-1]])
         return status or (1 if failed and args.strict else 0)
-    changed = existing != wanted or old_sources != sources
+    changed = [path for path, text in files if old[path] != text]
     if changed:
         args.doc.parent.mkdir(parents=True, exist_ok=True)
-        write_all([(sources_file, sources), (args.doc, wanted)])  # the doc last: it marks completion
-        print(f"wrote {args.doc} and {sources_file.name}")
+        write_all(
+            [(p, t) for p, t in files if p in changed or p == args.doc]
+        )  # the doc last: it marks completion
+        others = [p.name for p in changed if p != args.doc]
+        print(
+            f"wrote {args.doc} and {', '.join(sorted(others, key=lambda n: not n.startswith(args.doc.stem + '.')))}"
+        )
     else:
         print(f"{args.doc} unchanged")
     if picture is not None:
@@ -62,13 +67,17 @@ def _warn(failures: dict[str, str]) -> bool:
     return bool(failures)
 
 
-def _check(doc: Path, existing: str, wanted: str, sources_file: Path, old: str, new: str) -> int:
+def _check(doc: Path, existing: str, wanted: str, others: list[tuple[Path, str, str | None]]) -> int:
+    """Whether the doc, its source map and its companion files are what a regeneration would write."""
     stale = []
     if not (doc.exists() and same_content(existing, wanted)):
         print(unified_diff(existing, wanted, str(doc)) or f"{doc} does not exist")
         stale.append(str(doc))
-    if old != new:
-        stale.append(str(sources_file))
+    for path, text, old in others:
+        if old is None or not same_content(old, text):
+            if path.suffix == ".md":
+                print(unified_diff(old or "", text, str(path)) or f"{path} does not exist")
+            stale.append(str(path))
     if not stale:
         print(f"{doc} is up to date")
         return 0

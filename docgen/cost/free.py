@@ -53,6 +53,19 @@ FREE_TYPES: dict[str, tuple[str, str]] = {
         "first million publishes a month are free; alarm notifications stay far below",
     ),
     "AWS::CloudFront::OriginAccessControl": ("CloudFront", "configuration object, no charge"),
+    "AWS::CloudFront::VpcOrigin": (
+        "CloudFront",
+        "VPC origins have no charge of their own; traffic is priced on the distribution",
+    ),
+    "AWS::WAFv2::LoggingConfiguration": _WAF,
+    "AWS::Route53::RecordSet": (
+        "Route 53",
+        "records have no charge of their own and alias queries to AWS resources are free; the hosted zone is priced where it is created",
+    ),
+    "AWS::XRay::SamplingRule": (
+        "X-Ray",
+        "sampling rules have no charge; recorded traces are usage this estimate leaves out",
+    ),
     "AWS::CloudFront::CloudFrontOriginAccessIdentity": ("CloudFront", "configuration object, no charge"),
     "AWS::CloudFront::ResponseHeadersPolicy": ("CloudFront", "configuration object, no charge"),
     "AWS::CloudFront::CachePolicy": ("CloudFront", "configuration object, no charge"),

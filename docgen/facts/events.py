@@ -73,6 +73,12 @@ class Subscription:
     protocol: Fact
     endpoint: Fact  # what the endpoint is, and which resource when the template names one
     options: Fact
+    topic_resource: Resource | None = None  # the topic, when it is in these templates
+
+    @property
+    def alerting(self) -> bool:
+        """A subscription to an alarm topic (one with a Severity tag): the doc shows it under Alerting."""
+        return self.topic_resource is not None and "Severity" in self.topic_resource.tags
 
 
 def subscriptions(index: Index, env: str) -> list[Subscription]:
@@ -104,6 +110,7 @@ def subscriptions(index: Index, env: str) -> list[Subscription]:
                 protocol=protocol,
                 endpoint=derived(endpoint.value, text, [protocol, endpoint]),
                 options=join(options, ", ", empty="-", none=sub),
+                topic_resource=topics[0] if topics else None,
             )
         )
     return sorted(out, key=lambda s: (s.topic.text, s.protocol.text, s.endpoint.text))

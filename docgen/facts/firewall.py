@@ -62,7 +62,10 @@ def rule_text(rule: Any) -> str:
     if "ManagedRuleGroupStatement" in statement:
         group = statement["ManagedRuleGroupStatement"]
         override = " (count only)" if "Count" in (rule.get("OverrideAction") or {}) else ""
-        return f"{name}: {group.get('VendorName', '')} managed group {group.get('Name', '')}{override}"
+        title = f"{rule.get('Priority', '?')} {group.get('Name', '')}"
+        if rule.get("Name") != group.get("Name"):  # the rule's own name when it differs from the group's
+            title = f"{name}: {group.get('Name', '')}"
+        return f"{title} ({group.get('VendorName', '')} managed group){override}"
     if "RateBasedStatement" in statement:
         rate = statement["RateBasedStatement"]
         window = rate.get("EvaluationWindowSec", 300)

@@ -1,4 +1,5 @@
-"""Network facts: VPCs and subnets, NAT, flow logs, security-group ingress, load balancers, CDN, DNS."""
+"""Network facts: VPCs and subnets, NAT, flow logs, security-group ingress, load balancers (the CDN, DNS and
+certificates are in facts/edge.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from docgen.assembly import intrinsics
 from docgen.assembly.model import Resource, resource_key
 from docgen.facts.fact import Fact, count, days, derived, exists, join, prop
 from docgen.facts.index import Index, name_fact, name_of
-from docgen.facts.names import service_of
 
 # CDK's subnet group names (the aws-cdk:subnet-name tag) and what a reader calls them.
 SUBNET_TYPES = {"Public": "public", "Private": "private (egress via NAT)", "Isolated": "isolated"}
@@ -336,127 +336,6 @@ def _condition(cond: Any) -> str:
         return f"header {config.get('HttpHeaderName', '')} = {', '.join(map(str, values))}"
     label = {"path-pattern": "path", "host-header": "host", "source-ip": "source IP"}.get(field, field)
     return f"{label} {', '.join(str(v) for v in values)}"
-
-
-# --- CDN and DNS ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Distribution:
-    resource: Resource
-    name: Fact
-    behaviours: Fact
-    price_class: Fact
-    logging: Fact
-    http_version: Fact
-    tls_minimum: Fact
-    web_acl: Fact
-    aliases: Fact
-
-
-def distributions(index: Index, env: str) -> list[Distribution]:
-    out = []
-    for d in index.of_type("AWS::CloudFront::Distribution", env):
-        config = d.properties.get("DistributionConfig") or {}
-        behaviours = [_behaviour(index, d, ("DistributionConfig", "DefaultCacheBehavior"), "default")]
-        for i, b in enumerate(config.get("CacheBehaviors") or ()):
-            behaviours.append(
-                _behaviour(index, d, ("DistributionConfig", "CacheBehaviors", i), str(b.get("PathPattern")))
-            )
-        out.append(
-            Distribution(
-                resource=d,
-                name=name_fact(d),
-                behaviours=join(behaviours, "<br>", none=d),
-                price_class=prop(d, "DistributionConfig", "PriceClass", default="PriceClass_All"),
-                logging=derived(
-                    "Logging" in config,
-                    "yes" if "Logging" in config else "no",
-                    [prop(d, "DistributionConfig", "Logging", default=None)],
-                ),
-                http_version=prop(d, "DistributionConfig", "HttpVersion", default="http1.1"),
-                tls_minimum=_tls_minimum(d),
-                web_acl=prop(
-                    d,
-                    "DistributionConfig",
-                    "WebACLId",
-                    default=None,
-                    fmt=lambda v: "none" if v is None else "yes",
-                ),
-                aliases=prop(
-                    d,
-                    "DistributionConfig",
-                    "Aliases",
-                    default=[],
-                    fmt=lambda v: ", ".join(map(str, v)) or "none",
-                ),
-            )
-        )
-    return sorted(out, key=lambda x: x.name.text)
-
-
-def _tls_minimum(d: Resource) -> Fact:
-    cert = (d.properties.get("DistributionConfig") or {}).get("ViewerCertificate") or {}
-    if cert.get("CloudFrontDefaultCertificate", not cert) is True or not cert:
-        return derived(
-            "TLSv1",
-            "TLSv1 (default *.cloudfront.net certificate)",
-            [prop(d, "DistributionConfig", "ViewerCertificate", default=None)],
-        )
-    return prop(d, "DistributionConfig", "ViewerCertificate", "MinimumProtocolVersion", default="TLSv1")
-
-
-def _behaviour(index: Index, d: Resource, at: tuple[str | int, ...], path: str) -> Fact:
-    behaviour = prop(d, *at)
-    b = behaviour.value or {}
-    origin_id = b.get("TargetOriginId")
-    origins = (d.properties.get("DistributionConfig") or {}).get("Origins") or []
-    origin = next((o for o in origins if isinstance(o, dict) and o.get("Id") == origin_id), {})
-    kind = (
-        "S3"
-        if "S3OriginConfig" in origin or origin.get("OriginAccessControlId")
-        else "VPC origin"
-        if "VpcOriginConfig" in origin
-        else "custom origin"
-    )
-    targets = index.targets(d, origin.get("DomainName")) + index.targets(
-        d, (origin.get("VpcOriginConfig") or {}).get("VpcOriginId")
-    )
-    if targets:
-        kind = {
-            "AWS::S3::Bucket": "S3",
-            "AWS::ElasticLoadBalancingV2::LoadBalancer": service_of(targets[0]),  # ALB or NLB, by its Type
-            "AWS::CloudFront::VpcOrigin": "VPC origin",
-        }.get(targets[0].type, kind)
-    custom = origin.get("CustomOriginConfig") or {}
-    to_origin = f", to origin {custom['OriginProtocolPolicy']}" if custom.get("OriginProtocolPolicy") else ""
-    text = f"{path} → {kind} ({b.get('ViewerProtocolPolicy', 'allow-all')}{to_origin})"
-    return derived(b, text, [behaviour])
-
-
-def dns(index: Index, env: str) -> list[Fact]:
-    """Hosted zones, alias records and certificates, one fact each."""
-    out: list[Fact] = []
-    for r in index.of_type("AWS::Route53::RecordSet", env):
-        out.append(
-            derived(
-                None,
-                f"{prop(r, 'Type').text} record {prop(r, 'Name').text}",
-                [prop(r, "Type"), prop(r, "Name")],
-            )
-        )
-    for r in index.of_type("AWS::CertificateManager::Certificate", env):
-        method = prop(r, "ValidationMethod", default="EMAIL")
-        out.append(
-            derived(
-                None,
-                f"ACM certificate {prop(r, 'DomainName').text} ({method.text} validated)",
-                [prop(r, "DomainName"), method],
-            )
-        )
-    for r in index.of_type("AWS::Route53::HostedZone", env):
-        out.append(derived(None, f"hosted zone {prop(r, 'Name').text}", [prop(r, "Name")]))
-    return out
 
 
 def nat_count(index: Index, env: str) -> Fact:

@@ -34,10 +34,17 @@ class LogGroup:
 def log_groups(index: Index, env: str) -> list[LogGroup]:
     out = []
     for r in index.of_type("AWS::Logs::LogGroup", env):
-        kind = r.tags.get("LogType") or (
-            "flow logs" if "FlowLog" in r.path else "slow log" if "SlowLog" in r.path else "application"
-        )
-        kind_fact = tag(r, "LogType") if r.tags.get("LogType") else exists(r, kind)
+        named = re.findall(r'"(/aws/(?:rds|lambda)/[^"]*)"', json.dumps(r.properties.get("LogGroupName")))
+        if r.tags.get("LogType"):
+            kind_fact = tag(r, "LogType")
+        elif named:  # a group a service writes to by name, created ahead by the stack (its retention set)
+            kind_text = _service_log(named[-1])
+            kind_fact = prop(r, "LogGroupName", fmt=lambda _v, k=kind_text: k)
+        else:
+            kind = (
+                "flow logs" if "FlowLog" in r.path else "slow log" if "SlowLog" in r.path else "application"
+            )
+            kind_fact = exists(r, kind)
         out.append(
             LogGroup(r, name_fact(r), kind_fact, prop(r, "RetentionInDays", default=None, fmt=_retention))
         )
@@ -46,12 +53,7 @@ def log_groups(index: Index, env: str) -> list[LogGroup]:
         # Lambda functions ("/aws/lambda/<function>").
         literal = re.findall(r'"(/[^"]*)"', json.dumps(r.properties.get("LogGroupName")))
         owner = next((name_fact(t) for t in index.targets(r, r.properties.get("LogGroupName"))), name_fact(r))
-        if literal and literal[0].startswith("/aws/lambda"):
-            kind = "Lambda function log"
-        elif literal and literal[0].startswith("/aws/rds"):
-            kind = f"RDS {literal[-1].strip('/')} log"
-        else:
-            kind = "service-created log"
+        kind = _service_log(literal[-1]) if literal else "service-created log"
         out.append(
             LogGroup(
                 r,
@@ -61,6 +63,15 @@ def log_groups(index: Index, env: str) -> list[LogGroup]:
             )
         )
     return sorted(out, key=lambda g: (g.owner.text, g.kind.text))
+
+
+def _service_log(name: str) -> str:
+    """`/aws/rds/instance/<id>/postgresql` -> `RDS postgresql log`; `/aws/lambda/<fn>` -> `Lambda function log`."""
+    if name.startswith("/aws/lambda"):
+        return "Lambda function log"
+    if name.startswith("/aws/rds"):
+        return f"RDS {name.rstrip('/').rsplit('/', 1)[-1]} log"
+    return "service-created log"
 
 
 def _retention(value: object) -> str:

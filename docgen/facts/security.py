@@ -170,12 +170,19 @@ def kms_keys(index: Index, env: str) -> list[Key]:
                     default=False,
                     fmt=lambda v: "yes" if v in (True, "true") else "no",
                 ),
-                prop(k, "Description", default="-"),
+                prop(k, "Description", default="-", fmt=lambda v, e=env: _without_env(str(v), e)),
             )
             for k in index.of_type("AWS::KMS::Key", env)
         ),
         key=lambda k: (k.owner.text, k.description.text),
     )
+
+
+def _without_env(description: str, env: str) -> str:
+    """`acme-agents-prod: SQS queues` -> `SQS queues`: a prefix naming the environment says what the
+    Environment column already does (and would keep one key per environment from reading as one)."""
+    head, sep, rest = description.partition(": ")
+    return rest if sep and env in head.replace(" ", "-").split("-") else description
 
 
 def acknowledgement_groups(acks: tuple[Acknowledgement, ...]) -> dict[tuple[str, str], list[Acknowledgement]]:

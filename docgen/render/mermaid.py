@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from docgen.assembly.model import Assembly, resource_key
 from docgen.facts.diagram import DiagramModel, build_model, node_id
+from docgen.facts.diagram_merge import merge, topologies
 from docgen.facts.fact import Source, resource_source
 
 __all__ = ["architecture", "deployment_progression", "escape", "pipeline", "render_architecture"]
@@ -89,8 +91,26 @@ def render_architecture(model: DiagramModel) -> str:
         lines.append(f"{indent}end")
         if tier.in_vpc and tier is vpc_tiers[-1]:
             lines.append("  end")
-    lines += [f"  {_edge(x.source, x.target, x.label, ARROWS.get(x.kind, '-->'))}" for x in model.links]
+    lines += [f"  {edge}" for edge in _grouped_edges(model.links)]
     return "\n".join(lines) + "\n"
+
+
+def _grouped_edges(links: Iterable[Any]) -> list[str]:
+    """Arrows with the same label and target drawn as one line (`a & b -->|"tcp 5432"| db`), then those with the
+    same source and label (`users -->|"HTTPS"| x & y`): the same arrows, fewer lines to read."""
+    by_target: dict[tuple[str, str, str], list[str]] = {}
+    for x in links:
+        by_target.setdefault((x.target, x.label, ARROWS.get(x.kind, "-->")), []).append(x.source)
+    singles: dict[tuple[str, str, str], list[str]] = {}
+    out: list[tuple[str, str]] = []
+    for (target, label, arrow), sources in by_target.items():
+        if len(sources) > 1:
+            out.append((sources[0], _edge(" & ".join(sources), target, label, arrow)))
+        else:
+            singles.setdefault((sources[0], label, arrow), []).append(target)
+    for (source, label, arrow), targets in singles.items():
+        out.append((source, _edge(source, " & ".join(targets), label, arrow)))
+    return [edge for _, edge in sorted(out)]
 
 
 # --- deployment progression ------------------------------------------------------------------------------
@@ -235,6 +255,64 @@ def architecture_labelled(assembly: Assembly, environment: str) -> tuple[str, La
     members["users"] = [s for x in model.links if x.source == "users" for s in members.get(x.target, [])]
     labels = [(c.label.replace("\n", " / "), members[c.id]) for c in model.components]
     return render_architecture(model), labels
+
+
+@dataclass(frozen=True)
+class ArchitectureGroup:
+    """Environments drawn as one diagram: its text and label sources, and the boxes whose labels differ."""
+
+    environments: tuple[str, ...]
+    text: str
+    labels: Labels
+    # (box as drawn, each environment's full label, the sources of each environment's box)
+    differences: tuple[tuple[str, tuple[str, ...], tuple[list[Source], ...]], ...]
+
+
+def architecture_groups(assembly: Assembly, environments: Iterable[str]) -> list[ArchitectureGroup]:
+    """One diagram per topology: environments with the same boxes and arrows share one (see diagram_merge)."""
+    models = [build_model(assembly, env) for env in environments]
+    out = []
+    for group in topologies(models):
+        merged, diffs = merge(group)
+        sources = [_component_sources(assembly, m) for m in group]
+        labels = [
+            (c.label.replace("\n", " / "), [s for src in sources for s in src.get(c.id, [])])
+            for c in merged.components
+        ]
+        rows = tuple(
+            (
+                d.box,
+                d.labels,
+                tuple(
+                    _difference_sources(assembly, m, d.component, src)
+                    for m, src in zip(group, sources, strict=True)
+                ),
+            )
+            for d in diffs
+        )
+        out.append(
+            ArchitectureGroup(tuple(m.environment for m in group), render_architecture(merged), labels, rows)
+        )
+    return out
+
+
+def _component_sources(assembly: Assembly, model: DiagramModel) -> dict[str, list[Source]]:
+    by_key = {resource_key(r): r for r in assembly.in_environment(model.environment)}
+    members = {
+        c.id: [resource_source(by_key[k]) for k in c.resources if k in by_key] for c in model.components
+    }
+    members["users"] = [s for x in model.links if x.source == "users" for s in members.get(x.target, [])]
+    return members
+
+
+def _difference_sources(
+    assembly: Assembly, model: DiagramModel, component: str, members: dict[str, list[Source]]
+) -> list[Source]:
+    """A box's resources; for a subgraph or the VPC box, the environment's VPCs and subnets."""
+    if component:
+        return members.get(component, [])
+    network = ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::NatGateway")
+    return [resource_source(r) for r in assembly.in_environment(model.environment) if r.type in network]
 
 
 def progression_labelled(assembly: Assembly, compose: Mapping[str, Any] | None) -> tuple[str, Labels]:

@@ -21,6 +21,23 @@ TEMPLATE_NAME = "design-doc-template-infrastructure.md"
 # The template ships inside the package (design-templates/ at the repository root links to it), so docgen finds
 # it from any folder and when installed with pip.
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / TEMPLATE_NAME
+# Companion files: long detail tables a reviewer opens when needed, linked from the doc, generated whole (no
+# text of a person's survives in them), checked and source-mapped like the doc. Name -> what it holds.
+COMPANIONS = {
+    "security": "IAM roles and their permissions, cdk-nag acknowledgements with their reasons",
+    "observability": "every alarm with its metric, condition, runbook and topic; the alarm topics",
+    "delivery": "the delivery pipeline as a diagram",
+    "cost": "cost by AWS service, unpriced resources, usage assumptions, the rates used with their sources",
+    "verification": "traceability with constructs and logical ids; availability per request path, SLAs, figures",
+    "inventory": "stacks, and every resource no section describes",
+}
+COMPANION_DIR = TEMPLATE.parent / "companions"
+
+
+def companion_name(doc_name: str, name: str) -> str:
+    """`60-infrastructure.md` -> `60-infrastructure-security.md`."""
+    stem = doc_name[: -len(".md")] if doc_name.endswith(".md") else doc_name
+    return f"{stem}-{name}.md"
 
 
 def cell(value: object) -> str:
@@ -104,7 +121,9 @@ def make_filters(rec: Recorder) -> dict[str, Callable[..., str]]:
     return {"table": table, "para": para, "items": items, "checks": checks, "mermaid": mermaid, "cell": cell}
 
 
-def environment(template_path: Path, region: Callable[[str, str], str], rec: Recorder) -> jinja2.Environment:
+def environment(
+    template_path: Path, region: Callable[[str, str], str], rec: Recorder, doc_name: str = ""
+) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_path.parent)),
         undefined=jinja2.StrictUndefined,
@@ -116,19 +135,35 @@ def environment(template_path: Path, region: Callable[[str, str], str], rec: Rec
     env.filters.update(make_filters(rec))
     env.globals["render_region"] = region  # the output layer's marker writer, passed in
     env.globals["begin_region"] = rec.begin
+    name = doc_name or "60-infrastructure.md"
+    env.globals["doc_name"] = name
+    env.globals["companions"] = {c: companion_name(name, c) for c in COMPANIONS}
     return env
 
 
-def render(model: DocModel, template_path: Path, region: Callable[[str, str], str]) -> tuple[str, Recorder]:
+def render(
+    model: DocModel, template_path: Path, region: Callable[[str, str], str], doc_name: str = ""
+) -> tuple[str, Recorder]:
     """The whole document as create mode writes it, and the record of where each fact went.
 
-    `region` (name, body) -> text is supplied by the output layer (its markers)."""
+    `region` (name, body) -> text is supplied by the output layer (its markers); `doc_name` is the file name
+    of the doc (companions are named after it and link back to it)."""
     rec = Recorder()
     try:
-        template = environment(template_path, region, rec).get_template(template_path.name)
+        template = environment(template_path, region, rec, doc_name).get_template(template_path.name)
         text = template.render(doc=model)
     except jinja2.TemplateNotFound:
         raise DocgenError(f"template {template_path} not found") from None
     except jinja2.TemplateError as exc:
         raise DocgenError(f"template {template_path}: {exc}") from None
     return text, rec
+
+
+def render_companions(
+    model: DocModel, region: Callable[[str, str], str], doc_name: str
+) -> list[tuple[str, str, Recorder]]:
+    """(file name, text, recorder) of each companion file of the doc named `doc_name`."""
+    return [
+        (companion_name(doc_name, name), *render(model, COMPANION_DIR / f"{name}.md", region, doc_name))
+        for name in COMPANIONS
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from docgen.assembly.model import Assembly
@@ -14,6 +15,7 @@ from docgen.sections import (
     context,
     cost,
     criteria,
+    crossrefs,
     database,
     datastores,
     delivery,
@@ -57,6 +59,7 @@ SECTIONS = (
     governance,
     operations,
     matrix,
+    crossrefs,
 )
 
 
@@ -68,6 +71,8 @@ def build(
     estimate: Any,
     usage: Any = None,
     generated_dir: str = "generated",
+    root: Path = Path("."),
+    doc_dir: Path = Path("design-docs"),
 ) -> tuple[DocModel, SectionInputs]:
     index = Index(assembly)
     inputs = SectionInputs(
@@ -78,6 +83,8 @@ def build(
         generated_dir=generated_dir,
         estimate=estimate,
         usage=usage,
+        root=root,
+        doc_dir=doc_dir,
     )
     project = project_of(assembly)
     model = DocModel(

@@ -62,11 +62,12 @@ def _merged(group: Sequence[tuple[Fact, ...]], order: dict[str, int]) -> tuple[F
     cells = [env_cell]
     for column in range(1, len(group[0])):
         facts = [r[column] for r in group]
-        texts = {f.text for f in facts}
-        if len(texts) == 1:
-            text = facts[0].text
-        else:
-            text = "\n".join(f"{e.text}: {f.text}" for e, f in zip(envs, facts, strict=True))
+        same = len({f.text for f in facts}) == 1
+        text = (
+            facts[0].text
+            if same
+            else "\n".join(f"{e.text}: {f.text}" for e, f in zip(envs, facts, strict=True))
+        )
         cells.append(Fact([f.value for f in facts], text, _sources(facts)))
     return tuple(cells)
 

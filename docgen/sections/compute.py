@@ -9,17 +9,19 @@ from docgen.sections.model import DocModel, t
 
 
 def build(model: DocModel, inputs: SectionInputs) -> None:
-    capacity = []
+    capacity, ecs = [], []
     for env in inputs.environments:
         services = compute.ecs_services(inputs.index, env)
-        model.tables[f"ecs:{env}"] = t(
-            ["Service", "Task Definition", "CPU", "Memory", "Arch", "Desired", "Scaling"],
-            [[s.name, s.family, s.cpu, s.memory, s.architecture, s.desired, s.scaling] for s in services],
-        )
         name = inputs.env_name(env)
+        ecs += [
+            [name, s.name, s.family, s.cpu, s.memory, s.architecture, s.desired, s.scaling] for s in services
+        ]
         for s in services:
             policies = join(list(s.policies), "; ", empty="none", none=s.resource)
             capacity.append([name, s.name, s.min, s.desired, s.max, s.capacity_at_max(), policies])
+    model.tables["ecs"] = t(
+        ["Environment", "Service", "Task Definition", "CPU", "Memory", "Arch", "Desired", "Scaling"], ecs
+    )
     # Scalability section: what each service may grow to.
     model.tables["capacity"] = t(
         ["Environment", "Service", "Min", "Desired", "Max", "Capacity at max", "Policies"], capacity

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from docgen.assembly.model import Resource
 from docgen.facts import compute
-from docgen.facts.fact import Fact, Source, derived, exists, join, tag
+from docgen.facts.fact import Fact, Source, count, derived, exists, join, tag
 from docgen.facts.index import manifest_source, stack_name_source
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
@@ -40,8 +41,40 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     model.tables["summary"] = _summary(inputs)
     model.tables["environments"] = _environments(inputs)
     model.tables["components"] = _components(inputs)
+    model.text["components"] = _component_names(inputs)
     model.tables["stacks"] = _stacks(inputs)
     model.text["platforms"] = _platforms(inputs)
+    model.text["absent"] = _absent(inputs)
+
+
+# Building blocks with a doc section of their own that shows only when the templates have them.
+OPTIONAL = {
+    "EC2 instances": ("AWS::EC2::Instance",),
+    "Auto Scaling groups": ("AWS::AutoScaling::AutoScalingGroup",),
+    "Aurora clusters": ("AWS::RDS::DBCluster",),
+    "DynamoDB tables": ("AWS::DynamoDB::Table",),
+    "API Gateway APIs": ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"),
+    "EventBridge rules": ("AWS::Events::Rule",),
+    "Step Functions state machines": ("AWS::StepFunctions::StateMachine",),
+    "WAF web ACLs": ("AWS::WAFv2::WebACL",),
+    "Cloud Map namespaces": (
+        "AWS::ServiceDiscovery::HttpNamespace",
+        "AWS::ServiceDiscovery::PrivateDnsNamespace",
+        "AWS::ServiceDiscovery::PublicDnsNamespace",
+    ),
+}
+
+
+def _absent(inputs: SectionInputs) -> Fact:
+    """The optional building blocks no environment has (their sections are left out of the doc)."""
+    resources = inputs.assembly.resources
+    envs = inputs.environments
+    missing = []
+    for name, types in OPTIONAL.items():
+        counts = [count(env, kind, resources) for env in envs for kind in types]
+        if counts and not any(c.value for c in counts):
+            missing.append(derived(0, name, counts))
+    return join(missing, empty="")
 
 
 def _summary(inputs: SectionInputs) -> object:
@@ -196,6 +229,15 @@ def _environments(inputs: SectionInputs) -> object:
             ]
         )
     return t(["Environment", "Platform", "Account / Region", "Availability zones", "ECS services"], rows)
+
+
+def _component_names(inputs: SectionInputs) -> Fact:
+    """The components by name, in one line (their AWS resources are in the inventory details)."""
+    first: dict[str, Resource] = {}
+    for r in inputs.assembly.resources:
+        if r.service and r.type in KINDS:
+            first.setdefault(r.service, r)
+    return join([tag(r, "Service") for _, r in sorted(first.items())], ", ", empty="")
 
 
 def _components(inputs: SectionInputs) -> object:

@@ -19,23 +19,14 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     if est is None:
         return
     rates = {(region, key): entry for region, key, entry in est.regional_rates}
-    for env in inputs.environments:
-        lines = [line for line in est.lines if line.environment == env]
-        model.tables[f"cost_service:{env}"] = _rollup_table(
-            inputs, lines, "Service", lambda x: x.service_label, rates
-        )
-        model.tables[f"cost_aws:{env}"] = _rollup_table(
-            inputs, lines, "AWS service", lambda x: x.aws_service, rates
-        )
-        free = sorted(
-            {x.aws_service for x in lines if x.status == "free"}
-            - {x.aws_service for x in lines if x.monthly_max}
-        )
-        model.text[f"cost_free:{env}"] = derived(
-            free,
-            ", ".join(free) or "none",
-            [_line_source(inputs, x) for x in lines if x.status == "free"][:40] or [inputs.env_name(env)],
-        )
+    envs = inputs.environments
+    by_env = {env: [line for line in est.lines if line.environment == env] for env in envs}
+    model.tables["cost_service"] = _rollup_table(inputs, by_env, "Service", lambda x: x.service_label, rates)
+    model.tables["cost_aws"] = _rollup_table(inputs, by_env, "AWS service", lambda x: x.aws_service, rates)
+    model.text["cost_free"] = _free(inputs, by_env)
+    unpriced_rows = []
+    for env in envs:
+        lines = by_env[env]
         total = est.total(env)
         unpriced = est.unpriced(env)
         money = _money_sources(inputs, lines, rates) + [_line_source(inputs, x) for x in unpriced][:40]
@@ -48,17 +39,19 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
                 f"({format_money(total.monthly_min)}–{format_money(total.monthly_max)}){note}"
             )
         model.text[f"cost_total:{env}"] = derived(total.monthly, text, money or [inputs.env_name(env)])
-        model.tables[f"cost_unpriced:{env}"] = t(
-            ["Resource", "Type", "Why"],
+        name = inputs.env_name(env)
+        unpriced_rows += [
             [
-                [
-                    exists(_resource(inputs, x), x.path),
-                    exists(_resource(inputs, x), x.resource_type),
-                    exists(_resource(inputs, x), x.arithmetic),
-                ]
-                for x in unpriced
-            ],
-        )
+                name,
+                exists(_resource(inputs, x), x.path),
+                exists(_resource(inputs, x), x.resource_type),
+                exists(_resource(inputs, x), x.arithmetic),
+            ]
+            for x in unpriced
+        ]
+    model.tables["cost_unpriced"] = t(["Environment", "Resource", "Type", "Why"], unpriced_rows)
+    totals = [(env, model.text[f"cost_total:{env}"]) for env in envs]
+    model.lists["cost_totals"] = [derived(f.value, f"{env}: {f.text}", [f]) for env, f in totals]
     model.tables["budgets"] = t(
         ["Environment", "Budget", "Limit", "Alerts at", "Notifies"],
         [
@@ -135,27 +128,52 @@ def _money_sources(
 
 
 def _rollup_table(
-    inputs: SectionInputs, lines: list[Any], label: str, key: Any, rates: dict[tuple[str, str], Any]
+    inputs: SectionInputs,
+    by_env: dict[str, list[Any]],
+    label: str,
+    key: Any,
+    rates: dict[tuple[str, str], Any],
 ) -> Any:
-    groups: dict[str, list[Any]] = {}
-    for line in lines:
-        groups.setdefault(key(line), []).append(line)
+    """One row per service, one column per environment: the expected monthly cost and its range."""
+    groups: dict[str, dict[str, list[Any]]] = {}
+    for env, lines in by_env.items():
+        for line in lines:
+            groups.setdefault(key(line), {}).setdefault(env, []).append(line)
     rows = []
-    for name, members in sorted(groups.items()):
-        expected = sum((x.monthly for x in members), Decimal(0))
-        low = sum((x.monthly_min for x in members), Decimal(0))
-        high = sum((x.monthly_max for x in members), Decimal(0))
-        if not high:
-            continue
-        sources = _money_sources(inputs, members, rates)
-        rows.append(
-            [
-                derived(name, name, sources),
-                derived(expected, format_money(expected), sources),
-                derived((low, high), f"{format_money(low)}–{format_money(high)}", sources),
-            ]
-        )
-    return t([label, "Monthly (USD)", "Range from auto-scaling"], rows)
+    for name, per_env in sorted(groups.items()):
+        cells: list[Fact] = []
+        for env in by_env:
+            members = per_env.get(env, [])
+            expected = sum((x.monthly for x in members), Decimal(0))
+            low = sum((x.monthly_min for x in members), Decimal(0))
+            high = sum((x.monthly_max for x in members), Decimal(0))
+            sources = _money_sources(inputs, members, rates)
+            text = (
+                f"{format_money(expected)} ({format_money(low)}–{format_money(high)})"
+                if low != high
+                else format_money(expected)
+            )
+            none = Fact(None, "-", inputs.env_name(env).sources)  # nothing of it priced in this environment
+            cells.append(derived((expected, low, high), text, sources) if high else none)
+        if any(c.text != "-" for c in cells):
+            sources = [s for c in cells for s in c.sources]
+            rows.append([Fact(name, name, tuple(sources)), *cells])
+    return t([label, *(f"{env} (USD/month)" for env in by_env)], rows)
+
+
+def _free(inputs: SectionInputs, by_env: dict[str, list[Any]]) -> Fact:
+    """The AWS services that cost nothing at this usage, with the environments where that holds."""
+    where: dict[str, list[str]] = {}
+    sources: list[Fact] = []
+    for env, lines in by_env.items():
+        paid = {x.aws_service for x in lines if x.monthly_max}
+        for service in sorted({x.aws_service for x in lines if x.status == "free"} - paid):
+            where.setdefault(service, []).append(env)
+        sources += [_line_source(inputs, x) for x in lines if x.status == "free"][:40]
+    everywhere = [s for s, envs in sorted(where.items()) if len(envs) == len(by_env)]
+    some = [f"{s} ({', '.join(envs)})" for s, envs in sorted(where.items()) if len(envs) < len(by_env)]
+    text = ", ".join(everywhere + some) or "none"
+    return derived(sorted(where), text, sources or [inputs.env_name(e) for e in by_env])
 
 
 def _usage(inputs: SectionInputs) -> Any:

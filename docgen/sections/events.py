@@ -20,9 +20,10 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         rule_rows += [
             [name, r.name, r.bus, r.fired_by, r.state, r.targets] for r in events.rules(inputs.index, env)
         ]
-        sub_rows += [
+        sub_rows += [  # an alarm topic's subscribers are shown with its alarms (Observability > Alerting)
             [name, s.topic, s.protocol, s.endpoint, s.options]
             for s in events.subscriptions(inputs.index, env)
+            if not s.alerting
         ]
         machine_rows += [
             [name, m.name, m.kind, m.logging, m.tracing, m.calls, m.started_by]

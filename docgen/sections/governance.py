@@ -1,8 +1,9 @@
-"""Compliance: regions (data residency), tag coverage and audit trails per environment."""
+"""Compliance: regions (data residency), tag coverage and audit trails per environment; the rule packs the synth
+ran, what each acknowledged and the controls behind it; the scanners' counts when a scan report is present."""
 
 from __future__ import annotations
 
-from docgen.facts import governance
+from docgen.facts import compliance, governance
 from docgen.facts.fact import Fact
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
@@ -23,3 +24,20 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     headers = ["Environment", "Regions (data residency)"]
     headers += [f"Resources with all {len(governance.REQUIRED_TAGS)} tags"] if tagged else []
     model.tables["compliance"] = t([*headers, "Audit trails"], rows)
+    pack_rows, control_rows = [], []
+    for env in inputs.environments:
+        name = inputs.env_name(env)
+        pack_rows += [
+            [name, p.name, p.tool, p.rules, p.findings, p.open] for p in compliance.packs(inputs.index, env)
+        ]
+        control_rows += [
+            [name, c.plugin, c.control, c.rule, c.findings] for c in compliance.controls(inputs.index, env)
+        ]
+    model.tables["packs"] = t(
+        ["Environment", "Rule pack", "Tool", "Rules acknowledged", "Findings acknowledged", "Findings open"],
+        pack_rows,
+    )
+    model.tables["controls"] = t(
+        ["Environment", "Plugin", "Control", "Rule", "Findings acknowledged"], control_rows
+    )
+    model.lists["scanners"] = compliance.scanners(inputs.index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from docgen.assembly.model import Assembly
@@ -22,6 +23,8 @@ class SectionInputs:
     generated_dir: str = "generated"
     estimate: Any = None
     usage: Any = None
+    root: Path = Path(".")  # the repository: runbooks and design docs the doc links to are looked up here
+    doc_dir: Path = Path("design-docs")  # the doc's folder: links are relative to it
     _envs: dict[str, envs.EnvironmentFacts] = field(default_factory=dict)
 
     @property

@@ -3,7 +3,7 @@ per schedule in each environment, every cell a fact of the templates."""
 
 from __future__ import annotations
 
-from docgen.facts import files
+from docgen.facts import storage_kinds as files
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
 

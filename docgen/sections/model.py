@@ -14,21 +14,16 @@ from docgen.facts.fact import Fact, Source
 
 # The doc's generated regions and the section (or step) that fills each: a failed one is named in its regions.
 REGIONS = {
-    "summary": "context",
+    "summary": "summary",
+    "contents": "summary",
     "context": "context",
     "progression": "operations",
     "architecture": "diagrams",
     "network": "network",
     "compute": "compute",
-    "discovery": "discovery",
-    "servers": "servers",
-    "serverless": "serverless",
-    "datastores": "datastores",
-    "apis": "apis",
-    "events": "events",
-    "waf": "firewall",
     "storage": "storage",
     "database": "database",
+    "apis": "apis",
     "security": "security",
     "observability": "observability",
     "cicd": "delivery",
@@ -41,8 +36,8 @@ REGIONS = {
     "matrix": "matrix",
     "traceability": "requirements",
     "verification": "requirements",
+    "cross-references": "crossrefs",
     "success-criteria": "criteria",
-    "inventory": "inventory",
 }
 
 
@@ -76,6 +71,8 @@ class DocModel:
     checks: list[Check] = field(default_factory=list)
     diagrams: dict[str, Any] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)  # section -> why it could not be built
+    # what the templates asked for (tables, texts, lists, diagrams): a test checks nothing built goes unprinted
+    printed: set[str] = field(default_factory=set)
 
     def notice(self, region: str) -> Fact:
         """The one line a region shows instead of its body when the section behind it failed ("" when not)."""
@@ -87,10 +84,42 @@ class DocModel:
         return Fact(reason, text, (Source("manifest", "manifest.json", "/artifacts", None),))
 
     def table(self, name: str) -> Table:
+        self.printed.add(f"table:{name}")
         return self.tables.get(name, Table((), ()))
 
     def says(self, name: str, default: str = "") -> Fact:
+        self.printed.add(f"text:{name}")
         return self.text.get(name, Fact(None, default, ()))
+
+    def list_of(self, name: str) -> list[Fact]:
+        self.printed.add(f"list:{name}")
+        return self.lists.get(name, [])
+
+    def diagram(self, name: str) -> Any:
+        self.printed.add(f"diagram:{name}")
+        return self.diagrams.get(name)
+
+    def has(self, *names: str) -> bool:
+        """Whether any of these tables has rows (an optional section shows only then)."""
+        return any(self.tables.get(n, Table((), ())).rows for n in names)
+
+    def failed(self, section: str) -> Fact:
+        """The notice of a section that could not be built, for a part of a region ("" when it was built)."""
+        reason = self.failures.get(section)
+        if reason is None:
+            return Fact(None, "", ())
+        text = f"_This part could not be built from the templates ({reason}); the rest of the doc was._"
+        return Fact(reason, text, (Source("manifest", "manifest.json", "/artifacts", None),))
+
+    def unprinted(self) -> list[str]:
+        """What was built but no template printed: a fact lost between the model and the files."""
+        built = (
+            [f"table:{n}" for n, tb in self.tables.items() if tb.rows]
+            + [f"text:{n}" for n, x in self.text.items() if x.text]
+            + [f"list:{n}" for n, x in self.lists.items() if x]
+            + [f"diagram:{n}" for n in self.diagrams]
+        )
+        return [b for b in built if b not in self.printed]
 
 
 def cell(value: Fact | str) -> Fact:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from docgen.facts import network
+from docgen.facts import edge, network
 from docgen.facts.fact import Fact, derived, join
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
 
 
 def build(model: DocModel, inputs: SectionInputs) -> None:
-    vpc_rows, subnet_rows, sg_rows, lb_rows, route_rows, cdn_rows = [], [], [], [], [], []
-    dns_lines: list[Fact] = []
+    vpc_rows, subnet_rows, sg_rows, lb_rows, route_rows, cdn_rows, name_rows = [], [], [], [], [], [], []
+    zone_lines: list[Fact] = []
     for env in inputs.environments:
         name = inputs.env_name(env)
         for vpc in network.vpcs(inputs.index, env):
@@ -27,7 +27,11 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         for lb in network.load_balancers(inputs.index, env):
             listeners = join(
                 [
-                    derived(None, _listener_text(x), [x.protocol, x.port, x.default_action, x.tls_policy])
+                    derived(
+                        None,
+                        _listener_text(x),
+                        [x.protocol, x.port, x.default_action, x.tls_policy, x.certificates],
+                    )
                     for x in lb.listeners
                 ],
                 "<br>",
@@ -41,9 +45,10 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         ]
         cdn_rows += [
             [name, d.name, d.behaviours, d.tls_minimum, d.web_acl, d.price_class, d.logging, d.http_version]
-            for d in network.distributions(inputs.index, env)
+            for d in edge.distributions(inputs.index, env)
         ]
-        dns_lines += [derived(None, f"{env}: {line.text}", [line]) for line in network.dns(inputs.index, env)]
+        name_rows += [[name, n.name, n.records, n.certificate] for n in edge.names(inputs.index, env)]
+        zone_lines += [derived(None, f"{env}: {z.text}", [z]) for z in edge.zones(inputs.index, env)]
     model.tables["vpc"] = t(["Environment", "VPC CIDR", "AZs", "NAT gateways", "Flow logs"], vpc_rows)
     model.tables["subnets"] = t(["Environment", "Tier", "Subnets", "CIDRs"], subnet_rows)
     model.tables["ingress"] = t(["Environment", "From", "To", "Port", "Why"], sg_rows)
@@ -58,7 +63,8 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         ["Environment", "Front end", "Behaviours", "Minimum TLS", "WAF", "Price class", "Logging", "HTTP"],
         cdn_rows,
     )
-    model.lists["dns"] = dns_lines
+    model.tables["names"] = t(["Environment", "Name", "Records", "Certificate"], name_rows)
+    model.lists["dns"] = zone_lines
 
 
 def _subnet_rows(env: Fact, vpc: network.Vpc) -> list[list[Fact]]:
@@ -77,5 +83,9 @@ def _subnet_rows(env: Fact, vpc: network.Vpc) -> list[list[Fact]]:
 
 
 def _listener_text(x: network.Listener) -> str:
-    tls = f", {x.tls_policy.text}" if x.tls_policy.value else ""
-    return f"{x.protocol.text}:{x.port.text} → {x.default_action.text}{tls}"
+    """`HTTPS:443 (ELBSecurityPolicy-TLS13-1-2-2021-06, 1 certificate) → fixed response 404`."""
+    tls = [x.tls_policy.text] if x.tls_policy.value else []
+    if x.certificates.value:
+        tls.append(f"{x.certificates.text} certificate{'s' if x.certificates.value != 1 else ''}")
+    details = f" ({', '.join(tls)})" if tls else ""
+    return f"{x.protocol.text}:{x.port.text}{details} → {x.default_action.text}"

@@ -41,6 +41,14 @@ def build(
             ]
         )
     model.tables["traceability"] = t(traceability.HEADERS, rows)
+    # The doc's own table: the constructs and logical ids are in the verification details
+    model.tables["trace_summary"] = t(
+        ["Requirement", "Component", "Seq", "Environments", "Constructs", "Verification"],
+        [
+            [r[0], r[1], r[2], r[3], derived(len(x.constructs), str(len(x.constructs)), [r[4]]), r[6]]
+            for r, x in zip(rows, traces, strict=True)
+        ],
+    )
     _verification(model, inputs, checked, targets_file)
 
 
@@ -69,9 +77,6 @@ def _verification(model: DocModel, inputs: SectionInputs, v: Verification, targe
     _recovery(model, inputs, v)
     _verdicts(model, inputs, v, targets_file)
     model.tables["sla_sources"] = _sla_sources(v)
-    model.text["production"] = Fact(
-        v.production, v.production, inputs.env_name(v.production).sources if v.production else ()
-    )
 
 
 def _paths(model: DocModel, inputs: SectionInputs, v: Verification) -> None:

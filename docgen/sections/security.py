@@ -3,6 +3,8 @@ cdk-nag findings acknowledged in code with their reasons."""
 
 from __future__ import annotations
 
+import re
+
 from docgen.assembly.model import Resource
 from docgen.facts import clusters, data, security, tables
 from docgen.facts.fact import Fact, Source, derived, exists, join, pointer_of
@@ -12,28 +14,34 @@ from docgen.sections.model import DocModel, t
 
 def build(model: DocModel, inputs: SectionInputs) -> None:
     model.tables["acks"] = _acknowledgements(inputs)
-    prod = inputs.production
-    model.text["roles_env"] = inputs.env_name(prod) if prod else Fact(None, "", ())
-    model.tables["roles"] = t(
-        ["Role", "Assumed by", "May do"],
-        [
-            [r.name, r.assumed_by, join(list(r.permissions), "<br>", none=r.resource)]
-            for r in security.roles(inputs.index, prod)
-        ]
-        if prod
-        else [],
-    )
-    secret_rows, enc_rows, key_rows = [], [], []
+    secret_rows, enc_rows, key_rows, role_rows, summary_rows = [], [], [], [], []
     for env in inputs.environments:
         name = inputs.env_name(env)
+        for r in security.roles(inputs.index, env):
+            role_rows.append([name, r.name, r.assumed_by, join(list(r.permissions), "<br>", none=r.resource)])
+            summary_rows.append([name, r.name, r.assumed_by, _acts_on(r)])
         secret_rows += [
             [name, s.owner, s.description, s.rotation, s.key] for s in security.secrets(inputs.index, env)
         ]
         enc_rows += _encryption(inputs, env, name)
         key_rows += [[name, k.owner, k.description, k.rotation] for k in security.kms_keys(inputs.index, env)]
+    model.tables["roles"] = t(["Environment", "Role", "Assumed by", "May do"], role_rows)
+    model.tables["role_summary"] = t(["Environment", "IAM role", "Assumed by", "May act on"], summary_rows)
     model.tables["secrets"] = t(["Environment", "Owner", "Secret", "Rotation", "Encrypted with"], secret_rows)
     model.tables["encryption"] = t(["Environment", "Data store", "At rest", "In transit"], enc_rows)
     model.tables["kms"] = t(["Environment", "Owner", "Key", "Automatic rotation"], key_rows)
+
+
+def _acts_on(role: security.Role) -> Fact:
+    """The AWS services a role's permissions reach (`logs, sqs, xray`), managed policies named apart."""
+    services: set[str] = set()
+    managed: list[str] = []
+    for p in role.permissions:
+        if p.text.startswith("managed: "):
+            managed.append(p.text.removeprefix("managed: ").rsplit("/", 1)[-1])
+        services |= set(re.findall(r"(?<![\w/-])([a-z0-9-]+):[A-Za-z*]", p.text.split(" on ")[0]))
+    parts = sorted(services) + [f"managed policy {m}" for m in managed]
+    return derived(parts, ", ".join(parts) or "nothing", list(role.permissions) or [role.name])
 
 
 def _encryption(inputs: SectionInputs, env: str, name: Fact) -> list[list[Fact]]:

@@ -15,13 +15,15 @@ from typing import Any
 from docgen.document import SEQ_REGION
 from docgen.errors import DocgenError, MarkerError
 from docgen.facts.diagram import PRIMARY_KINDS
-from docgen.output.regions import append_region, merge, parse, region_bodies, render_region
-from docgen.output.sources import map_path, source_map
+from docgen.history import changes as delta
+from docgen.history import inventory
+from docgen.output.regions import append_region, merge, parse, region_bodies
+from docgen.output.sources import map_path
 from docgen.output.upgrade import upgrade
 from docgen.output.writer import read_text, remove_leftovers, write_all
 from docgen.verify import traceability
 from docgen.verify.targets import load_targets, merged_targets, targets_yaml
-from docgen.workitem import inventory, protocol, seqdiff
+from docgen.workitem import protocol, seqdiff
 from docgen.workitem.invocation import Context, InvocationError, load_context
 from docgen.workitem.protocol import Outcome
 
@@ -97,11 +99,11 @@ def _compared_with(base: tuple[int, dict[str, Any]] | None, folder: Path, seq: i
     return f"the baseline of seq {number} (`{data.get('short_name', '')}`, `{folder.name}/{name}`)"
 
 
-def _decisions(changes: list[seqdiff.Change], verification: Any) -> list[str]:
+def _decisions(changes: list[delta.Change], verification: Any) -> list[str]:
     """The production environment's added, changed and removed components, and each target's verdict."""
     prod = verification.production
     lines = [
-        f"{prod}: {c.change} {seqdiff.short_type(c.type)} {c.component}/{seqdiff.construct_name(c)}"
+        f"{prod}: {c.change} {seqdiff.short_type(c.type)} {c.component}/{delta.construct_name(c)}"
         + (f" ({cfg})" if (cfg := seqdiff.configuration(c)) != "-" else "")
         for c in changes
         if c.environment == prod and c.type in PRIMARY_KINDS
@@ -119,14 +121,14 @@ def _decisions(changes: list[seqdiff.Change], verification: Any) -> list[str]:
 def _details(
     ctx: Context,
     doc: Path,
-    changes: list[seqdiff.Change],
+    changes: list[delta.Change],
     compared_with: str,
     traces: list[Any],
     verification: Any,
 ) -> str:
     per_env = []
     for env in sorted({c.environment for c in changes}):
-        n = seqdiff.counts(c for c in changes if c.environment == env)
+        n = delta.counts(c for c in changes if c.environment == env)
         per_env.append(f"{env} +{n['added']} ~{n['changed']} -{n['removed']}")
     tally = Counter(v.status for v in verification.verdicts)
     resources = ", ".join(per_env) or "unchanged"
@@ -141,7 +143,6 @@ def _details(
 
 def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> None:
     from docgen import document as docs
-    from docgen.render import template as render
 
     doc = doc_path(args, ctx)
     folder = Path(args.inventory) if args.inventory else doc.parent / "inventory"
@@ -172,16 +173,18 @@ def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> N
     from_file = load_targets(targets_file)
     targets = merged_targets(from_file, ctx.targets)
     picture = None if args.no_picture or not assembly.environments else docs.PICTURE.name
-    model, verification, traces = docs.design_model(args, assembly, picture, targets)
-    fresh, recorder = render.render(model, args.template, render_region)
-    sources = source_map(recorder.entries, doc.name)
+    # The doc states what changed since the last recorded work item: after this run, that is this one.
+    since = (ctx.seq, inventory.path_for(folder, ctx.seq), Counter())
+    model, verification, traces = docs.design_model(args, assembly, picture, targets, since)
+    main, companions = docs.render_model(model, args.template, doc)
+    fresh, sources = main.text, main.sources
 
     current = inventory.build(assembly, seq=ctx.seq, short_name=ctx.short_name, requirements=ctx.requirements)
     base = inventory.baseline(folder, ctx.seq)
     if ctx.mode == "create":  # a new doc describes the whole design: every resource is new to it
-        changes, compared_with = seqdiff.diff(None, current), "nothing (a new doc: the whole design)"
+        changes, compared_with = delta.diff(None, current), "nothing (a new doc: the whole design)"
     else:
-        changes = seqdiff.diff(base[1], current) if base else seqdiff.by_seq_tag(current, ctx.seq)
+        changes = delta.diff(base[1], current) if base else delta.by_seq_tag(current, ctx.seq)
         compared_with = _compared_with(base, folder, ctx.seq)
     carriers = traceability.satisfied(traces)
 
@@ -237,6 +240,7 @@ def run(args: argparse.Namespace, ctx: Context, outcome: Outcome, say: Say) -> N
         folder=folder,
         current=current,
         sources=sources,
+        companions=docs.files_of(companions),
         targets_file=targets_file,
         targets=targets,
         from_file=from_file,
@@ -264,6 +268,7 @@ def _write_all(
     folder: Path,
     current: dict[str, Any],
     sources: str,
+    companions: list[tuple[Path, str]],
     targets_file: Path,
     targets: Any,
     from_file: Any,
@@ -280,6 +285,9 @@ def _write_all(
         old_text = read_text(targets_file) if targets_file.exists() else None
         if new_text != old_text:
             changes.append((targets_file, new_text, old_text is None))
+    for path, text in companions:  # generated whole: no text of a person's is kept in them
+        if not path.exists() or read_text(path) != text:
+            changes.append((path, text, not path.exists()))
     map_file = map_path(doc)
     if not map_file.exists() or read_text(map_file) != sources:
         changes.append((map_file, sources, not map_file.exists()))

@@ -8,6 +8,7 @@ doc area has its own module with `check(doc, assembly, ...) -> Result` (mismatch
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,17 @@ from tests.doccheck import (
     recovery,
     security,
 )
-from tests.doccheck.markdown import parse
+from tests.doccheck.markdown import Doc, parse
 from tests.doccheck.report import Mismatch, Result
 
 __all__ = ["Mismatch", "Result", "check", "check_files"]
 
 
-def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result:
-    doc = parse(doc_text)
+def check(
+    doc_text: str, cdk_out: Path, generated: Path | None = None, companions: tuple[str, ...] = ()
+) -> Result:
+    """Check a doc (and the texts of its companion files, read as part of it) against a cloud assembly."""
+    doc = merged(parse(doc_text), [parse(text) for text in companions])
     asm = assembly_reader.read(cdk_out)
     compose, pipeline = _generated(generated)
     compose_names = sorted((compose or {}).get("services", {})) if compose is not None else None
@@ -72,7 +76,26 @@ def check(doc_text: str, cdk_out: Path, generated: Path | None = None) -> Result
 
 
 def check_files(doc: Path, cdk_out: Path, generated: Path | None = None) -> Result:
-    return check(doc.read_text(), cdk_out, generated)
+    text = doc.read_text()
+    return check(text, cdk_out, generated, tuple(p.read_text() for p in companion_files(doc, text)))
+
+
+def companion_files(doc: Path, text: str) -> list[Path]:
+    """The files beside the doc it links to whose names start with its own (`60-infrastructure-cost.md`)."""
+    names = dict.fromkeys(re.findall(r"\]\((" + re.escape(doc.stem) + r"-[\w.-]+\.md)\)", text))
+    return [doc.with_name(n) for n in names if doc.with_name(n).is_file()]
+
+
+def merged(doc: Doc, companions: list[Doc]) -> Doc:
+    """The doc with its companions' tables, diagrams and paragraphs added (regions keep their names)."""
+    for other in companions:
+        doc.tables += other.tables
+        doc.mermaids += other.mermaids
+        doc.paragraphs += other.paragraphs
+        doc.checklist += other.checklist
+        for name, body in other.regions.items():
+            doc.regions[name] = doc.regions[name] + "\n" + body if name in doc.regions else body
+    return doc
 
 
 def _generated(folder: Path | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

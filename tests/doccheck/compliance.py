@@ -10,20 +10,69 @@ from tests.doccheck.common import each_row, tables
 from tests.doccheck.context import ALL_TAGS, check_regions
 from tests.doccheck.markdown import Doc
 from tests.doccheck.report import Result
+from tests.doccheck.security import _acknowledged
 from tests.doccheck.values import numbers
 
 
 def check(doc: Doc, assembly: Assembly) -> Result:
     result = Result()
     _compliance(doc, assembly, result)
+    _packs(doc, assembly, result)
     return result
+
+
+def plugin_of(rule: str) -> str:
+    """The pack a rule id belongs to: what precedes `::` (a validation plugin's rules), else the last `-`."""
+    head = rule.split("[", 1)[0]
+    return head.split("::", 1)[0] if "::" in head else head.rsplit("-", 1)[0]
+
+
+def _packs(doc: Doc, assembly: Assembly, result: Result) -> None:
+    """The rule packs table: each pack of the Compliance metadata (or named by an acknowledgement) with the count
+    of rules and of findings the templates acknowledge in that environment."""
+    covered = _acknowledged(assembly)
+    for table in doc.tables_with("rule pack", "rules acknowledged"):
+        for row in table.rows:
+            env, pack = row[table.column("environment") or ""], row[table.column("rule pack") or ""]
+            stage = assembly.stages.get(env)
+            if stage is None:
+                result.fact(False, "pack-env", table.where(), env, list(assembly.stages), "manifest.json")
+                continue
+            plugin = _plugin_of_pack(stage, pack)
+            mine = {id(r) for r in stage.resources()}
+            rules = {r for (r, _), res in covered.items() if plugin_of(r) == plugin and res & mine}
+            findings = sum(len(res & mine) for (r, _), res in covered.items() if plugin_of(r) == plugin)
+            where = f"Compliance > rule packs / {env} / {pack}"
+            result.equal(
+                "pack-rules",
+                where,
+                numbers(row[table.column("rules acknowledged") or ""])[:1],
+                [float(len(rules))],
+                "resource Metadata cdk_nag",
+            )
+            result.equal(
+                "pack-findings",
+                where,
+                numbers(row[table.column("findings acknowledged") or ""])[:1],
+                [float(findings)],
+                "resource Metadata cdk_nag",
+            )
+
+
+def _plugin_of_pack(stage: Stage, pack: str) -> str:
+    """The plugin of a pack named in the Observability template's `Metadata.Compliance.packs` (else itself)."""
+    for stack in stage.stacks:
+        for p in (stack.template.get("Metadata", {}).get("Compliance") or {}).get("packs", []):
+            if p.get("pack") == pack:
+                return str(p.get("plugin"))
+    return pack
 
 
 def _compliance(doc: Doc, assembly: Assembly, result: Result) -> None:
     """Per environment: its regions, tag coverage (only for an app that tags a `Project`), audit trails."""
     projects = any("Project" in r.tags for r in assembly.resources())
     tabs = tables(
-        doc, result, "Compliance", ("environment",), needed=bool(assembly.stages), region="compliance"
+        doc, result, "Compliance", ("environment", "audit"), needed=bool(assembly.stages), region="compliance"
     )
     for table, row, env in each_row(tabs, assembly.stages):
         stage = assembly.stages.get(env)

@@ -46,49 +46,52 @@ def check(doc: Doc, assembly: Assembly) -> Result:
     return result
 
 
-def _section_tables(doc: Doc, name: str) -> list[Table]:
-    return [t for t in doc.tables if t.region == "cost" and _section_env(t.headings) == name]
+def env_column(table: Table, env: str) -> str | None:
+    """The column of one environment in a table with a column per environment (`staging (USD/month)`)."""
+    return next((h for h in table.headers if h.split(" (")[0].strip() == env), None)
 
 
-def _section_env(headings: tuple[str, ...]) -> str:
-    """`staging: 130.76 USD/month expected (...)` -> `staging`."""
-    return headings[-1].split(":", 1)[0].strip() if headings and ":" in headings[-1] else ""
+def _total_line(doc: Doc, env: str) -> str | None:
+    """The environment's estimate: the cost region's list item `- staging: at least 130.76 USD/month ...`."""
+    m = re.search(rf"^- {re.escape(env)}: (.*)$", doc.regions.get("cost", ""), re.M)
+    return m.group(1) if m else None
 
 
 def _environment(doc: Doc, stage: Stage, result: Result) -> None:
     where = f"Cost Management / {stage.name}"
-    heading = next((t.headings[-1] for t in _section_tables(doc, stage.name)), None)
+    heading = _total_line(doc, stage.name)
     if not result.fact(
-        heading is not None, "cost-missing-section", where, "no section", stage.name, "manifest.json"
+        heading is not None, "cost-missing-section", where, "no estimate line", stage.name, "manifest.json"
     ):
         return
     assert heading is not None
-    total = first_number(heading.split(":", 1)[-1])
-    tabs = _section_tables(doc, stage.name)
+    total = first_number(heading)
+    tabs = [t for t in doc.tables if t.region == "cost"]
     for table in tabs:
-        monthly = table.column("monthly")
-        if not monthly or table.column("resource"):
+        column = env_column(table, stage.name)
+        # the usage assumptions have a column per environment too; an unpriced environment has no figures
+        if not column or "usd" not in column.lower() or "not priced" in heading:
             continue
-        values = [first_number(r[monthly]) or 0.0 for r in table.rows]
+        cells = [(r[table.headers[0]], r[column]) for r in table.rows if r[column].strip() not in ("-", "")]
+        values = [first_number(cell) or 0.0 for _, cell in cells]
         result.fact(
             total is not None
             and same_number(sum(values), total, 0.001 + 0.01 * len(values) / max(total or 1, 1)),
             "cost-sum",
             f"{where} / {table.headers[0]} table",
             f"rows add to {sum(values):.2f}",
-            f"heading total {total}",
+            f"estimate {total}",
             "doc arithmetic",
         )
-        for row in table.rows:
-            rng = numbers(row.get(table.column("range") or "", ""))
+        for name, cell in cells:
+            rng = numbers(cell.split("(", 1)[1]) if "(" in cell else []
             if len(rng) >= 2:
-                value = first_number(row[monthly]) or 0.0
-                ok = rng[0] - 0.005 <= value <= rng[1] + 0.005
+                value = first_number(cell) or 0.0
                 result.fact(
-                    ok,
+                    rng[0] - 0.005 <= value <= rng[1] + 0.005,
                     "cost-range",
-                    f"{where} / {row[table.headers[0]]}",
-                    row[monthly],
+                    f"{where} / {name}",
+                    cell,
                     f"within {rng[0]}–{rng[1]}",
                     "doc arithmetic",
                 )
@@ -107,8 +110,14 @@ def catalogue_regions() -> set[str]:
 def _unpriced(stage: Stage, heading: str, tabs: list[Table], result: Result, where: str) -> None:
     """The unpriced resources are real, the heading counts them and says "at least"; an environment without a
     price catalogue (no region, or one with no data file) is not priced: every resource is listed unpriced."""
-    rows = [r for t in tabs if t.column("resource") and t.column("type") for r in t.rows]
-    table = next((t for t in tabs if t.column("resource") and t.column("type")), None)
+    unpriced_tables = [t for t in tabs if t.column("resource") and t.column("type")]
+    rows = [
+        r
+        for t in unpriced_tables
+        for r in t.rows
+        if not t.column("environment") or r[t.column("environment") or ""] == stage.name
+    ]
+    table = next(iter(unpriced_tables), None)
     by_path = {(r.full_path, r.type) for r in stage.resources()}
     for row in rows:
         assert table is not None
@@ -163,17 +172,33 @@ def _unpriced(stage: Stage, heading: str, tabs: list[Table], result: Result, whe
 
 def _every_service_priced(doc: Doc, stage: Stage, tabs: list[Table], result: Result, where: str) -> None:
     aws_rows = " | ".join(
-        words(r[t.headers[0]]) for t in tabs if words(t.headers[0]).startswith("aws service") for r in t.rows
+        words(r[t.headers[0]])
+        for t in tabs
+        if words(t.headers[0]).startswith("aws service") and (col := env_column(t, stage.name))
+        for r in t.rows
+        if r[col].strip() not in ("-", "")
     )
-    unpriced = {r.get(t.column("type") or "", "") for t in tabs if t.column("resource") for r in t.rows}
+    unpriced = {
+        r.get(t.column("type") or "", "")
+        for t in tabs
+        if t.column("resource")
+        for r in t.rows
+        if not t.column("environment") or r[t.column("environment") or ""] == stage.name
+    }
     free = ""
-    for region, text, _, headings in doc.paragraphs:
-        if region == "cost" and text.lower().startswith("no charge") and _section_env(headings) == stage.name:
-            free = words(text)
+    for region, text, _, _ in doc.paragraphs:
+        if region == "cost" and text.lower().startswith("no charge"):
+            items = re.split(r",\s*(?![^()]*\))", text.split(":", 1)[-1].rstrip("."))
+            free = " | ".join(
+                words(re.sub(r"\s*\(.*\)", "", i))
+                for i in items
+                if "(" not in i
+                or stage.name in [e.strip() for e in i.split("(", 1)[1].rstrip(")").split(",")]
+            )
     for kind, word in PRICED.items():
         if not stage.resources(kind):
             continue
-        found = word in aws_rows or word in free or kind in unpriced
+        found = word in aws_rows or word in free or word in free.replace(" ", "") or kind in unpriced
         result.fact(
             found,
             "cost-service-missing",
@@ -211,13 +236,6 @@ def _usage(doc: Doc, assembly: Assembly, result: Result) -> None:
             )
 
 
-def _section_text(doc: Doc, env: str) -> str:
-    """The text of one environment's cost section: from `### env:` to the next `###` heading."""
-    region = doc.regions.get("cost", "")
-    m = re.search(rf"^### {re.escape(env)}:.*?(?=^### |\Z)", region, re.M | re.S)
-    return m.group(0) if m else ""
-
-
 def _budgets(doc: Doc, assembly: Assembly, result: Result) -> None:
     """A budget the templates deploy is part of cost management: its limit and thresholds are shown."""
     for budget in assembly.resources("AWS::Budgets::Budget"):
@@ -227,7 +245,7 @@ def _budgets(doc: Doc, assembly: Assembly, result: Result) -> None:
             float(n.get("Notification", {}).get("Threshold", 0))
             for n in budget.props.get("NotificationsWithSubscribers", [])
         )
-        text = _section_text(doc, budget.stack.stage) + "\n" + doc.regions.get("cost", "")
+        text = doc.regions.get("cost", "")
         where = f"Cost Management / {budget.stack.stage} / budget {body.get('BudgetName', '')}"
         name = str(body.get("BudgetName") or "budget").lower()
         found = [n for line in text.splitlines() if name in line.lower() for n in numbers(line)]

@@ -5,6 +5,7 @@ primary region, services and tasks."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -47,9 +48,11 @@ def check(doc: Doc, assembly: Assembly) -> Result:
     for stage in assembly.stages.values():
         diagram = next(
             (
-                m
+                env_view(doc, m, stage.name)
                 for m in doc.mermaids
-                if m.region == "architecture" and m.headings and m.headings[-1].strip() == stage.name
+                if m.region == "architecture"
+                and m.headings
+                and stage.name in [n.strip() for n in m.headings[-1].split(",")]
             ),
             None,
         )
@@ -65,6 +68,34 @@ def check(doc: Doc, assembly: Assembly) -> Result:
             _architecture(result, diagram, stage, assembly)
     _progression(doc, assembly, result)
     return result
+
+
+def env_view(doc: Doc, diagram: Mermaid, env: str) -> Mermaid:
+    """One environment's diagram: a diagram drawn once for several environments, each box named in the table
+    of differences under the same heading relabelled with that environment's column."""
+    table = next(
+        (
+            t
+            for t in doc.tables
+            if t.region == diagram.region and t.headings == diagram.headings and t.column(env) and t.rows
+        ),
+        None,
+    )
+    if table is None:
+        return diagram
+    box, mine = table.headers[0], table.column(env) or ""
+    swap = {_lines(r[box]): _lines(r[mine]) for r in table.rows}
+    out = []
+    for line in diagram.text.splitlines():
+        m = re.match(r'^(\s*(?:subgraph\s+)?\w+\s*[\[({]+")(.*?)("[\])}]+\s*)$', line)
+        if m and _lines(m.group(2)) in swap:
+            line = m.group(1) + "<br/>".join(swap[_lines(m.group(2))]) + m.group(3)
+        out.append(line)
+    return Mermaid("\n".join(out), diagram.region, diagram.headings, diagram.line)
+
+
+def _lines(label: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"<br\s*/?>", html.unescape(label)) if p.strip())
 
 
 def _present(

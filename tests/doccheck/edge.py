@@ -87,18 +87,19 @@ def _lb_row(result: Result, row: Row, lb: Resource, assembly: Assembly) -> None:
         result.equal("lb-scheme", where, cells[table.column("scheme") or ""], want, lb.where("Scheme"))
     cell = cells[table.column("listeners") or ""]
     mine = listeners(lb, assembly)
-    shown = [p for p in re.split(r",|<br\s*/?>", cell) if p.strip() and p.strip() != "-"]
+    shown = [p for p in re.split(r"<br\s*/?>", cell) if p.strip() and p.strip() not in ("-", "none")]
     result.equal("lb-listener-count", where, len(shown), len(mine), "Listeners with this LoadBalancerArn")
     for lst in mine:
         want = f"{lst.props.get('Protocol')}:{lst.props.get('Port')}"
         actions = [str(a.get("Type")) for a in lst.props.get("DefaultActions", [])]
-        ok = any(
-            want.lower() in p.lower().replace(" ", "") and all(words(a) in words(p) for a in actions)
-            for p in shown
-        )
+        line = next((p for p in shown if p.lower().replace(" ", "").startswith(want.lower())), "")
+        ok = bool(line) and all(words(a.replace("-", " ")) in words(line) for a in actions)
         result.fact(
             ok, "lb-listener", where, cell, f"{want} → {', '.join(actions)}", lst.where("Protocol, Port")
         )
+        policy = lst.props.get("SslPolicy")
+        if policy:
+            result.fact(policy in line, "lb-tls-policy", where, line, policy, lst.where("SslPolicy"))
     for word, attribute in (
         ("deletion", "deletion_protection.enabled"),
         ("access log", "access_logs.s3.enabled"),
@@ -242,6 +243,18 @@ def _origin_kind(config: dict, origin_id: str | None, dist: Resource, assembly: 
             continue
         if "S3OriginConfig" in origin:
             return "S3"
+        if "VpcOriginConfig" in origin:  # CloudFront reaches a load balancer inside the VPC by this name
+            vpc_origin = assembly.resolve(dist.stack, origin["VpcOriginConfig"].get("VpcOriginId"))
+            arn = ((vpc_origin.props if vpc_origin else {}).get("VpcOriginEndpointConfig") or {}).get("Arn")
+            endpoint = assembly.resolve(vpc_origin.stack, arn) if vpc_origin else None
+            reached = (
+                "ALB "
+                if endpoint is not None and endpoint.props.get("Type", "application") == "application"
+                else ""
+            )
+            return f"{reached}{endpoint.owner if endpoint else ''} via VPC origin {flatten(origin.get('DomainName'))}".replace(
+                "  ", " "
+            )
         target = assembly.resolve(dist.stack, origin.get("DomainName"))
         if target is not None and target.type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
             return "ALB"

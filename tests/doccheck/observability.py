@@ -11,7 +11,16 @@ from tests.doccheck.common import Row, each_row, match, named, tables
 from tests.doccheck.markdown import Doc, Table
 from tests.doccheck.network import aliases
 from tests.doccheck.report import Result
-from tests.doccheck.values import days, flatten, quantity, readable, readable_text, same_number, words
+from tests.doccheck.values import (
+    days,
+    first_number,
+    flatten,
+    quantity,
+    readable,
+    readable_text,
+    same_number,
+    words,
+)
 
 OPERATORS = {
     "GreaterThanThreshold": ">",
@@ -26,6 +35,7 @@ def check(doc: Doc, assembly: Assembly) -> Result:
     result = Result()
     _logs(doc, assembly, result)
     _alarms(doc, assembly, result)
+    _by_severity(doc, assembly, result)
     _topics(doc, assembly, result)
     _dashboards(doc, assembly, result)
     return result
@@ -61,7 +71,10 @@ def _refs(value: object) -> list[str]:
 
 def _logs(doc: Doc, assembly: Assembly, result: Result) -> None:
     groups = [LogGroup(*g) for g in log_groups(assembly)]
-    tabs = tables(doc, result, "Observability > Logging", ("log type", "retention"), needed=bool(groups))
+    tabs = tables(
+        doc, result, "Observability > Logging", ("owner", "log type", "retention"), needed=bool(groups)
+    )
+    _log_kinds(doc, groups, result)
 
     def fits(row: Row, lg: LogGroup) -> bool:
         table, cells, env = row
@@ -94,6 +107,24 @@ def _logs(doc: Doc, assembly: Assembly, result: Result) -> None:
 
     rows = list(each_row(tabs, assembly.stages))
     match(result, "log", "Observability > Logging", rows, groups, fits, compare)
+
+
+def _log_kinds(doc: Doc, groups: list[LogGroup], result: Result) -> None:
+    """The summary by log type: per environment, each type's count of log groups is the templates' count."""
+    for table in doc.tables_with("log type", "log groups"):
+        for row in table.rows:
+            env, kind = row[table.column("environment") or ""], row[table.column("log type") or ""]
+            word = words(kind).replace(" log", "").replace(" logs", "")
+            mine = [
+                g for g in groups if g.res.stack.stage == env and words(g.kind).replace(" log", "") in word
+            ]
+            result.equal(
+                "log-kind-count",
+                f"Observability > Logging / {env} / {kind}",
+                first_number(row[table.column("log groups") or ""]),
+                float(len(mine)),
+                f"{env}: AWS::Logs::LogGroup and Custom::LogRetention of this type",
+            )
 
 
 @dataclass
@@ -179,13 +210,67 @@ def notifying(alarm: Resource, assembly: Assembly) -> list[object]:
     return out
 
 
+def _by_severity(doc: Doc, assembly: Assembly, result: Result) -> None:
+    """The alerting summary: per environment and severity, how many alarms carry that Severity tag."""
+    for table in doc.tables_with("severity", "alarms", "notify"):
+        for row in table.rows:
+            env, severity = row[table.column("environment") or ""], row[table.column("severity") or ""]
+            stage = assembly.stages.get(env)
+            if stage is None:
+                result.fact(False, "severity-env", table.where(), env, list(assembly.stages), "manifest.json")
+                continue
+            alarms = [
+                a
+                for a in stage.resources("AWS::CloudWatch::Alarm")
+                if a.tags.get("Severity", "-") == severity and notifying(a, assembly)
+            ]
+            where = f"Observability > Alerting / {env} / {severity}"
+            result.equal(
+                "severity-count",
+                where,
+                first_number(row[table.column("alarms") or ""]),
+                float(len(alarms)),
+                f"{env}: AWS::CloudWatch::Alarm with Tags.Severity {severity}",
+            )
+            heard = row.get(table.column("subscribers") or "", "")
+            topics = {id(t): t for a in alarms for t in alarm_topics(a, assembly)}
+            subs = [
+                x
+                for t in topics.values()
+                for x in subscriptions(t, assembly)
+                if x.type == "AWS::SNS::Subscription"
+            ]
+            for sub in subs:
+                endpoint = str(sub.props.get("Endpoint", ""))
+                if sub.props.get("Protocol") in ("email", "email-json", "sms", "http", "https"):
+                    result.fact(
+                        endpoint in heard,
+                        "severity-subscriber",
+                        where,
+                        heard,
+                        endpoint,
+                        sub.where("Endpoint"),
+                    )
+            if not subs and heard:
+                result.fact("nobody" in heard, "severity-subscriber", where, heard, "nobody", "templates")
+
+
+def link_text(cell: str) -> str:
+    """What a cell names: `[runbooks/x.md](../runbooks/x.md)` and `runbooks/x.md (not written yet)` name
+    `runbooks/x.md` (whether the file exists is the source map's check)."""
+    cell = cell.strip("`")
+    if m := re.fullmatch(r"\[(.*?)\]\((.*?)\)", cell):
+        return m.group(1)
+    return cell.removesuffix(" (not written yet)")
+
+
 def _alarms(doc: Doc, assembly: Assembly, result: Result) -> None:
     every = assembly.resources("AWS::CloudWatch::Alarm")
     tabs = tables(
         doc,
         result,
         "Observability > Alerting",
-        ("alarm", "severity"),
+        ("alarm", "severity", "condition"),
         needed=any(notifying(a, assembly) for a in every),
         region="observability",
     )
@@ -248,7 +333,7 @@ def _alarm_row(
         result.equal(
             "alarm-runbook",
             where,
-            row[table.column("runbook") or ""].strip("`"),
+            link_text(row[table.column("runbook") or ""]),
             want,
             alarm.where("Tags.Runbook"),
         )

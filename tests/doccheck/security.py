@@ -55,6 +55,10 @@ def _roles(doc: Doc, assembly: Assembly, result: Result) -> None:
         needed=bool(assembly.resources("AWS::IAM::Role")),
     )
     for table in tabs:
+        if table.column("environment"):  # one table for every environment
+            for stage in assembly.stages.values():
+                _role_table(result, table, stage, assembly)
+            continue
         m = re.search(r"\((.*?)\)", table.heading)
         stage = assembly.stages.get(m.group(1) if m else "")
         if not result.fact(
@@ -79,7 +83,8 @@ def _role_table(result: Result, table: Table, stage: Stage, assembly: Assembly) 
         where = f"Security > IAM roles ({stage.name}) / {label}"
         _role_row(res, where, table, row[1], role, stage, assembly)
 
-    rows = [(table, row, stage.name) for row in table.rows]
+    env = table.column("environment")
+    rows = [(table, row, stage.name) for row in table.rows if not env or row[env] == stage.name]
     roles = stage.resources("AWS::IAM::Role")
     match(result, "role", f"Security > IAM roles ({stage.name})", rows, roles, fits, compare)
 
@@ -101,6 +106,15 @@ def _role_row(
     result.equal(
         "role-principal", where, sorted(shown), sorted(principals), role.where("AssumeRolePolicyDocument")
     )
+    reach = row.get(table.column("may act on") or "", "")
+    if reach:  # the doc's summary: the services the actions belong to, and managed policies by name
+        prefixes = sorted({a.split(":")[0] for a in role_actions(role, stage, assembly)})
+        shown_services = sorted(
+            w for w in re.split(r",\s*", reach) if w and w != "nothing" and not w.startswith("managed policy")
+        )
+        result.equal(
+            "role-services", where, shown_services, prefixes, role.where("Policies + AWS::IAM::Policy")
+        )
     cell = row.get(table.column("may do") or "", "")
     if not cell:
         return

@@ -26,7 +26,6 @@ from typing import Any
 
 from docgen.assembly.model import Assembly, Resource
 from docgen.errors import DocgenError
-from docgen.output.writer import read_text, write_atomic
 
 FORMAT = "docgen-inventory/1"
 SEQ_FILE = re.compile(r"^seq-(\d{3,})\.json$")
@@ -175,7 +174,9 @@ def recorded(folder: Path) -> dict[int, Path]:
 
 def load(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(read_text(path))
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocgenError(f"cannot read {path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise DocgenError(f"{path}: not valid JSON at line {exc.lineno}: {exc.msg}") from None
     if (
@@ -194,15 +195,3 @@ def baseline(folder: Path, seq: int) -> tuple[int, dict[str, Any]] | None:
         return None
     number = max(earlier)
     return number, load(path_for(folder, number))
-
-
-def save(folder: Path, inventory: Mapping[str, Any]) -> tuple[Path, bool, bool]:
-    """Writes the inventory; returns (path, created, changed)."""
-    path = path_for(folder, int(inventory["seq"]))
-    new = text(inventory)
-    existed = path.exists()
-    if existed and read_text(path) == new:
-        return path, False, False
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, new)
-    return path, not existed, True
