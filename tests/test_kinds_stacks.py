@@ -57,31 +57,36 @@ def test_the_job_mounts_the_shared_file_system_through_its_access_point(kinds_zo
     t.has_resource_properties(
         "AWS::ECS::TaskDefinition",
         {
-            "Volumes": [
-                Match.object_like(
-                    {
-                        "Name": "shared-files",
-                        "EFSVolumeConfiguration": Match.object_like(
-                            {
-                                "TransitEncryption": "ENABLED",
-                                "AuthorizationConfig": Match.object_like({"IAM": "ENABLED"}),
-                            }
-                        ),
-                    }
-                )
-            ],
+            # the /tmp scratch volume of the read-only root file system sits beside the shared files
+            "Volumes": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "Name": "shared-files",
+                            "EFSVolumeConfiguration": Match.object_like(
+                                {
+                                    "TransitEncryption": "ENABLED",
+                                    "AuthorizationConfig": Match.object_like({"IAM": "ENABLED"}),
+                                }
+                            ),
+                        }
+                    )
+                ]
+            ),
             "ContainerDefinitions": Match.array_with(
                 [
                     Match.object_like(
                         {
                             "Name": "app",
-                            "MountPoints": [
-                                {
-                                    "ContainerPath": "/mnt/reports",
-                                    "SourceVolume": "shared-files",
-                                    "ReadOnly": False,
-                                }
-                            ],
+                            "MountPoints": Match.array_with(
+                                [
+                                    {
+                                        "ContainerPath": "/mnt/reports",
+                                        "SourceVolume": "shared-files",
+                                        "ReadOnly": False,
+                                    }
+                                ]
+                            ),
                         }
                     )
                 ]
