@@ -307,3 +307,29 @@ def test_new_resources_carry_the_traceability_tags(kinds_zoo: ZooRun) -> None:
     fs = next(iter(t.find_resources("AWS::EFS::FileSystem").values()))
     tags = {x["Key"]: x["Value"] for x in fs["Properties"]["FileSystemTags"]}
     assert (tags["Service"], tags["Seq"], tags["Requirements"]) == ("shared-files", "2", "REQ-018-DEP-003")
+
+
+def test_dr_rows_for_file_systems_tables_and_app_buckets_and_the_check_can_fail(kinds_zoo: ZooRun) -> None:
+    """Each EFS file system, table and application bucket has its RPO/RTO row (log buckets none); the
+    independent check (tests/doccheck/recovery_stores.py) agrees, and disagrees once a figure is changed."""
+    from tests.doccheck import assembly, recovery_stores
+    from tests.doccheck.markdown import parse
+
+    assert kinds_zoo.docgen is not None and kinds_zoo.docgen.returncode == 0, kinds_zoo.docgen
+    text = kinds_zoo.doc.read_text()
+    doc = parse(text)
+    (table,) = doc.tables_with("data store", "protection")
+    stores = sorted({row[table.column("data store") or ""] for row in table.rows})
+    assert stores == [
+        "DynamoDB counters",
+        "DynamoDB orders",
+        "EFS shared-files",
+        "S3 function-code",
+        "S3 thumbnails",
+        "S3 uploads",
+    ]
+    asm = assembly.read(kinds_zoo.outdir)
+    clean = recovery_stores.check(doc, asm)
+    assert clean.facts >= 60 and not clean.mismatches, [m.line() for m in clean.mismatches]
+    broken = recovery_stores.check(parse(text.replace("| 24 h (time between", "| 12 h (time between")), asm)
+    assert {m.kind for m in broken.mismatches} == {"store-rpo"}

@@ -35,6 +35,7 @@ from tests.doccheck import (
     observability,
     prose,
     recovery,
+    recovery_stores,
     security,
 )
 from tests.doccheck.markdown import Doc, parse
@@ -62,6 +63,7 @@ def check(
     result.extend(blocks_facts.check(doc, asm))
     result.extend(files.check(doc, asm))
     result.extend(recovery.check(doc, asm))
+    result.extend(recovery_stores.check(doc, asm))
     result.extend(security.check(doc, asm))
     result.extend(encryption.check(doc, asm))
     result.extend(observability.check(doc, asm))
