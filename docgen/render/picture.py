@@ -21,7 +21,7 @@ from diagrams.aws.network import (
     NATGateway,
 )
 from diagrams.aws.security import WAF, SecretsManager
-from diagrams.aws.storage import S3
+from diagrams.aws.storage import S3, ElasticFileSystemEFS
 from graphviz.backend import ExecutableNotFound
 
 from docgen.assembly.model import Assembly
@@ -52,6 +52,8 @@ ICONS: dict[str, type[Node]] = {
     "asg": EC2AutoScaling,
     "waf": WAF,
     "s3": S3,
+    "efs": ElasticFileSystemEFS,
+    "job": Fargate,
 }
 EDGE_STYLE = {"secret": {"style": "dashed", "color": "gray50"}}
 GRAPH_ATTR = {"fontsize": "22", "pad": "0.5", "nodesep": "0.7", "ranksep": "1.4", "splines": "spline"}
