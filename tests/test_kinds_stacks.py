@@ -333,3 +333,25 @@ def test_dr_rows_for_file_systems_tables_and_app_buckets_and_the_check_can_fail(
     assert clean.facts >= 60 and not clean.mismatches, [m.line() for m in clean.mismatches]
     broken = recovery_stores.check(parse(text.replace("| 24 h (time between", "| 12 h (time between")), asm)
     assert {m.kind for m in broken.mismatches} == {"store-rpo"}
+
+
+def test_the_diagram_draws_jobs_file_systems_and_app_buckets_and_the_check_can_fail(
+    kinds_zoo: ZooRun,
+) -> None:
+    """The job, the file system and the granted buckets are boxes (in the app and data subnets, and among
+    the regional data stores); the diagram check agrees, and disagrees once a mount target count is changed."""
+    from tests.doccheck import assembly, diagrams
+    from tests.doccheck.markdown import parse
+    from tests.doccheck.mermaid import nodes
+
+    assert kinds_zoo.docgen is not None and kinds_zoo.docgen.returncode == 0, kinds_zoo.docgen
+    text = kinds_zoo.doc.read_text()
+    doc = parse(text)
+    drawn = {n.id: n.groups[-1] for m in doc.mermaids if m.region == "architecture" for n in nodes(m)}
+    assert drawn["job_nightly_report"].startswith("app subnets")
+    assert drawn["efs_shared_files"].startswith("data subnets")
+    assert drawn["s3_uploads"].startswith("Data") and drawn["s3_thumbnails"].startswith("Data")
+    asm = assembly.read(kinds_zoo.outdir)
+    assert not diagrams.check(doc, asm).mismatches
+    broken = diagrams.check(parse(text.replace("<br>3 mount targets", "<br>2 mount targets")), asm)
+    assert {m.kind for m in broken.mismatches} == {"diagram-efs-mount-targets"}

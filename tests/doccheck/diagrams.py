@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from tests.doccheck import diagram_kinds
 from tests.doccheck.assembly import Assembly, Resource, Stage
 from tests.doccheck.compute import ecs_services
 from tests.doccheck.context import AGNOSTIC
@@ -181,6 +182,14 @@ def _architecture(result: Result, diagram: Mermaid, stage: Stage, assembly: Asse
         node = next((n for n in found if secret.named(n.first) and "secret" in n.label.lower()), None)
         if node is not None:
             check_rotation(result, f"{where} / secret {node.first}", node.label, secret, assembly)
+    diagram_kinds.check(
+        result,
+        where,
+        found,
+        stage,
+        assembly,
+        lambda node, res, subnets: _placed(result, where, node, res, subnets, tiers, stage, assembly),
+    )
     _vpc_labels(result, where, diagram, found, stage, assembly)
 
 
