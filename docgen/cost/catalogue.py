@@ -157,6 +157,7 @@ class UsageAssumptions(Strict):
     efs_storage_gb: Decimal = Decimal(10)  # per EFS file system, average over the month
     efs_read_gb_month: Decimal = Decimal(20)  # per EFS file system in Elastic throughput mode
     efs_write_gb_month: Decimal = Decimal(5)  # per EFS file system in Elastic throughput mode
+    ecr_storage_gb: Decimal = Decimal(3)  # per ECR repository (images its lifecycle keeps)
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
@@ -194,6 +195,7 @@ USAGE_PER: dict[str, str] = {
     "efs_storage_gb": "per EFS file system, average over the month",
     "efs_read_gb_month": "per EFS file system (Elastic throughput), per month",
     "efs_write_gb_month": "per EFS file system (Elastic throughput), per month",
+    "ecr_storage_gb": "per ECR repository, average over the month",
 }
 
 

@@ -1,5 +1,6 @@
-"""Pricing rules for EFS file systems (Standard storage, and reads and writes in Elastic throughput mode) and
-EventBridge Scheduler schedules (invocations a month, read from the schedule expression, beyond the free tier)."""
+"""Pricing rules for EFS file systems (Standard storage, and reads and writes in Elastic throughput mode),
+EventBridge Scheduler schedules (invocations a month, read from the schedule expression, beyond the free tier)
+and ECR repositories (image storage) that services, jobs and image functions are built into."""
 
 from __future__ import annotations
 
@@ -33,6 +34,13 @@ def efs_file_system(r: Resource, p: Pricer) -> Outcome:
             f"{num(write)}"
         )
     return Priced("EFS", monthly, arithmetic, note="mount targets and access points have no charge")
+
+
+def ecr_repository(r: Resource, p: Pricer) -> Outcome:
+    """Image storage for the assumed GB; same-region pulls by Fargate and Lambda have no charge."""
+    gb, rate = p.usage.ecr_storage_gb, p.rate("ecr.storage.gb_month")
+    p.monthly("Image storage", "ecr.storage.gb_month", gb, usage=True)
+    return Priced("ECR", gb * rate, f"{num(gb)} GB × {num(rate)}", note="same-region pulls have no charge")
 
 
 def schedule(r: Resource, p: Pricer) -> Outcome:
