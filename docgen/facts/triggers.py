@@ -28,6 +28,7 @@ ARROW = {
     "API authorizer": "authorizes",
     "Step Functions task": "invokes",
     "load balancer target": "forwards",
+    "Scheduler schedule": "invokes",
 }
 # Resource types a state machine's definition can name as a task it calls.
 TASK_TYPES = frozenset(
@@ -69,6 +70,7 @@ def triggers(index: Index, env: str) -> list[Trigger]:
         *_api_routes(index, env),
         *_state_machines(index, env),
         *_lb_targets(index, env),
+        *_schedules(index, env),
     ]
     return sorted(found, key=lambda t: (t.target.logical_id, t.kind, t.origin.text, t.detail.text))
 
@@ -215,6 +217,22 @@ def _rules(index: Index, env: str) -> Iterator[Trigger]:
                 continue
             detail = derived(None, fired_by.text, [fired_by, prop(rule, "Targets", i, "Arn")])
             yield Trigger("EventBridge rule", rule, reached, rule, labelled(rule), detail)
+
+
+def _schedules(index: Index, env: str) -> Iterator[Trigger]:
+    """An EventBridge Scheduler schedule invoking a target directly (a Fargate job's schedule is the job's own
+    and is described with it)."""
+    for schedule in index.of_type("AWS::Scheduler::Schedule", env):
+        target = schedule.properties.get("Target") or {}
+        if "EcsParameters" in target:
+            continue
+        reached = _first(index, schedule, target.get("Arn"))
+        if reached is None:
+            continue
+        expression = prop(schedule, "ScheduleExpression")
+        zone = prop(schedule, "ScheduleExpressionTimezone", default="UTC")
+        origin = derived(None, f"schedule {expression.text}", [expression])
+        yield Trigger("Scheduler schedule", None, reached, schedule, origin, derived(None, zone.text, [zone]))
 
 
 def _api_routes(index: Index, env: str) -> Iterator[Trigger]:
