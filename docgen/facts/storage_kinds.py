@@ -1,18 +1,20 @@
-"""Shared file systems (EFS) and schedules (EventBridge Scheduler): for each file system its encryption,
-throughput and performance modes, lifecycle, access points, mount targets and whether a backup plan selects it;
-for each schedule its expression, time zone, target, retry policy and dead-letter queue."""
+"""Shared file systems (EFS), schedules (EventBridge Scheduler) and scheduled jobs: for each file system its
+encryption, throughput and performance modes, lifecycle, access points, mount targets and whether a backup plan
+selects it; for each schedule its expression, time zone, target, retry policy and dead-letter queue; for each
+job (a schedule that runs a Fargate task) its task's size, architecture and mounted file systems."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from docgen.assembly.model import Resource
-from docgen.facts.fact import Fact, derived, exists, join, prop, yes_no
+from docgen.facts.fact import Fact, derived, exists, gib_from_mib, join, prop, vcpu_from_units, yes_no
 from docgen.facts.index import Index
 from docgen.facts.names import component, labelled
 
 FILE_SYSTEM = "AWS::EFS::FileSystem"
 SCHEDULE = "AWS::Scheduler::Schedule"
+TASK = "AWS::ECS::TaskDefinition"
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,62 @@ def schedules(index: Index, env: str) -> list[Schedule]:
             )
         )
     return sorted(out, key=lambda x: (x.name.text, x.expression.text))
+
+
+@dataclass(frozen=True)
+class Job:
+    schedule: Resource
+    task: Resource
+    name: Fact
+    family: Fact
+    cpu: Fact
+    memory: Fact
+    architecture: Fact
+    expression: Fact
+    mounts: Fact  # "/mnt/reports ← shared-files (read-write)"
+
+
+def jobs(index: Index, env: str) -> list[Job]:
+    out = []
+    for s in index.of_type(SCHEDULE, env):
+        ecs = (s.properties.get("Target") or {}).get("EcsParameters")
+        tasks = [t for t in index.targets(s, (ecs or {}).get("TaskDefinitionArn")) if t.type == TASK]
+        if ecs is None or not tasks:
+            continue
+        task = tasks[0]
+        out.append(
+            Job(
+                schedule=s,
+                task=task,
+                name=component(task),
+                family=prop(task, "Family", default=task.logical_id),
+                cpu=prop(task, "Cpu", fmt=vcpu_from_units),
+                memory=prop(task, "Memory", fmt=gib_from_mib),
+                architecture=prop(task, "RuntimePlatform", "CpuArchitecture", default="X86_64"),
+                expression=prop(s, "ScheduleExpression"),
+                mounts=_mounts(index, task),
+            )
+        )
+    return sorted(out, key=lambda j: j.name.text)
+
+
+def _mounts(index: Index, task: Resource) -> Fact:
+    """The app container's mount points on EFS volumes, with the file system each volume names."""
+    volumes = {
+        str(v.get("Name")): (i, v)
+        for i, v in enumerate(task.properties.get("Volumes") or ())
+        if isinstance(v, dict) and v.get("EFSVolumeConfiguration")
+    }
+    found = []
+    for c, container in enumerate(task.properties.get("ContainerDefinitions") or ()):
+        for m, mount in enumerate((container or {}).get("MountPoints") or ()):
+            if not isinstance(mount, dict) or str(mount.get("SourceVolume")) not in volumes:
+                continue
+            i, volume = volumes[str(mount.get("SourceVolume"))]
+            fs = index.targets(task, volume["EFSVolumeConfiguration"].get("FilesystemId"))
+            path = prop(task, "ContainerDefinitions", c, "MountPoints", m, "ContainerPath")
+            ro = prop(task, "ContainerDefinitions", c, "MountPoints", m, "ReadOnly", default=False)
+            what = component(fs[0]) if fs else prop(task, "Volumes", i, "Name")
+            mode = "read-only" if ro.value is True else "read-write"
+            found.append(derived(path.value, f"{path.text} ← {what.text} ({mode})", [path, ro, what]))
+    return join(found, "<br>", "none", none=task)

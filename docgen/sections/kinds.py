@@ -1,5 +1,5 @@
-"""Shared file systems (in Storage) and schedules (in APIs, Events and Workflows): one row per file system and
-per schedule in each environment, every cell a fact of the templates."""
+"""Shared file systems (in Storage), schedules (in APIs, Events and Workflows) and scheduled jobs (in Compute):
+one row per file system, schedule and job in each environment, every cell a fact of the templates."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from docgen.sections.model import DocModel, t
 
 
 def build(model: DocModel, inputs: SectionInputs) -> None:
-    fs_rows, schedule_rows = [], []
+    fs_rows, schedule_rows, job_rows = [], [], []
     for env in inputs.environments:
         name = inputs.env_name(env)
         fs_rows += [
@@ -29,6 +29,10 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
         schedule_rows += [
             [name, s.name, s.expression, s.time_zone, s.target, s.retry, s.dead_letter, s.state]
             for s in files.schedules(inputs.index, env)
+        ]
+        job_rows += [
+            [name, j.name, j.family, j.cpu, j.memory, j.architecture, j.expression, j.mounts]
+            for j in files.jobs(inputs.index, env)
         ]
     model.tables["file_systems"] = t(
         [
@@ -56,4 +60,7 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
             "State",
         ],
         schedule_rows,
+    )
+    model.tables["jobs"] = t(
+        ["Environment", "Job", "Task Definition", "CPU", "Memory", "Arch", "Schedule", "Mounts"], job_rows
     )

@@ -1,6 +1,7 @@
-"""Shared file systems (EFS) and schedules (EventBridge Scheduler), read back from the doc's tables by their
-columns: every file system and schedule of the templates has a row saying what the template sets (encryption,
-throughput mode, access point paths and POSIX users, mount targets; expression, time zone, target, retries, DLQ)."""
+"""Shared file systems (EFS), schedules (EventBridge Scheduler) and scheduled jobs, read back from the doc's
+tables by their columns: every file system, schedule and job of the templates has a row saying what the template
+sets (encryption, throughput mode, access point paths and POSIX users, mount targets; expression, time zone,
+target, retries, DLQ; the job's task size, architecture, schedule and mount paths)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from tests.doccheck.assembly import Assembly, Resource
 from tests.doccheck.common import Row, each_row, match, tables
 from tests.doccheck.markdown import Doc
 from tests.doccheck.report import Result
-from tests.doccheck.values import first_number, words, yes_no
+from tests.doccheck.values import cpu_units, first_number, memory_mib, words, yes_no
 
 
 def check(doc: Doc, assembly: Assembly) -> Result:
     result = Result()
     _file_systems(doc, assembly, result)
     _schedules(doc, assembly, result)
+    _jobs(doc, assembly, result)
     return result
 
 
@@ -127,3 +129,49 @@ def _schedules(doc: Doc, assembly: Assembly, result: Result) -> None:
         )
 
     match(result, "schedule", "Schedules", list(each_row(tabs, assembly.stages)), schedules, fits, compare)
+
+
+def _jobs(doc: Doc, assembly: Assembly, result: Result) -> None:
+    """A schedule running a Fargate task is a job: its row gives the task's size and what it mounts."""
+    jobs = []
+    for s in assembly.resources("AWS::Scheduler::Schedule"):
+        ecs = (s.props.get("Target") or {}).get("EcsParameters")
+        task = assembly.resolve(s.stack, (ecs or {}).get("TaskDefinitionArn")) if ecs else None
+        if task is not None:
+            jobs.append((s, task))
+    tabs = tables(doc, result, "Compute > Scheduled jobs", ("job", "task definition"), needed=bool(jobs))
+
+    def fits(row: Row, job: tuple[Resource, Resource]) -> bool:
+        table, cells, env = row
+        return env == job[1].stack.stage and job[1].named(cells[table.column("job") or ""])
+
+    def compare(res: Result, row: Row, job: tuple[Resource, Resource]) -> None:
+        table, cells, _ = row
+        schedule, task = job
+        where = f"Compute > Scheduled jobs / {task.stack.stage} / {task.owner}"
+        col = lambda name: cells.get(table.column(name) or "", "")  # noqa: E731
+        res.equal("job-cpu", where, cpu_units(col("cpu")), float(task.props.get("Cpu", 0)), task.where("Cpu"))
+        memory = float(task.props.get("Memory", 0))
+        res.equal("job-memory", where, memory_mib(col("memory")), memory, task.where("Memory"))
+        arch = (task.props.get("RuntimePlatform") or {}).get("CpuArchitecture", "X86_64")
+        res.equal("job-arch", where, col("arch").upper(), arch, task.where("RuntimePlatform"))
+        expression = schedule.props.get("ScheduleExpression")
+        res.equal("job-schedule", where, col("schedule"), expression, schedule.where("ScheduleExpression"))
+        paths = [
+            str(m.get("ContainerPath"))
+            for c in task.props.get("ContainerDefinitions", [])
+            for m in c.get("MountPoints", [])
+            if _efs_volume(task, str(m.get("SourceVolume")))
+        ]
+        shown = col("mounts")
+        ok = all(p in shown for p in paths) and (bool(paths) or words(shown) == "none")
+        res.fact(ok, "job-mounts", where, shown, paths or "none", task.where("MountPoints"))
+
+    rows = list(each_row(tabs, assembly.stages))
+    match(result, "job", "Compute > Scheduled jobs", rows, jobs, fits, compare)
+
+
+def _efs_volume(task: Resource, name: str) -> bool:
+    return any(
+        v.get("Name") == name and v.get("EFSVolumeConfiguration") for v in task.props.get("Volumes", [])
+    )
