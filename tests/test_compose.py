@@ -352,7 +352,8 @@ def test_cli_bad_design_prints_one_error_line_exits_2_and_writes_nothing(tmp_pat
 
 
 def test_compose_and_prod_give_every_service_the_same_variable_names(default_synth: Synth) -> None:
-    """Names only: each synthesized prod task definition (bindings + platform variables) against dev compose."""
+    """Names only: each synthesized prod task definition (bindings, secrets + platform variables) against dev
+    compose."""
     design = load_design(ROOT / "design.yaml")
     services = compose_dict(design)["services"]
     sdk = {
@@ -372,8 +373,10 @@ def test_compose_and_prod_give_every_service_the_same_variable_names(default_syn
             prod_secrets = {s["Name"] for s in app.get("Secrets", [])}
             spec = next(s for s in design.services if s.name == name)
             assert prod_secrets == {b.name for b in bindings(design, spec) if b.kind == "secret"}
-            assert prod == set(services[name]["environment"]) - sdk, sorted(
-                prod ^ (set(services[name]["environment"]) - sdk)
+            # compose names each secret the task definition injects, interpolated from .env.local
+            both = prod | prod_secrets
+            assert both == set(services[name]["environment"]) - sdk, sorted(
+                both ^ (set(services[name]["environment"]) - sdk)
             )
             checked += 1
     assert checked == len(design.services)
