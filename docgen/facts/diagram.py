@@ -401,10 +401,24 @@ class _Builder(Labels, blocks.Blocks):
         config = distribution.properties.get("DistributionConfig") or {}
         found = {}
         for origin in config.get("Origins") or ():
-            hits = self.targets(origin.get("DomainName"), distribution) if isinstance(origin, dict) else []
+            if not isinstance(origin, dict):
+                continue
+            hits = self.targets(origin.get("DomainName"), distribution)
+            if isinstance(origin.get("VpcOriginConfig"), dict):
+                hits = self._vpc_origin_endpoints(origin["VpcOriginConfig"], distribution)
             if hits:
                 found[str(origin.get("Id"))] = hits[0]
         return found
+
+    def _vpc_origin_endpoints(self, config: dict[str, Any], distribution: Resource) -> list[Resource]:
+        """A VPC origin's domain name is only the name CloudFront checks in TLS; the load balancer it reaches
+        is named by the VPC origin's endpoint ARN (often imported from another stack)."""
+        out: list[Resource] = []
+        for vpc_origin in self.targets(config.get("VpcOriginId"), distribution):
+            if vpc_origin.type == "AWS::CloudFront::VpcOrigin":
+                endpoint = vpc_origin.properties.get("VpcOriginEndpointConfig") or {}
+                out += self.targets(endpoint.get("Arn"), vpc_origin)
+        return out
 
     def _cdn_links(self, distribution: Resource) -> Iterator[Link]:
         config = distribution.properties.get("DistributionConfig") or {}

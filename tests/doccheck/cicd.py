@@ -16,12 +16,46 @@ PIPELINE = "generated/pipeline.json"
 COMPOSE = "generated/docker-compose.yml"
 
 
+def _platforms(doc: Doc, pipeline: dict[str, Any], result: Result) -> None:
+    """Every CI platform the design selects is named with its file, its count of required status checks and its
+    branch-protection file; the details table lists each check."""
+    text = doc.regions.get("cicd", "")
+    for p in pipeline.get("platforms") or []:
+        where = f"CI/CD > platforms / {p.get('label')}"
+        line = next((x for x in text.splitlines() if x.startswith(f"- {p.get('label')}")), "")
+        result.fact(
+            str(p.get("file")) in line, "platform-file", where, line, p.get("file"), "generated/pipeline.json"
+        )
+        checks = p.get("status_checks") or []
+        result.fact(
+            f"{len(checks)} " in line, "platform-checks", where, line, len(checks), "generated/pipeline.json"
+        )
+        protection = (p.get("branch_protection") or {}).get("generated_file")
+        if protection:
+            result.fact(
+                protection in line, "platform-protection", where, line, protection, "generated/pipeline.json"
+            )
+        for table in doc.tables_with("platform", "required status checks"):
+            for row in table.rows:
+                if row[table.column("platform") or ""] == p.get("label"):
+                    cell = row[table.column("required status checks") or ""]
+                    result.fact(
+                        all(c in cell for c in checks),
+                        "platform-check-names",
+                        where,
+                        cell,
+                        checks,
+                        "generated/pipeline.json",
+                    )
+
+
 def check(
     doc: Doc, assembly: Assembly, *, compose: dict[str, Any] | None, pipeline: dict[str, Any] | None
 ) -> Result:
     result = Result()
     if pipeline is not None:
         _platform(doc, pipeline, result)
+        _platforms(doc, pipeline, result)
         _stages(doc, pipeline, result)
         _variations(doc, pipeline, result)
         _targets(pipeline, assembly, result)

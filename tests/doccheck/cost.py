@@ -33,7 +33,7 @@ PRICED = {
     "AWS::Budgets::Budget": "budgets",
     "AWS::CloudWatch::Dashboard": "dashboards",
     "AWS::ECR::Repository": "ecr",
-    "AWS::XRay::SamplingRule": "xray",
+    "AWS::XRay::SamplingRule": "x ray",
 }
 
 

@@ -252,9 +252,10 @@ def _origin_kind(config: dict, origin_id: str | None, dist: Resource, assembly: 
                 if endpoint is not None and endpoint.props.get("Type", "application") == "application"
                 else ""
             )
-            return f"{reached}{endpoint.owner if endpoint else ''} via VPC origin {flatten(origin.get('DomainName'))}".replace(
-                "  ", " "
-            )
+            # a domain CloudFront checks in TLS is a literal; a token (the ALB's own DNS name) is not shown
+            domain = origin.get("DomainName") if isinstance(origin.get("DomainName"), str) else ""
+            owner = endpoint.owner if endpoint else ""
+            return f"{reached}{owner} via VPC origin {domain}".replace("  ", " ").strip()
         target = assembly.resolve(dist.stack, origin.get("DomainName"))
         if target is not None and target.type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
             return "ALB"
