@@ -298,6 +298,10 @@ def architecture_groups(assembly: Assembly, environments: Iterable[str]) -> list
         if large is None:
             out.append(ArchitectureGroup(envs, render_architecture(merged), labels, rows))
             continue
+        # A crowd member's sizes are in the Compute tables; its box in a detail diagram shows only its name, so
+        # a row per member here would repeat them sixty times.
+        members = {m.id for crowd in large.crowds for m in crowd.members}
+        rows = tuple(r for r, d in zip(rows, diffs, strict=True) if d.component not in members)
         mine = dict(zip((c.id for c in merged.components), labels, strict=True))
         overview = [mine[c.id] for c in large.overview.components if c.id in mine]
         for crowd in large.crowds:
