@@ -28,6 +28,9 @@ CDN_PATH = r"^/?[A-Za-z0-9_.$/~\"'@:+&*?-]{1,254}$"
 # Target-group health checks take up to 1024 characters, but the path is also an X-Ray sampling rule's URLPath,
 # which takes 128 (stacks/tracing.py never traces health checks).
 HEALTH_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,127}$"
+ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
+# A directory inside a container or on a file system: absolute, plain characters, never the root itself.
+DIR_PATH = r"^(/[A-Za-z0-9._-]+)+$"
 
 # Observability platforms and on-call (designspec/platforms.py, designspec/oncall.py).
 HTTPS_URL = r"^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"
@@ -51,6 +54,8 @@ PATTERN_HELP = {
     LOCAL_TIME: "a time of day as HH:MM, such as 09:00",
     LOCAL_DATETIME: "a local date and time as YYYY-MM-DDTHH:MM:SS, such as 2026-12-07T09:00:00",
     SECRET_NAME: "a Secrets Manager secret name (letters, digits and /_+=.@-)",
+    ENV_VAR: "an environment variable name of A-Z, 0-9 and '_', not starting with a digit",
+    DIR_PATH: "an absolute directory path of A-Z a-z 0-9 . _ - such as /mnt/shared (not '/')",
 }
 
 INT32 = 2_147_483_647  # CloudFormation and most AWS APIs take 32-bit integers
@@ -65,3 +70,6 @@ CdnPath = Annotated[str, StringConstraints(pattern=CDN_PATH)]
 HealthPath = Annotated[str, StringConstraints(pattern=HEALTH_PATH)]
 Count = Annotated[int, Field(ge=0, le=INT32)]
 HttpsUrl = Annotated[str, StringConstraints(max_length=255, pattern=HTTPS_URL)]
+EnvVarName = Annotated[str, StringConstraints(pattern=ENV_VAR)]
+EnvValue = Annotated[str, StringConstraints(max_length=4096)]
+DirPath = Annotated[str, StringConstraints(max_length=255, pattern=DIR_PATH)]

@@ -30,9 +30,9 @@ from designspec.platforms import (
 )
 from stacks.apm import DatadogAgent, NewRelicLogs
 from stacks.collector import AMP_ENDPOINT_VARIABLE, NEW_RELIC_KEY_VARIABLE, CollectorPlan, Scrape
-from stacks.compute import Telemetry
 from stacks.oncall import IncidentResponse
 from stacks.prometheus import MetricsWorkspaces, remote_write_statement
+from stacks.tasks import Telemetry
 from stacks.tracing import CollectorSidecar, xray_statement
 
 

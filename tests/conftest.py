@@ -193,6 +193,12 @@ def zoo_named(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return lambda stem: zoo_run_of(ZOO / f"{stem}.yaml", tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def kinds_zoo(tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
+    """The zoo design of jobs, functions, file systems, buckets and tables (the same run test_zoo checks)."""
+    return zoo_run_of(ZOO / "jobs-functions-files.yaml", tmp_path_factory)
+
+
 def assert_one_line(message: str, file: str) -> None:
     """A SpecError as the user sees it: names the file, one printable line (no newline, no ESC), bounded."""
     from designspec.errors import LINE_LIMIT
@@ -218,7 +224,16 @@ def cfn_lint_errors(templates: list[Path]) -> list[str]:
 # --- marks: `make test-fast` leaves out what synthesizes (jsii + CDK) or renders (mermaid-cli + chromium) -------
 
 SYNTH_FIXTURES = frozenset(
-    {"default_synth", "zoo_run", "zoo_named", "changed_synth", "accepted_synths", "variants", "project"}
+    {
+        "default_synth",
+        "zoo_run",
+        "zoo_named",
+        "kinds_zoo",
+        "changed_synth",
+        "accepted_synths",
+        "variants",
+        "project",
+    }
 )
 
 

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aws_cdk.assertions import Match
 
 from designspec import load_design, parse_design
 from designspec.model import LOG_RETENTION_DAYS
 from designspec.observability import CLOUDWATCH_RETENTION_DAYS, SEVERITIES
+from designspec.platforms import collector_image
+from stacks.collector import from_template
 from stacks.data import postgres_max_connections
 from tests.conftest import ROOT, Synth
 from tests.test_spec import error_of, line_of
@@ -243,9 +246,16 @@ def test_each_alarm_notifies_the_topic_of_its_severity(default_synth: Synth, env
 @pytest.mark.parametrize("env", ENVS)
 def test_alarm_count_is_exactly_the_spec(default_synth: Synth, env: str) -> None:
     names = sorted(a["Properties"]["AlarmName"] for _, _, a in paging_alarms(default_synth, env))
-    assert names == sorted(e.name.format(env=env) for e in expected_alarms(env))
-    # backend 6 (4 KPIs, CPU, memory), 2 workers x 2, 2 queues x 2, database 2, cache 1, ALB 1, 2 CDNs
-    assert len(names) == 20
+    anomalies = [  # band alarms (stacks/anomaly.py, tested in test_observability_platforms): no threshold
+        f"{DESIGN.project}-{env}-{svc.name}-{kind}"
+        for svc in DESIGN.http_services()
+        for kind in ("request-anomaly", "latency-anomaly")
+        if OBS.anomaly_detection.enabled
+    ]
+    assert names == sorted([e.name.format(env=env) for e in expected_alarms(env)] + anomalies)
+    # backend 8 (4 KPIs, CPU, memory, 2 anomaly bands), 2 workers x 2, 2 queues x 2, database 2, cache 1,
+    # ALB 1, 2 CDNs
+    assert len(names) == 22
 
 
 @pytest.mark.synth
@@ -444,9 +454,10 @@ def test_every_task_runs_the_collector_and_propagates_context(default_synth: Syn
     for name in DESIGN.sized_names():
         containers = _containers(default_synth, env, name)
         collector = containers["otel-collector"]
-        assert collector["Image"] == OBS.tracing.collector_image
+        assert collector["Image"] == collector_image(DESIGN)
         assert collector["Essential"] is False
-        config = json.loads(collector["Environment"][0]["Value"])
+        env_vars = {e["Name"]: e["Value"] for e in collector["Environment"]}
+        config = yaml.safe_load(from_template(env_vars["AOT_CONFIG_CONTENT"]))
         assert config["service"]["pipelines"]["traces"]["exporters"] == ["awsxray"]
         assert config["exporters"]["awsemf"]["namespace"] == f"{DESIGN.project}/{env}"
         app_env = {e["Name"]: e["Value"] for e in containers["app"]["Environment"]}
@@ -567,9 +578,9 @@ def test_unknown_alarm_kind_lists_the_kinds() -> None:
         f"design.yaml:{line_of(text, 'high-cpu: P3')}: observability.severities.high-cpu: unknown key "
         f"'high-cpu'; "
         "allowed keys: alb_5xx, availability, cloudfront_5xx, db_connection, db_storage, dlq_depth, "
-        "high_cpu, "
-        "high_errors, high_memory, latency_anomaly, latency_p50, latency_p99, queue_age, redis_memory, "
-        "request_anomaly"
+        "efs_io_limit, function_errors, function_throttles, high_cpu, "
+        "high_errors, high_memory, job_dlq, latency_anomaly, latency_p50, latency_p99, queue_age, redis_memory, "
+        "request_anomaly, table_throttles"
     )
 
 

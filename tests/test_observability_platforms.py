@@ -254,6 +254,30 @@ def test_datadog_design_has_no_anomaly_alarms_and_acknowledges_its_unattended_to
     assert not [r for r in obs["Resources"].values() if r["Type"] == "AWS::XRay::SamplingRule"]
 
 
+def test_a_scheduled_job_runs_the_datadog_agent_and_log_route_as_a_service_does(zoo_named: Any) -> None:
+    template = _templates(zoo_named, "obs-datadog")["Job-settle"]
+    containers = _containers(template)
+    assert set(containers) >= {"app", "datadog-agent", "datadog-log-router"}
+    app = containers["app"]
+    assert app["LogConfiguration"]["Options"]["Name"] == "datadog"
+    assert (_env(app)["DD_SERVICE"], _env(app)["DD_ENV"]) == ("settle", "prod")
+    assert "otel-collector" not in containers
+    assert all("LogConfiguration" in c for c in containers.values())
+    groups = [r for r in template["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert [g["Properties"]["LogGroupName"] for g in groups] == ["/obs-dd/prod/settle/application"]
+
+
+def test_a_scheduled_job_runs_the_collector_without_a_scrape_and_may_reach_jaeger(zoo_named: Any) -> None:
+    template = _templates(zoo_named, "obs-prometheus-jaeger")["Job-purge"]
+    config = _config(_containers(template)["otel-collector"])
+    assert "prometheus" not in config["receivers"]  # it serves no port: nothing to scrape
+    assert config["service"]["pipelines"]["traces"]["exporters"] == ["otlp/jaeger"]
+    Template.from_json(template).has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {"SecurityGroupEgress": Match.array_with([Match.object_like({"FromPort": 4317, "ToPort": 4317})])},
+    )
+
+
 # --- New Relic -------------------------------------------------------------------------------------------------
 
 

@@ -34,12 +34,19 @@ DEFAULTS = {
     "cloudfront-5xx": "P3",
     "request-anomaly": "P3",
     "latency-anomaly": "P3",
+    "job-dlq": "P2",
+    "function-errors": "P2",
+    "function-throttles": "P3",
+    "table-throttles": "P3",
+    "efs-io-limit": "P3",
 }
 
 
 def test_one_runbook_per_alarm_kind() -> None:
     assert tuple(RUNBOOKS) == ALARM_KINDS
-    assert len(RUNBOOKS) == 15  # the 13 kinds of the specification's alarms and the 2 anomaly kinds
+    assert (
+        len(RUNBOOKS) == 20
+    )  # 13 of the specification's table, 2 anomaly kinds, 5 for jobs, functions, tables and EFS
 
 
 def test_the_specification_table_is_implemented_word_for_word() -> None:
@@ -94,7 +101,7 @@ def test_generator_is_deterministic_and_check_reports_stale_files(
     first = {p.name: p.read_bytes() for p in out.iterdir()}
     assert main(["--out", str(out)]) == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first
-    assert len(first) == 16  # a runbook per alarm kind and the index
+    assert len(first) == 21  # a runbook per alarm kind and the index
     (out / "high-cpu.md").write_text("edited by hand\n")
     assert main(["--check", "--out", str(out)]) == 1
     assert (

@@ -152,10 +152,18 @@ class UsageAssumptions(Strict):
     waf_requests_month: Decimal  # per web ACL
     nlb_nlcu_avg: Decimal  # per Network Load Balancer
     cloudmap_instances: Decimal  # per Cloud Map service
-    amp_series_per_task: Decimal  # per task that remote-writes to an AMP workspace
-    amp_storage_gb: Decimal  # per AMP workspace
-    grafana_editors: Decimal  # per Grafana workspace (AMG bills at least one)
-    grafana_viewers: Decimal  # per Grafana workspace
+    # AMP and Grafana (added with the observability platforms of issue 16): defaults as usage-defaults.yaml's,
+    # so an assumptions set written before them stays valid
+    amp_series_per_task: Decimal = Decimal(500)  # per task that remote-writes to an AMP workspace
+    amp_storage_gb: Decimal = Decimal(1)  # per AMP workspace
+    grafana_editors: Decimal = Decimal(1)  # per Grafana workspace (AMG bills at least one)
+    grafana_viewers: Decimal = Decimal(0)  # per Grafana workspace
+    # EFS (added with the file systems of issue 18): defaults as usage-defaults.yaml's, so an assumptions set
+    # written before them stays valid
+    efs_storage_gb: Decimal = Decimal(10)  # per EFS file system, average over the month
+    efs_read_gb_month: Decimal = Decimal(20)  # per EFS file system in Elastic throughput mode
+    efs_write_gb_month: Decimal = Decimal(5)  # per EFS file system in Elastic throughput mode
+    ecr_storage_gb: Decimal = Decimal(3)  # per ECR repository (images its lifecycle keeps)
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
@@ -194,6 +202,10 @@ USAGE_PER: dict[str, str] = {
     "amp_storage_gb": "per AMP workspace",
     "grafana_editors": "active editors per Grafana workspace, per month (at least one is billed)",
     "grafana_viewers": "active viewers per Grafana workspace, per month",
+    "efs_storage_gb": "per EFS file system, average over the month",
+    "efs_read_gb_month": "per EFS file system (Elastic throughput), per month",
+    "efs_write_gb_month": "per EFS file system (Elastic throughput), per month",
+    "ecr_storage_gb": "per ECR repository, average over the month",
 }
 
 

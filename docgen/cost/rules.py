@@ -27,6 +27,7 @@ from docgen.cost.rules_data import (
     ssm_parameter,
 )
 from docgen.cost.rules_databases import aurora_cluster, db_proxy, dynamodb_table
+from docgen.cost.rules_kinds import ecr_repository, efs_file_system, schedule
 from docgen.cost.rules_observability import (
     alarm,
     amp_workspace,
@@ -93,4 +94,7 @@ RULES: dict[str, Rule] = {
     "AWS::APS::Workspace": amp_workspace,
     "AWS::Grafana::Workspace": grafana_workspace,
     "AWS::SSMIncidents::ResponsePlan": response_plan,
+    "AWS::EFS::FileSystem": efs_file_system,
+    "AWS::Scheduler::Schedule": schedule,
+    "AWS::ECR::Repository": ecr_repository,
 }

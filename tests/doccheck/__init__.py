@@ -28,6 +28,7 @@ from tests.doccheck import (
     diagrams,
     edge,
     encryption,
+    files,
     inventory,
     matrix,
     network,
@@ -36,6 +37,7 @@ from tests.doccheck import (
     platforms,
     prose,
     recovery,
+    recovery_stores,
     security,
 )
 from tests.doccheck.markdown import Doc, parse
@@ -61,7 +63,9 @@ def check(
     result.extend(data.check(doc, asm))
     result.extend(blocks.check(doc, asm))
     result.extend(blocks_facts.check(doc, asm))
+    result.extend(files.check(doc, asm))
     result.extend(recovery.check(doc, asm))
+    result.extend(recovery_stores.check(doc, asm))
     result.extend(security.check(doc, asm))
     result.extend(encryption.check(doc, asm))
     result.extend(observability.check(doc, asm))
