@@ -8,6 +8,9 @@ PYTHON := .venv/bin/python
 # Node 22 binary from the npm registry (node-linux-<arch>), and jsii, the CDK CLI and mmdc all run on it.
 export JSII_NODE ?= $(CURDIR)/node_modules/.bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# A larger young generation for V8: a synth allocates many short-lived objects and spends less time in
+# garbage collection with it (about 7% less CPU per synth measured; templates unchanged). Yours wins when set.
+export NODE_OPTIONS ?= --max-semi-space-size=64
 PYTEST_ARGS ?=
 # One design selection for every step: synth, generators and docgen all read DESIGN_FILE.
 DESIGN_FILE ?= design.yaml
