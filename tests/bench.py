@@ -5,7 +5,10 @@ and a Markdown table for the README) and to `bench/results.json`, with the machi
 average before and after (figures taken on a loaded machine are not comparable with quiet ones). Targets
 (issue 17) are printed beside the figures, never asserted: speed lives here, not in tests.
 
-    python -m tests.bench [--synth-runs N] [--runs N] [--only synth,docgen,noop] [--out FILE]
+    python -m tests.bench [--synth-runs N] [--runs N] [--only synth,docgen,noop] [--out FILE] [--no-readme]
+
+The README's table between `<!-- bench:start -->` and `<!-- bench:end -->` is rewritten from the result
+(`--readme-only` rewrites it from an existing result file).
 """
 
 from __future__ import annotations
@@ -133,13 +136,36 @@ def markdown(result: dict[str, object]) -> str:
     return head + "\n" + "\n".join(rows)
 
 
+def update_readme(result: dict[str, object], readme: Path = ROOT / "README.md") -> bool:
+    """Replace the README's bench region (between its two markers) with the table; False when it has none."""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    text = readme.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        return False
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    block = (
+        f"{markdown(result)}\n\nMeasured {result['measured_at']} at commit {result['commit']} on "
+        f"{result['cpus']} CPUs, load average (1, 5, 15 min) {result['load_average_before']} before and "
+        f"{result['load_average_after']} after."
+    )
+    tmp = readme.with_name(f".{readme.name}.tmp")
+    tmp.write_text(f"{before}{start}\n{block}\n{end}{after}", encoding="utf-8")
+    tmp.replace(readme)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--synth-runs", type=int, default=3, help="runs per synth figure (default 3)")
     p.add_argument("--runs", type=int, default=5, help="runs per docgen and no-op figure (default 5)")
     p.add_argument("--only", default=",".join(KINDS), help=f"comma-separated subset of {', '.join(KINDS)}")
     p.add_argument("--out", type=Path, default=RESULTS, help=f"the JSON result file (default {RESULTS})")
+    p.add_argument("--no-readme", action="store_true", help="leave the README's figures as they are")
+    p.add_argument("--readme-only", action="store_true", help="measure nothing: README figures from --out")
     args = p.parse_args(argv)
+    if args.readme_only:
+        return 0 if update_readme(json.loads(args.out.read_text(encoding="utf-8"))) else 1
     args.only = {k.strip() for k in args.only.split(",") if k.strip()}
     if not args.only <= set(KINDS) or not args.only:
         p.error(f"--only: expected a comma-separated subset of {', '.join(KINDS)}")
@@ -161,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{markdown(result)}\n\nload average {result['load_average_before']} before, "
         f"{result['load_average_after']} after, {result['cpus']} CPUs; written to {args.out}"
     )
+    if not args.no_readme and update_readme(result):
+        print("README.md: Speed figures updated")
     return 0
 
 
