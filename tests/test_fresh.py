@@ -27,7 +27,7 @@ def load_fresh(root: Path) -> ModuleType:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def tree(tmp_path: Path) -> Path:
     for name, text in {
         "design.yaml": "project: demo\n",
         "requirements.txt": "pyyaml==6.0.2\n",
@@ -61,24 +61,24 @@ def runs(root: Path) -> int:
     return int((root / "runs.txt").read_text())
 
 
-def test_second_run_is_skipped_and_says_so(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    fresh = load_fresh(project)
-    assert run_step(fresh, project) == 0
-    assert run_step(fresh, project) == 0
-    assert runs(project) == 1
+def test_second_run_is_skipped_and_says_so(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fresh = load_fresh(tree)
+    assert run_step(fresh, tree) == 0
+    assert run_step(fresh, tree) == 0
+    assert runs(tree) == 1
     assert "run: skipped generators: nothing changed since the last run" in capsys.readouterr().out
-    stamp = (project / ".stamps" / "generate.json").read_text()
+    stamp = (tree / ".stamps" / "generate.json").read_text()
     assert (
         '"generated/out.yml"' in stamp and '"design:design.yaml"' in stamp and '"requirements.txt"' in stamp
     )
 
 
-def test_a_touched_file_is_not_a_change(project: Path) -> None:
-    fresh = load_fresh(project)
-    run_step(fresh, project)
-    os.utime(project / "designspec" / "model.py")
-    run_step(fresh, project)
-    assert runs(project) == 1
+def test_a_touched_file_is_not_a_change(tree: Path) -> None:
+    fresh = load_fresh(tree)
+    run_step(fresh, tree)
+    os.utime(tree / "designspec" / "model.py")
+    run_step(fresh, tree)
+    assert runs(tree) == 1
 
 
 @pytest.mark.parametrize(
@@ -86,45 +86,45 @@ def test_a_touched_file_is_not_a_change(project: Path) -> None:
     ["design.yaml", "designspec/model.py", "generators/compose.py", "requirements.txt", "package-lock.json"],
 )
 def test_changed_content_with_the_same_mtime_reruns(
-    project: Path, path: str, capsys: pytest.CaptureFixture[str]
+    tree: Path, path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fresh = load_fresh(project)
-    run_step(fresh, project)
-    target = project / path
+    fresh = load_fresh(tree)
+    run_step(fresh, tree)
+    target = tree / path
     before = target.stat()
     target.write_text(target.read_text() + "# edited\n")
     os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # content hashes, not mtimes
-    run_step(fresh, project)
-    assert runs(project) == 2
+    run_step(fresh, tree)
+    assert runs(tree) == 2
     assert f"inputs changed: {path}" in capsys.readouterr().err
 
 
-def test_a_new_input_file_reruns(project: Path) -> None:
-    fresh = load_fresh(project)
-    run_step(fresh, project)
-    (project / "generators" / "pipeline.py").write_text("Z = 1\n")
-    run_step(fresh, project)
-    assert runs(project) == 2
+def test_a_new_input_file_reruns(tree: Path) -> None:
+    fresh = load_fresh(tree)
+    run_step(fresh, tree)
+    (tree / "generators" / "pipeline.py").write_text("Z = 1\n")
+    run_step(fresh, tree)
+    assert runs(tree) == 2
 
 
-def test_an_edited_or_deleted_output_reruns(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    fresh = load_fresh(project)
-    run_step(fresh, project)
-    (project / "generated" / "out.yml").write_text("edited by hand\n")
-    run_step(fresh, project)
-    (project / "generated" / "out.yml").unlink()
-    run_step(fresh, project)
-    assert runs(project) == 3
+def test_an_edited_or_deleted_output_reruns(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fresh = load_fresh(tree)
+    run_step(fresh, tree)
+    (tree / "generated" / "out.yml").write_text("edited by hand\n")
+    run_step(fresh, tree)
+    (tree / "generated" / "out.yml").unlink()
+    run_step(fresh, tree)
+    assert runs(tree) == 3
     assert "outputs changed: generated/out.yml" in capsys.readouterr().err
 
 
-def test_a_failed_step_leaves_no_stamp_and_runs_again(project: Path) -> None:
-    fresh = load_fresh(project)
-    run_step(fresh, project)
-    assert run_step(fresh, project, WRITER + "; raise SystemExit(4)") == 4  # another command: it runs, fails
-    assert not (project / ".stamps" / "generate.json").exists()
-    assert run_step(fresh, project) == 0
-    assert runs(project) == 3
+def test_a_failed_step_leaves_no_stamp_and_runs_again(tree: Path) -> None:
+    fresh = load_fresh(tree)
+    run_step(fresh, tree)
+    assert run_step(fresh, tree, WRITER + "; raise SystemExit(4)") == 4  # another command: it runs, fails
+    assert not (tree / ".stamps" / "generate.json").exists()
+    assert run_step(fresh, tree) == 0
+    assert runs(tree) == 3
 
 
 def test_usage_error_exits_2() -> None:
