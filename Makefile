@@ -26,7 +26,7 @@ DOCGEN_FLAGS ?=
 .PHONY: help setup bootstrap synth doc cost review diff baseline run test test-fast check lint bench clean scan
 
 help:
-	@echo "make setup  - install system packages, .venv and node_modules (idempotent)"
+	@echo "make setup  - install system packages, .venv and node_modules (idempotent; checks all, ignoring the stamp)"
 	@echo "make synth  - cdk synth the app into cdk.out/"
 	@echo "make doc    - generate the design doc from cdk.out/ (synthesizes first when cdk.out is stale)"
 	@echo "make cost   - monthly cost per environment and AWS service (JSON: DOCGEN_FLAGS=--format=json)"
