@@ -173,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.only <= set(KINDS) or not args.only:
         p.error(f"--only: expected a comma-separated subset of {', '.join(KINDS)}")
     load_before = os.getloadavg()
+    # the code measured: the commit when the bench starts (modules are imported then), "+" when the tree differs
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty=+"], cwd=ROOT, capture_output=True, text=True
+    )
     with tempfile.TemporaryDirectory() as tmp:
         figures = measure(args, Path(tmp))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     result = {
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit.stdout.strip(),
