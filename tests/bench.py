@@ -5,7 +5,7 @@ and a Markdown table for the README) and to `bench/results.json`, with the machi
 average before and after (figures taken on a loaded machine are not comparable with quiet ones). Targets
 (issue 17) are printed beside the figures, never asserted: speed lives here, not in tests.
 
-    python -m tests.bench [--synth-runs N] [--runs N] [--only synth,docgen,noop] [--out FILE] [--no-readme]
+    python -m tests.bench [--synth-runs N] [--runs N] [--only synth,docgen,noop] [--out FILE] [--work DIR] [--no-readme]
 
 The README's table between `<!-- bench:start -->` and `<!-- bench:end -->` is rewritten from the result
 (`--readme-only` rewrites it from an existing result file).
@@ -164,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=5, help="runs per docgen and no-op figure (default 5)")
     p.add_argument("--only", default=",".join(KINDS), help=f"comma-separated subset of {', '.join(KINDS)}")
     p.add_argument("--out", type=Path, default=RESULTS, help=f"the JSON result file (default {RESULTS})")
+    p.add_argument(
+        "--work",
+        type=Path,
+        help="keep the assemblies here (default: a temporary folder); docgen reuses DIR/NAME.out when present",
+    )
     p.add_argument("--no-readme", action="store_true", help="leave the README's figures as they are")
     p.add_argument("--readme-only", action="store_true", help="measure nothing: README figures from --out")
     args = p.parse_args(argv)
@@ -177,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     commit = subprocess.run(
         ["git", "describe", "--always", "--dirty=+"], cwd=ROOT, capture_output=True, text=True
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        figures = measure(args, Path(tmp))
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        figures = measure(args, args.work)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            figures = measure(args, Path(tmp))
     result = {
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit.stdout.strip(),
