@@ -152,6 +152,8 @@ def update_readme(result: dict[str, object], readme: Path = ROOT / "README.md") 
         f"{result['cpus']} CPUs, load average (1, 5, 15 min) {result['load_average_before']} before and "
         f"{result['load_average_after']} after."
     )
+    for note in result.get("notes") or ():  # type: ignore[attr-defined]
+        block += f" {note}"
     tmp = readme.with_name(f".{readme.name}.tmp")
     tmp.write_text(f"{before}{start}\n{block}\n{end}{after}", encoding="utf-8")
     tmp.replace(readme)
