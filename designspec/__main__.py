@@ -22,7 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in the checks: one line and a log, never a traceback
         return report_unexpected(exc, f"checking {clean(path)}", "designspec-")
     workloads = len(design.services) + len(design.container_frontends())
-    print(f"{clean(path)}: valid ({workloads} workloads, {len(design.aws_environments())} aws environments)")
+    extra = "".join(
+        f", {len(items)} {kind}"
+        for kind, items in (("jobs", design.jobs), ("functions", design.functions))
+        if items
+    )
+    print(
+        f"{clean(path)}: valid ({workloads} workloads{extra}, {len(design.aws_environments())} aws environments)"
+    )
     return 0
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+RequirementId = Annotated[str, StringConstraints(pattern=r"^REQ-\d{1,6}-[A-Z][A-Z0-9-]*-\d{1,4}$")]
 
 
 class Strict(BaseModel):
@@ -18,3 +22,10 @@ class Strict(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class Traceable(Strict):
+    """A component records the work item (seq) that introduced it and the requirements it satisfies."""
+
+    seq: int = Field(default=1, ge=1, le=1_000_000)
+    requirements: tuple[RequirementId, ...] = ()

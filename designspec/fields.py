@@ -28,6 +28,9 @@ CDN_PATH = r"^/?[A-Za-z0-9_.$/~\"'@:+&*?-]{1,254}$"
 # Target-group health checks take up to 1024 characters, but the path is also an X-Ray sampling rule's URLPath,
 # which takes 128 (stacks/tracing.py never traces health checks).
 HEALTH_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,127}$"
+ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
+# A directory inside a container or on a file system: absolute, plain characters, never the root itself.
+DIR_PATH = r"^(/[A-Za-z0-9._-]+)+$"
 
 PATTERN_HELP = {
     NAME: "a name of 2-40 lowercase letters, digits and '-', starting with a letter",
@@ -37,6 +40,8 @@ PATTERN_HELP = {
     ALB_PATH: "an ALB path pattern: '/' then up to 127 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?",
     CDN_PATH: "a CloudFront path pattern such as /api/* (up to 255 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?)",
     HEALTH_PATH: "a URL path starting with '/', at most 128 characters, such as /health",
+    ENV_VAR: "an environment variable name of A-Z, 0-9 and '_', not starting with a digit",
+    DIR_PATH: "an absolute directory path of A-Z a-z 0-9 . _ - such as /mnt/shared (not '/')",
 }
 
 INT32 = 2_147_483_647  # CloudFormation and most AWS APIs take 32-bit integers
@@ -50,3 +55,6 @@ AlbPath = Annotated[str, StringConstraints(pattern=ALB_PATH)]
 CdnPath = Annotated[str, StringConstraints(pattern=CDN_PATH)]
 HealthPath = Annotated[str, StringConstraints(pattern=HEALTH_PATH)]
 Count = Annotated[int, Field(ge=0, le=INT32)]
+EnvVarName = Annotated[str, StringConstraints(pattern=ENV_VAR)]
+EnvValue = Annotated[str, StringConstraints(max_length=4096)]
+DirPath = Annotated[str, StringConstraints(max_length=255, pattern=DIR_PATH)]

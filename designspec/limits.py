@@ -147,12 +147,12 @@ def _routes(design: Design) -> Iterator[tuple[Loc, str]]:
 def _store_users(design: Design) -> Iterator[tuple[Loc, str]]:
     for kind in ("databases", "caches"):
         for i, store in enumerate(getattr(design, kind)):
-            users = [s.name for s in design.services if store.name in getattr(s, kind)]
+            users = [w.name for w in design.users_of(kind, store.name)]
             if len(users) > SG_RULES:
                 yield (
                     (kind, i, "name"),
-                    f"{len(users)} services use {store.name!r}; its security group takes {SG_RULES} inbound "
-                    "rules, one per service",
+                    f"{len(users)} workloads use {store.name!r}; its security group takes {SG_RULES} inbound "
+                    "rules, one per workload",
                 )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from designspec.base import Strict
+from designspec.base import Strict, Traceable
 from designspec.delivery import CiSpec
 from designspec.fields import (
     INT32,
@@ -15,16 +15,27 @@ from designspec.fields import (
     AlbPath,
     BuildPath,
     CdnPath,
+    EnvVarName,
     HealthPath,
     Image,
     Name,
     Text,
 )
+from designspec.kinds import (
+    Bucket,
+    FileSystem,
+    Function,
+    FunctionSizing,
+    Job,
+    JobSizing,
+    Table,
+    TableSizing,
+    Topic,
+    Uses,
+)
 from designspec.observability import ObservabilitySpec
 from designspec.security import Domain, Protection, SecuritySpec
 
-RequirementId = Annotated[str, StringConstraints(pattern=r"^REQ-\d{1,6}-[A-Z][A-Z0-9-]*-\d{1,4}$")]
-EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 AwsAccount = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
 # The form only: designspec/network.py checks the address, the range and that the subnets fit.
@@ -58,13 +69,6 @@ LOG_RETENTION_DAYS = (
 )
 
 
-class Traceable(Strict):
-    """A component records the work item (seq) that introduced it and the requirements it satisfies."""
-
-    seq: int = Field(default=1, ge=1, le=1_000_000)
-    requirements: tuple[RequirementId, ...] = ()
-
-
 class Database(Traceable):
     """A PostgreSQL database on RDS (dev: a postgres container of the same major version)."""
 
@@ -92,6 +96,8 @@ class Queue(Traceable):
     backlog_per_task: int = Field(
         default=100, ge=1, le=1_000_000, description="messages one worker task drains; drives scaling"
     )
+    content_based_deduplication: bool = False  # FIFO only: SQS deduplicates by a hash of the body
+    dead_letter_retention_days: int = Field(default=14, ge=1, le=14)
 
 
 class Secret(Traceable):
@@ -110,7 +116,7 @@ class Scaling(Strict):
     requests_per_target: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
-class Service(Traceable):
+class Service(Uses):
     """A container workload on ECS Fargate (dev: a Docker Compose service)."""
 
     name: Name
@@ -121,19 +127,12 @@ class Service(Traceable):
     health_check_path: HealthPath = "/health"  # http services
     path_patterns: tuple[AlbPath, ...] = ()  # http: ALB path rules (at most 5); default: /<name>/*
     queue: Name | None = None  # worker: the queue it consumes
-    sends_to: tuple[Name, ...] = ()  # queues it may send to
-    databases: tuple[Name, ...] = ()
-    caches: tuple[Name, ...] = ()
-    secrets: tuple[Name, ...] = ()
-    environment: dict[EnvVarName, Annotated[str, StringConstraints(max_length=4096)]] = Field(
-        default_factory=dict
-    )  # non-secret settings only; a variable the platform injects (a secret, a URL) cannot be set here
     scaling: Scaling = Scaling()  # http services; workers scale on their queue's backlog
     description: Text = ""
 
 
-class Frontend(Traceable):
-    """A single-page app: static on CloudFront + S3, or a container behind the ALB."""
+class Frontend(Uses):
+    """A single-page app: static on CloudFront + S3, or a container behind the ALB at parity with a service."""
 
     name: Name
     hosting: Literal["static", "container"] = "static"
@@ -142,6 +141,8 @@ class Frontend(Traceable):
     api_path: CdnPath | None = "/api/*"  # static: CloudFront behaviour forwarded to the ALB; None for none
     port: int | None = Field(default=None, ge=1, le=65535)  # container hosting
     path_patterns: tuple[AlbPath, ...] = ()  # container hosting: ALB path rules (at most 5)
+    health_check_path: HealthPath = "/"  # container hosting: the ALB's health check
+    scaling: Scaling = Scaling()  # container hosting: target tracking as for http services
     description: Text = ""
 
 
@@ -202,6 +203,9 @@ class Environment(Strict):
     services: dict[Name, ServiceSizing] = Field(default_factory=dict)
     databases: dict[Name, DatabaseSizing] = Field(default_factory=dict)
     caches: dict[Name, CacheSizing] = Field(default_factory=dict)
+    jobs: dict[Name, JobSizing] = Field(default_factory=dict)
+    functions: dict[Name, FunctionSizing] = Field(default_factory=dict)  # overrides only
+    tables: dict[Name, TableSizing] = Field(default_factory=dict)
     budget: Budget | None = None
     protection: Protection = (
         "standard"  # "production": deletion protection, enhanced monitoring (security.py)
@@ -245,6 +249,12 @@ class Design(Strict):
     secrets: tuple[Secret, ...] = ()
     services: tuple[Service, ...] = ()
     frontends: tuple[Frontend, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    file_systems: tuple[FileSystem, ...] = ()
+    buckets: tuple[Bucket, ...] = ()
+    tables: tuple[Table, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    functions: tuple[Function, ...] = ()
     environments: dict[Name, Environment]
     kpis: Kpis = Kpis()
     observability: ObservabilitySpec = ObservabilitySpec()
@@ -267,8 +277,21 @@ class Design(Strict):
         return tuple(s for s in self.services if s.type == "worker")
 
     def sized_names(self) -> tuple[str, ...]:
-        """Every component that runs on Fargate and so needs a per-environment size."""
+        """Every long-running Fargate workload: each needs a per-environment service size."""
         return tuple(s.name for s in self.services) + tuple(f.name for f in self.container_frontends())
+
+    def fargate_workloads(self) -> tuple[Service | Frontend, ...]:
+        """Services and container front ends: each runs as an ECS service in its own stack."""
+        return (*self.services, *self.container_frontends())
+
+    def users_of(self, kind: str, name: str) -> tuple[Service | Frontend | Job | Function, ...]:
+        """Workloads that list component `name` under `kind` (databases, buckets, mounts, ...)."""
+        out = []
+        for w in (*self.fargate_workloads(), *self.jobs, *self.functions):
+            used = [m.file_system for m in w.mounts] if kind == "mounts" else getattr(w, kind)
+            if name in used:
+                out.append(w)
+        return tuple(out)
 
 
 def secret_env_var(secret: Secret) -> str:

@@ -44,6 +44,7 @@ NAME_RULES = {
     "alarm": NameRule("CloudWatch alarm name", 255, r"^[^\x00-\x1f]+$"),
     "dashboard": NameRule("CloudWatch dashboard name", 255, r"^[A-Za-z0-9_-]+$"),
     "metric-namespace": NameRule("CloudWatch metric namespace", 255, r"^[A-Za-z0-9_.\-/#:]+$"),
+    "export": NameRule("CloudFormation export name", 255, r"^[A-Za-z0-9:-]+$"),
     # RDS: a letter first, letters, digits and single hyphens, no hyphen at the end.
     "rds-instance": NameRule("RDS DB instance identifier", 63, r"^[A-Za-z](?!.*--)[A-Za-z0-9-]*(?<!-)$"),
     "waf-acl": NameRule("AWS WAF web ACL name", 128, r"^[\w-]+$"),
@@ -65,6 +66,7 @@ SHARED_STACKS = (
 )
 DASHBOARD_KINDS = ("operations", "application", "business")
 WORKLOAD_LOG_TYPES = ("application", "access", "audit")
+FUNCTION_LOG_TYPES = ("application", "access")  # access: of its HTTP API, when it has one
 RDS_LOG_EXPORTS = ("postgresql", "upgrade")
 ALARM_SUBJECT_ALB = "load-balancer"
 
@@ -80,6 +82,14 @@ def stack_name(project: str, env: str, stack_id: str) -> str:
 
 def workload_stack_id(workload: str) -> str:
     return f"Service-{workload}"
+
+
+def job_stack_id(job: str) -> str:
+    return f"Job-{job}"
+
+
+def function_stack_id(function: str) -> str:
+    return f"Function-{function}"
 
 
 def backup_vault_name(project: str, env: str) -> str:
@@ -115,6 +125,11 @@ def secret_name(project: str, env: str, secret: str) -> str:
 def ecr_repository_name(project: str, workload: str) -> str:
     """Shared by every environment of an account: images are pushed once per account and promoted by tag."""
     return f"{project}/{workload}"
+
+
+def bucket_arn_export(project: str, env: str, bucket: str) -> str:
+    """The export workloads import a bucket's ARN by (stacks/uses.py names their grants by it)."""
+    return f"{name_prefix(project, env)}-{bucket}-bucket-arn"
 
 
 def rds_instance_identifier(prefix: str, database: str) -> str:
@@ -194,9 +209,12 @@ def physical_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
     yield from _alarm_names(prefix, ALARM_SUBJECT_ALB, here)
     for i, secret in enumerate(design.secrets):
         yield "secret", secret_name(project, env, secret.name), ("secrets", i, "name")
-    for kind in ("databases", "caches", "queues", "frontends"):
+    for i, bucket in enumerate(design.buckets):
+        yield "export", bucket_arn_export(project, env, bucket.name), ("buckets", i, "name")
+    for kind in ("databases", "caches", "queues", "frontends", "file_systems", "tables"):
         for i, item in enumerate(getattr(design, kind)):
             yield from _alarm_names(prefix, item.name, (kind, i, "name"))
+    yield from _job_and_function_names(design, env)
     for kind in ("services", "frontends"):
         for i, w in enumerate(getattr(design, kind)):
             if kind == "frontends" and w.hosting != "container":
@@ -209,10 +227,29 @@ def physical_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
             yield from _alarm_names(prefix, w.name, loc)
 
 
+def _job_and_function_names(design: Design, env: str) -> Iterator[tuple[str, str, Loc]]:
+    """A job's stack, repository and log groups as a service's; a function's stack, repository (image) and
+    its application and access log groups."""
+    project = design.project
+    for i, job in enumerate(design.jobs):
+        loc: Loc = ("jobs", i, "name")
+        yield "stack", stack_name(project, env, job_stack_id(job.name)), loc
+        yield "ecr-repository", ecr_repository_name(project, job.name), loc
+        for log_type in WORKLOAD_LOG_TYPES:
+            yield "log-group", log_group_name(log_group_prefix(project, env, job.name), log_type), loc
+        yield from _alarm_names(name_prefix(project, env), job.name, loc)
+    for i, fn in enumerate(design.functions):
+        loc = ("functions", i, "name")
+        yield "stack", stack_name(project, env, function_stack_id(fn.name)), loc
+        yield "ecr-repository", ecr_repository_name(project, fn.name), loc
+        for log_type in FUNCTION_LOG_TYPES:
+            yield "log-group", log_group_name(log_group_prefix(project, env, fn.name), log_type), loc
+        yield from _alarm_names(name_prefix(project, env), fn.name, loc)
+
+
 def health_check_paths(design: Design) -> set[str]:
-    """The ALB health-check path of every routed workload (container frontends are checked at '/')."""
-    paths = {s.health_check_path for s in design.http_services()}
-    return paths | ({"/"} if design.container_frontends() else set())
+    """The ALB health-check path of every routed workload."""
+    return {w.health_check_path for w in (*design.http_services(), *design.container_frontends())}
 
 
 def _alarm_names(prefix: str, subject: str, loc: Loc) -> Iterator[tuple[str, str, Loc]]:

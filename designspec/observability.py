@@ -93,6 +93,11 @@ class Severities(Strict):
     dlq_depth: Severity = "P2"
     alb_5xx: Severity = "P2"
     cloudfront_5xx: Severity = "P3"
+    job_dlq: Severity = "P2"
+    function_errors: Severity = "P2"
+    function_throttles: Severity = "P3"
+    table_throttles: Severity = "P3"
+    efs_io_limit: Severity = "P3"
 
     def of(self, kind: str) -> Severity:
         """The severity of an alarm kind as the runbooks name it (`high-cpu`)."""
@@ -116,6 +121,8 @@ class Thresholds(Strict):
     cloudfront_5xx_percent: Percent = 5
     # oldest message older than N x visibility timeout; SQS keeps a message at most 14 days (1,209,600 s)
     queue_age_visibility_multiple: float = Field(default=2, gt=0, le=1_209_600)
+    function_errors_percent: Percent = 1  # of a function's invocations, per 5 minutes
+    efs_io_limit_percent: Percent = 90  # of a General Purpose file system's I/O limit
 
 
 class BusinessMetric(Strict):

@@ -7,12 +7,28 @@ from collections.abc import Callable, Iterator
 from designspec.delivery import ci_problems
 from designspec.errors import SpecError, format_loc
 from designspec.fargate import VALID_COMBINATIONS, allowed_memory, describe_allowed
+from designspec.kinds_checks import kinds_problems, kinds_sizing
 from designspec.limits import aws_limits
 from designspec.model import LOG_RETENTION_DAYS, Design, Environment, Frontend, Service
 from designspec.security import security_problems
 from designspec.wiring import variable_problems
 
 Loc = tuple[str | int, ...]
+# Every list of named components: names are unique across all of them (they name stacks, variables, alarms).
+COMPONENT_LISTS = (
+    "databases",
+    "caches",
+    "queues",
+    "secrets",
+    "services",
+    "frontends",
+    "topics",
+    "file_systems",
+    "buckets",
+    "tables",
+    "jobs",
+    "functions",
+)
 LineOf = Callable[[Loc], int | None]
 
 
@@ -26,6 +42,7 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
     yield from _unique_names(design)
     yield from _service_links(design)
     yield from _frontends(design)
+    yield from kinds_problems(design)
     yield from _builds(design)
     yield from variable_problems(design)
     yield from _environments(design)
@@ -37,7 +54,7 @@ def _problems(design: Design) -> Iterator[tuple[Loc, str]]:
 
 def _unique_names(design: Design) -> Iterator[tuple[Loc, str]]:
     seen: dict[str, str] = {}
-    for kind in ("databases", "caches", "queues", "secrets", "services", "frontends"):
+    for kind in COMPONENT_LISTS:
         for i, item in enumerate(getattr(design, kind)):
             where = f"{kind}[{i}]"
             if item.name in seen:
@@ -82,17 +99,8 @@ def _service_links(design: Design) -> Iterator[tuple[Loc, str]]:
                 ("health_check_path", "scaling"),
                 "a worker (it is not behind the ALB and scales on its queue's backlog)",
             )
-        for key, kind, refs in (
-            ("queue", "queues", (svc.queue,) if svc.queue else ()),
-            ("sends_to", "queues", svc.sends_to),
-            ("databases", "databases", svc.databases),
-            ("caches", "caches", svc.caches),
-            ("secrets", "secrets", svc.secrets),
-        ):
-            for j, ref in enumerate(refs):
-                if ref not in _known(design, kind):
-                    sub: Loc = (*loc, key) if key == "queue" else (*loc, key, j)
-                    yield sub, _unknown(ref, design, kind)
+        if svc.queue and svc.queue not in _known(design, "queues"):  # the other lists: kinds_checks
+            yield (*loc, "queue"), _unknown(svc.queue, design, "queues")
         for j, pattern in enumerate(svc.path_patterns):
             if pattern in patterns:
                 yield (
@@ -148,6 +156,7 @@ def _environments(design: Design) -> Iterator[tuple[Loc, str]]:
         if env.is_aws:
             yield from _aws_target(loc, env)
             yield from _sizing(design, loc, env)
+            yield from kinds_sizing(design, loc, env)
         else:
             aws_only = sorted(set(env.model_fields_set) - {"platform"})
             if aws_only:
@@ -255,7 +264,7 @@ def _unused(
 
 
 def _builds(design: Design) -> Iterator[tuple[Loc, str]]:
-    for kind in ("services", "frontends"):
+    for kind in ("services", "frontends", "jobs", "functions"):
         for i, item in enumerate(getattr(design, kind)):
             build = item.build
             if build is not None and (build.startswith("/") or ".." in build.split("/")):

@@ -20,7 +20,17 @@ from docgen.assembly.cache import Selection
 from docgen.errors import DocgenError
 
 DOC = Path("design-docs/60-infrastructure.md")
-PICTURE = Path("design-docs/60-infrastructure-architecture.png")
+# One AWS-icon picture per environment, beside the doc.
+PICTURE = Path("design-docs/60-infrastructure-architecture-{env}.png")
+
+
+def pictures(pattern: str, environments: Any) -> list[tuple[str, str]]:
+    """(environment, file name) of each environment's picture, in the doc's environment order."""
+    from docgen.facts.index import env_sorted
+
+    return [(env, pattern.format(env=env)) for env in env_sorted(environments)]
+
+
 SEQ_REGION = re.compile(r"^seq-\d{3,}$")
 
 
@@ -111,7 +121,9 @@ def design_model(
     )
     docmodel.guarded(model, "diagrams", lambda: _diagrams(model, assembly, compose, pipeline))
     if picture:
-        model.text["picture"] = Fact(picture, picture, ())
+        model.lists["pictures"] = [
+            Fact(env, name, ()) for env, name in pictures(picture, assembly.environments)
+        ]
     traces = traceability.build(assembly, model.environments)
     checked = verification.verify(assembly, targets, model.environments)
     docmodel.guarded(
@@ -229,6 +241,12 @@ def _diagrams(
             for box, labels, per_env in group.differences
         ]
         model.tables[f"architecture_differences:{name}"] = t(["Box", *group.environments], rows)
+        titles = []
+        for i, (title, text, labels) in enumerate(group.details):
+            found = [s for _, srcs in labels for s in srcs][:1]
+            titles.append(Fact(title, title, tuple(found)))
+            model.diagrams[f"architecture:{name}:detail:{i}"] = (text, labels)
+        model.lists[f"architecture_details:{name}"] = titles
     model.lists["architecture_groups"] = groups
     model.diagrams["progression"] = mermaid.progression_labelled(assembly, compose)
     if pipeline:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from designspec.model import Design
+from designspec.wiring import workloads
 
 PLATFORM_LABELS = {
     "github-actions": "GitHub Actions",
@@ -32,10 +33,11 @@ CIRCUIT_BREAKER = (
 
 @dataclass(frozen=True)
 class Workload:
-    """Something the pipeline builds once per run and promotes: a container image or a static site."""
+    """Something the pipeline builds once per run and promotes: a container image, a static site, or a zip
+    function's code (packaged from its folder and uploaded to the environment's function-code bucket)."""
 
     name: str
-    kind: str  # "image" | "static"
+    kind: str  # "image" | "static" | "zip"
     context: str  # build context, relative to the application repository root
     repository: str | None  # ECR repository of an image: <project>/<name>
     platforms: tuple[str, ...]  # images: the CPU platforms the AWS environments run it on
@@ -121,6 +123,9 @@ class Pipeline:
     def static_sites(self) -> tuple[Workload, ...]:
         return tuple(w for w in self.workloads if w.kind == "static")
 
+    def function_zips(self) -> tuple[Workload, ...]:
+        return tuple(w for w in self.workloads if w.kind == "zip")
+
     def aws_deployments(self) -> tuple[Deployment, ...]:
         return tuple(d for d in self.deployments if d.stage != "deploy-dev")
 
@@ -190,14 +195,20 @@ def pipeline_model_to_dict(pipeline: Pipeline) -> dict[str, Any]:
 
 def _workloads(design: Design) -> tuple[Workload, ...]:
     out: list[Workload] = []
-    for w in (*design.services, *design.container_frontends()):
+    sized = {"services": "services", "frontends": "services", "jobs": "jobs"}
+    images = [(w, sized[k]) for k, _, w in workloads(design) if k in sized] + [
+        (f, "") for f in design.functions if f.package == "image"
+    ]
+    for w, sizes in images:
         if w.build:
             arches = sorted(
                 {
-                    env.services[w.name].architecture
+                    getattr(env, sizes)[w.name].architecture
                     for env in design.aws_environments().values()
-                    if w.name in env.services
+                    if w.name in getattr(env, sizes)
                 }
+                if sizes
+                else {w.architecture}
             )
             platforms = tuple("linux/arm64" if a == "arm64" else "linux/amd64" for a in arches)
             out.append(
@@ -206,6 +217,9 @@ def _workloads(design: Design) -> tuple[Workload, ...]:
     for fe in design.static_frontends():
         if fe.build:
             out.append(Workload(fe.name, "static", _relative(fe.build), None, (), STATIC_OUTPUT_DIR))
+    for fn in design.functions:
+        if fn.package == "zip":
+            out.append(Workload(fn.name, "zip", _relative(fn.build), None, (), None))
     return tuple(out)
 
 
@@ -239,6 +253,7 @@ def _stages(design: Design, workloads: tuple[Workload, ...]) -> tuple[Stage, ...
                 f"Lint each Dockerfile (hadolint) and build: {built}",
                 "Images: BuildKit with layer cache, for the CPU platforms the AWS environments run",
                 "Static frontends: npm ci && npm run build",
+                "Zip functions: packaged from their folder at deploy and uploaded to the function-code bucket",
                 "Keep images and site builds as run artifacts",
             ),
         ),
@@ -379,6 +394,11 @@ def _deploy_steps(
         f"cdk deploy '{env}/Platform' (ECR repositories exist before the first push)",
     ]
     steps += [f"Push image {name} to ECR {design.project}/{name}:<sha>" for name in images]
+    steps += [
+        f"Upload function {w.name} as <sha>.zip to the function-code bucket"
+        for w in workloads
+        if w.kind == "zip"
+    ]
     steps.append(f"cdk deploy '{env}/*' -c image_tag=<sha>")
     steps += [
         f"Upload static site {name} to its S3 bucket and invalidate its CloudFront cache" for name in sites

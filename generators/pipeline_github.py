@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from designspec.model import Design
+from generators import pipeline_shell as sh
 from generators.pipeline import PIPELINE_FILES, STATIC_OUTPUT_DIR, Pipeline, Stage, Workload, ci_environment
 from generators.pipeline_shell import REVIEW_FILE, github_review_comment, review_command
 from generators.scanners import SEMGREP, SEMGREP_SCAN, TRIVY_FS, hadolint, trivy_image, zap_baseline
@@ -217,7 +218,7 @@ def _local_secrets(p: Pipeline) -> dict[str, Any]:
 
 
 def _compose(p: Pipeline, args: str) -> str:
-    return f"docker compose -f {p.compose_file} {args}"
+    return sh.compose(p, args)
 
 
 def _compose_up(p: Pipeline) -> list[dict[str, Any]]:
@@ -450,6 +451,10 @@ def _deploy(design: Design, p: Pipeline, stage: Stage) -> dict[str, Any]:
             }
         )
         steps += [_push(w) for w in p.images()]
+    steps += [
+        {"name": f"Upload function {w.name}", "run": sh.upload_function(design, w, env_name)}
+        for w in p.function_zips()
+    ]
     steps.append(
         {
             "name": f"Deploy all {env_name} stacks",

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from designspec.model import Design
+from generators import pipeline_shell as sh
 from generators.pipeline import PIPELINE_FILES, STATIC_OUTPUT_DIR, Pipeline, Stage, Workload, ci_environment
 from generators.pipeline_shell import REVIEW_FILE, gitlab_review_note, gitlab_review_target, review_command
 from generators.scanners import (
@@ -237,7 +238,7 @@ def _local_secrets(p: Pipeline) -> str:
 
 
 def _compose(p: Pipeline, args: str) -> str:
-    return f"docker compose -f {p.compose_file} {args}"
+    return sh.compose(p, args)
 
 
 def _smoke(p: Pipeline, env: str) -> str:
@@ -373,6 +374,7 @@ def _deploy(design: Design, p: Pipeline, stage: Stage) -> dict[str, Any]:
     if p.images():
         script.append('aws ecr get-login-password | skopeo login --username AWS --password-stdin "$REGISTRY"')
         script += [_push(w) for w in p.images()]
+    script += [sh.upload_function(design, w, env_name) for w in p.function_zips()]
     script.append(f"npx cdk deploy '{env_name}/*' {DEPLOY_FLAGS} -c image_tag=\"$IMAGE_TAG\"")
     script += [_upload_site(design, w, env_name) for w in p.static_sites()]
     if not stage.approval:

@@ -25,8 +25,28 @@ def local_secrets(p: Pipeline) -> str:
     )
 
 
+ENV_FILE = ".env.local"  # compose interpolates each container's own secrets from it (generators/compose.py)
+FUNCTION_CODE_SERVICE = "function-code"  # the Service tag of the function-code bucket (stacks/stage_kinds.py)
+
+
 def compose(p: Pipeline, args: str) -> str:
-    return f"docker compose -f {p.compose_file} {args}"
+    return f"docker compose --env-file {ENV_FILE} -f {p.compose_file} {args}"
+
+
+def upload_function(design: Design, w: Workload, env: str) -> str:
+    """Zip the function's folder and put it where its stack reads it: `<function>/<commit>.zip` in the code
+    bucket, found by its tags as the site buckets are."""
+    tags = (
+        f"Key=Project,Values={design.project} Key=Environment,Values={env} "
+        f"Key=Service,Values={FUNCTION_CODE_SERVICE}"
+    )
+    query = "--query 'ResourceTagMappingList[0].ResourceARN' --output text"
+    return (
+        f'(cd {w.context} && zip -qr "$OLDPWD/{w.name}.zip" .)\n'
+        "bucket=$(aws resourcegroupstaggingapi get-resources --resource-type-filters s3 "
+        f"--tag-filters {tags} {query})\n"
+        f'aws s3 cp {w.name}.zip "s3://${{bucket##*:}}/{w.name}/$IMAGE_TAG.zip"'
+    )
 
 
 def compose_up(p: Pipeline) -> str:
@@ -87,6 +107,7 @@ def deploy_script(
     if p.images():
         lines.append(ecr_login())
         lines += [push_image(w, images_dir) for w in p.images()]
+    lines += [upload_function(design, w, env) for w in p.function_zips()]
     lines.append(cdk_deploy(env, "*"))
     lines += [upload_site(design, w, env, f"{sites_dir}/{w.name}") for w in p.static_sites()]
     if smoke:

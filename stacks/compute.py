@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack, TagManager
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from designspec.model import Scaling, ServiceSizing
-from designspec.naming import log_group_name
-from designspec.observability import LogType
 from stacks.nag import acknowledge, acknowledge_check, acknowledge_log_bucket
-from stacks.tracing import TracingSettings, add_collector, app_environment
+from stacks.tasks import WORKLOAD_LOG_TYPES, FargateTask, Telemetry
+
+__all__ = ["WORKLOAD_LOG_TYPES", "FargateWorkload", "Platform", "QueueLinks", "Route", "Telemetry"]
 
 HTTP_PORT = 80
 HTTPS_PORT = 443
@@ -152,27 +149,6 @@ def acknowledge_queue_key_actions(role: iam.IRole) -> None:
         acknowledge(role, f"AwsSolutions-IAM5[Action::{action}]", reason)
 
 
-def _acknowledge_task(task: ecs.TaskDefinition) -> None:
-    acknowledge_check(
-        task,
-        "Containers run as the user their image declares; the spec does not set one and forcing a uid "
-        "breaks images that expect theirs.",
-        guard="ecs_task_definition_nonroot_user_check",
-    )
-    acknowledge_check(
-        task,
-        "Fargate enforces the task's memory as the hard limit; per-container limits would only split it and "
-        "let a spike kill one container while memory is free.",
-        guard="ecs_task_definition_memory_hard_limit_check",
-    )
-    acknowledge_check(
-        task,
-        "The app and collector containers are read-only; only the Fluent Bit log router writes, to buffer "
-        "log records on its own file system.",
-        guard="ecs_containers_readonly_access_check",
-    )
-
-
 @dataclass(frozen=True)
 class Route:
     """Where the ALB sends a workload's traffic: listener rule priority and path patterns."""
@@ -180,24 +156,6 @@ class Route:
     priority: int
     path_patterns: tuple[str, ...]
     health_check_path: str
-
-
-@dataclass(frozen=True)
-class Telemetry:
-    """How a workload's logs, traces and metrics leave its tasks; decided per environment by the stage."""
-
-    log_group_prefix: str  # "/<project>/<environment>/<workload>": one log group per log type below it
-    retention: Mapping[LogType, logs.RetentionDays]  # of each of WORKLOAD_LOG_TYPES
-    log_level: str
-    router_image: str
-    tracing: TracingSettings | None
-    log_key: kms.IKey | None = None  # customer-managed encryption of the log groups; None: CloudWatch's own
-
-
-TMP_VOLUME = "tmp"
-WORKLOAD_LOG_TYPES: tuple[LogType, ...] = ("application", "access", "audit")
-# Log types that must outlive the stack: audit events are evidence.
-_RETAINED_LOG_TYPES = ("audit",)
 
 
 @dataclass(frozen=True)
@@ -225,64 +183,21 @@ class FargateWorkload(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.port = port
-        self.log_groups = {log_type: self._log_group(log_type, telemetry) for log_type in WORKLOAD_LOG_TYPES}
-        self.log_group = self.log_groups["application"]
-        self.task_definition = ecs.FargateTaskDefinition(
+        task = FargateTask(
             self,
-            "Task",
-            cpu=sizing.cpu,
-            memory_limit_mib=sizing.memory,
-            runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.ARM64
-                if sizing.architecture == "arm64"
-                else ecs.CpuArchitecture.X86_64,
-                operating_system_family=ecs.OperatingSystemFamily.LINUX,
-            ),
-        )
-        defaults = {"LOG_LEVEL": telemetry.log_level, "LOG_FORMAT": "json"}
-        if telemetry.tracing is not None:
-            defaults.update(app_environment(id, telemetry.tracing))
-        self.container = self.task_definition.add_container(
-            "app",
+            id,
+            sizing=sizing,
             image=image,
-            logging=self._json_log_routing(id, telemetry),
-            environment={**defaults, **environment},  # the spec's own settings win over the defaults
+            port=port,
+            environment=environment,
             secrets=secrets,
-            port_mappings=[ecs.PortMapping(container_port=port)] if port else None,
-            # The image cannot be altered at run time; scratch files go to the task's own /tmp volume.
-            readonly_root_filesystem=True,
-            essential=True,
+            telemetry=telemetry,
         )
-        self.task_definition.add_volume(name=TMP_VOLUME)  # Fargate task storage, gone with the task
-        self.container.add_mount_points(
-            ecs.MountPoint(container_path="/tmp", source_volume=TMP_VOLUME, read_only=False)
-        )
-        self._log_router(telemetry)
-        self.collector = None
-        if telemetry.tracing is not None:
-            self.collector = add_collector(
-                self.task_definition,
-                settings=telemetry.tracing,
-                region=Stack.of(self).region,
-                log_group=self.log_group,
-                log_group_name=log_group_name(telemetry.log_group_prefix, "application"),
-            )
-            acknowledge(
-                self.task_definition.task_role,
-                "AwsSolutions-IAM5[Resource::*]",
-                "X-Ray's PutTraceSegments, PutTelemetryRecords and sampling-rule actions have no "
-                "resource-level permissions, so AWS requires Resource '*'.",
-            )
-        _acknowledge_task(self.task_definition)
-        acknowledge(
-            self.task_definition,
-            "AwsSolutions-ECS2",
-            "Only non-secret settings (log level, endpoints, queue URLs) are plain environment; secrets come from Secrets Manager.",
-        )
-        acknowledge(
-            self.task_definition.obtain_execution_role(),
-            "AwsSolutions-IAM5[Resource::*]",
-            "The execution role's ecr:GetAuthorizationToken has no resource-level permissions, so AWS requires Resource '*'.",
+        self.log_groups, self.log_group = task.log_groups, task.log_group
+        self.task_definition, self.container, self.collector = (
+            task.task_definition,
+            task.container,
+            task.collector,
         )
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=cluster.vpc, description=f"{id} tasks", allow_all_outbound=False
@@ -308,62 +223,6 @@ class FargateWorkload(Construct):
         )
         self.scaling = self.service.auto_scale_task_count(min_capacity=sizing.min, max_capacity=sizing.max)
         self.target_group: elbv2.ApplicationTargetGroup | None = None
-
-    def _log_group(self, log_type: LogType, telemetry: Telemetry) -> logs.LogGroup:
-        """Named, so the log router can address it by the `log_type` field of a JSON line."""
-        group = logs.LogGroup(
-            self,
-            f"{log_type.capitalize()}Logs",
-            log_group_name=log_group_name(telemetry.log_group_prefix, log_type),
-            retention=telemetry.retention[log_type],
-            encryption_key=telemetry.log_key,
-            removal_policy=RemovalPolicy.RETAIN if log_type in _RETAINED_LOG_TYPES else RemovalPolicy.DESTROY,
-        )
-        tags = TagManager.of(group.node.default_child)  # on the L1: Tags.of() would add an aspect per group
-        assert tags is not None
-        tags.set_tag("LogType", log_type)
-        return group
-
-    def _json_log_routing(self, id: str, telemetry: Telemetry) -> ecs.LogDriver:
-        """FireLens: each JSON line goes to the log group of its `log_type` field; lines without one are
-        application logs. The router parses the line, so the group holds the JSON fields, not a string."""
-        application = log_group_name(telemetry.log_group_prefix, "application")
-        return ecs.LogDrivers.firelens(
-            options={
-                "Name": "cloudwatch_logs",
-                "region": Stack.of(self).region,
-                "log_group_name": application,
-                "log_group_template": log_group_name(telemetry.log_group_prefix, "$log_type"),
-                "log_stream_prefix": f"{id}/",
-                "auto_create_group": "false",
-                "retry_limit": "2",
-            }
-        )
-
-    def _log_router(self, telemetry: Telemetry) -> None:
-        router = self.task_definition.add_firelens_log_router(
-            "log-router",
-            image=ecs.ContainerImage.from_registry(telemetry.router_image),
-            firelens_config=ecs.FirelensConfig(
-                type=ecs.FirelensLogRouterType.FLUENTBIT,
-                options=ecs.FirelensOptions(
-                    enable_ecs_log_metadata=True,
-                    config_file_type=ecs.FirelensConfigFileType.FILE,
-                    config_file_value="/fluent-bit/configs/parse-json.conf",  # shipped in the image
-                ),
-            ),
-            essential=True,
-            memory_reservation_mib=50,
-            logging=ecs.LogDrivers.aws_logs(
-                stream_prefix="log-router", log_group=self.log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING
-            ),
-            readonly_root_filesystem=False,  # Fluent Bit buffers to its file system
-        )
-        self.container.add_container_dependencies(
-            ecs.ContainerDependency(container=router, condition=ecs.ContainerDependencyCondition.START)
-        )
-        for group in self.log_groups.values():  # the router writes with the task role
-            group.grant_write(self.task_definition.task_role)
 
     def route_from(self, listener: elbv2.IApplicationListener, route: Route) -> None:
         """Register behind the ALB: a target group with a health check and a path-based listener rule."""

@@ -13,11 +13,12 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from designspec import naming
-from designspec.model import Design, Frontend, Scaling, Service
+from designspec import naming, routes
+from designspec.kinds import Job
+from designspec.model import Design, Frontend, Service
 from designspec.observability import SEVERITIES, LogType, Severity
 from designspec.security import cloudfront_prefix_list
-from designspec.wiring import Binding, bindings
+from designspec.wiring import bindings
 from stacks.alerting import AlarmRouting, AlarmTopics
 from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
@@ -27,7 +28,7 @@ from stacks.compliance import (
 )
 from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
 from stacks.dashboards import Dashboards, DashboardSources
-from stacks.data import POSTGRES_PORT, REDIS_PORT, PostgresDatabase, RedisCache, postgres_max_connections
+from stacks.data import PostgresDatabase, RedisCache, postgres_max_connections
 from stacks.dns import alias_to_load_balancer, certificate
 from stacks.keys import Keys, create_keys
 from stacks.messaging import WorkQueue
@@ -45,8 +46,17 @@ from stacks.network import Network
 from stacks.retention import retention
 from stacks.secrets import AppSecret
 from stacks.stage_edge import EdgeUnits
+from stacks.stage_kinds import (
+    add_function,
+    add_job,
+    backup_resources,
+    build_storage,
+    build_topics,
+    function_code_bucket,
+)
 from stacks.tagging import tag_component
 from stacks.tracing import SamplingRules, TracingSettings
+from stacks.uses import Principal, Stores, environment, grant_uses
 
 Workload = Service | Frontend
 BUDGET_SEVERITY: Severity = "P3"  # a cost overrun is not an outage
@@ -83,14 +93,11 @@ class DesignStack(Stack):
 
 
 def route_table(design: Design) -> dict[str, Route]:
-    """Listener rule priorities for every ALB-routed workload: most specific paths first, ties by name."""
-    routed: list[tuple[str, tuple[str, ...], str]] = []
-    for svc in design.http_services():
-        routed.append((svc.name, svc.path_patterns or (f"/{svc.name}/*",), svc.health_check_path))
-    for fe in design.container_frontends():
-        routed.append((fe.name, fe.path_patterns or (f"/{fe.name}/*",), "/"))
-    ordered = sorted(routed, key=lambda r: (-max(len(p.rstrip("*")) for p in r[1]), r[0]))
-    return {name: Route(10 * (i + 1), patterns, health) for i, (name, patterns, health) in enumerate(ordered)}
+    """The spec's listener rules (designspec/routes.py) as the constructs take them."""
+    return {
+        n: Route(r.priority, r.path_patterns, r.health_check_path)
+        for n, r in routes.route_table(design).items()
+    }
 
 
 class EnvironmentStage(EdgeUnits, Stage):
@@ -142,7 +149,9 @@ class EnvironmentStage(EdgeUnits, Stage):
                 name_prefix=self.name_prefix,
                 sampling_rate=self.obs.tracing.sampling_rate,
                 reservoir_per_second=self.obs.tracing.reservoir_per_second,
-                health_check_paths=[r.health_check_path for r in route_table(design).values()],
+                health_check_paths=[
+                    r.health_check_path for r in route_table(design).values() if r.health_check_path
+                ],
             )
 
         net_stack = self._stack("Network", "network", first_seq, "VPC, subnets, NAT and flow logs")
@@ -157,6 +166,8 @@ class EnvironmentStage(EdgeUnits, Stage):
         )
         Tags.of(self.network.flow_log_group).add("LogType", "flow")
         self.vpc = self.network.vpc
+        self.stores = Stores()
+        self.routes = route_table(design)
         self.workloads: dict[str, FargateWorkload] = {}
         self.kpi: dict[str, KpiMetrics] = {}
         self.distributions: dict[str, cloudfront.IDistribution] = {}
@@ -166,6 +177,8 @@ class EnvironmentStage(EdgeUnits, Stage):
         self._edge(first_seq)
         for workload in (*design.services, *design.container_frontends()):
             self._workload(workload)
+        self.jobs = {job.name: add_job(self, job) for job in design.jobs}
+        self.functions = {fn.name: add_function(self, fn) for fn in design.functions}
         if self.obs.dashboards_enabled:
             self._dashboards(first_seq)
         # on the finished tree; the resource types it finds are what the Guard plugin selects its rules by
@@ -175,7 +188,20 @@ class EnvironmentStage(EdgeUnits, Stage):
 
     def _components(self) -> list:  # type: ignore[type-arg]
         d = self.design
-        return [*d.databases, *d.caches, *d.queues, *d.secrets, *d.services, *d.frontends]
+        return [
+            *d.databases,
+            *d.caches,
+            *d.queues,
+            *d.secrets,
+            *d.services,
+            *d.frontends,
+            *d.topics,
+            *d.file_systems,
+            *d.buckets,
+            *d.tables,
+            *d.jobs,
+            *d.functions,
+        ]
 
     def _retention_days(self, log_type: LogType) -> int:
         return self.obs.logging.retention_days.days(log_type, self.env_spec.log_retention_days)
@@ -207,13 +233,14 @@ class EnvironmentStage(EdgeUnits, Stage):
 
     def _data(self) -> None:
         d, env = self.design, self.env_spec
-        self.databases: dict[str, PostgresDatabase] = {}
-        self.caches: dict[str, RedisCache] = {}
-        self.secrets: dict[str, AppSecret] = {}
-        if not (d.databases or d.caches or d.secrets):
+        self.databases: dict[str, PostgresDatabase] = self.stores.databases
+        self.caches: dict[str, RedisCache] = self.stores.caches
+        self.secrets: dict[str, AppSecret] = self.stores.secrets
+        held = (*d.databases, *d.caches, *d.secrets, *d.file_systems, *d.buckets, *d.tables)
+        if not held:
             return  # CloudFormation refuses a stack without resources
-        first = min((c.seq for c in (*d.databases, *d.caches, *d.secrets)), default=1)
-        stack = self._stack("Data", "data", first, "PostgreSQL, Redis and application secrets")
+        first = min(c.seq for c in held)
+        stack = self._stack("Data", "data", first, _data_description(d))
         for db in d.databases:
             self.databases[db.name] = PostgresDatabase(
                 stack,
@@ -273,7 +300,8 @@ class EnvironmentStage(EdgeUnits, Stage):
                 seq=secret.seq,
                 requirements=secret.requirements,
             )
-        if d.databases:
+        build_storage(self, stack)
+        if d.databases or backup_resources(self):
             self._backup(stack, first)
 
     def _backup(self, stack: Stack, seq: int) -> None:
@@ -306,17 +334,22 @@ class EnvironmentStage(EdgeUnits, Stage):
             resources=[
                 backup.BackupResource.from_rds_database_instance(db.instance)
                 for _, db in sorted(self.databases.items())
-            ],
+            ]
+            + backup_resources(self),
         )
 
     def _messaging(self) -> None:
         d = self.design
-        self.queues: dict[str, WorkQueue] = {}
-        if not d.queues:
+        self.queues: dict[str, WorkQueue] = self.stores.queues
+        if not (d.queues or d.topics):
             return  # CloudFormation refuses a stack without resources
         stack = self._stack(
-            "Messaging", "messaging", min((q.seq for q in d.queues), default=1), "SQS queues and DLQs"
+            "Messaging",
+            "messaging",
+            min(c.seq for c in (*d.queues, *d.topics)),
+            "SQS queues and DLQs" + (", SNS topics" if d.topics else ""),
         )
+        build_topics(self, stack)
         for q in d.queues:
             self.queues[q.name] = WorkQueue(stack, q.name, spec=q, key=self.keys.messaging)
             tag_component(self.queues[q.name], service=q.name, seq=q.seq, requirements=q.requirements)
@@ -354,7 +387,14 @@ class EnvironmentStage(EdgeUnits, Stage):
             alias_to_load_balancer(self.platform_stack, "OriginName", domain=domain, alb=self.platform.alb)
         Tags.of(self.platform.access_logs).add("LogType", "access")
         alb_alarms(self.platform, alb=self.platform.alb, thresholds=self.obs.thresholds, routing=self.routing)
-        for workload in (*self.design.services, *self.design.container_frontends()):
+        self.function_code = function_code_bucket(self, self.platform_stack)
+        images = [f for f in self.design.functions if f.package == "image"]
+        for workload in (
+            *self.design.services,
+            *self.design.container_frontends(),
+            *self.design.jobs,
+            *images,
+        ):
             if workload.build:
                 ecr.Repository(
                     self.platform_stack,
@@ -371,15 +411,8 @@ class EnvironmentStage(EdgeUnits, Stage):
     def _workload(self, w: Workload) -> None:
         env = self.env_spec
         stack = self._stack(naming.workload_stack_id(w.name), w.name, w.seq, f"Fargate workload {w.name}")
-        if w.build:
-            repo_name = naming.ecr_repository_name(self.design.project, w.name)
-            repo = ecr.Repository.from_repository_name(stack, "Repository", repo_name)
-            image = ecs.ContainerImage.from_ecr_repository(repo, tag=self.image_tag)
-            stack.add_stack_dependency(self.platform_stack)
-        else:  # the spec gives every workload without `build` an `image` (designspec/references.py)
-            assert w.image is not None
-            image = ecs.ContainerImage.from_registry(w.image)
-        plain, secret = self._environment(bindings(self.design, w))
+        image = self.image(stack, w)
+        plain, secret = environment(self.stores, self.design, bindings(self.design, w))
         workload = FargateWorkload(
             stack,
             w.name,
@@ -408,18 +441,25 @@ class EnvironmentStage(EdgeUnits, Stage):
                 listener_arn=self.platform.listener.listener_arn,
                 security_group=_imported_sg(stack, alb_sg.security_group_id),
             )
-            workload.route_from(listener, route_table(self.design)[w.name])
+            workload.route_from(listener, self.routes[w.name])
             assert workload.target_group is not None
             self.kpi[w.name] = kpi_metrics(workload.target_group, w.name)
             http_kpi_alarms(
                 workload, name=w.name, kpi=self.kpi[w.name], kpis=self.design.kpis, routing=self.routing
             )
-        if isinstance(w, Service):
-            if w.type == "http":
-                workload.scale_http(w.scaling)
-            self._connect(w, workload)
-        else:  # a container frontend: the default target-tracking goals
-            workload.scale_http(Scaling())
+        if w.port is not None:  # http services and container front ends: target tracking
+            workload.scale_http(w.scaling)
+        self._connect(w, workload)
+
+    def image(self, stack: Stack, w: Workload | Job) -> ecs.ContainerImage:
+        """The workload's image: its ECR repository at this commit's tag when built, else the registry's."""
+        if w.build:
+            repo_name = naming.ecr_repository_name(self.design.project, w.name)
+            repo = ecr.Repository.from_repository_name(stack, "Repository", repo_name)
+            stack.add_stack_dependency(self.platform_stack)
+            return ecs.ContainerImage.from_ecr_repository(repo, tag=self.image_tag)
+        assert w.image is not None  # the spec gives every workload without `build` an `image`
+        return ecs.ContainerImage.from_registry(w.image)
 
     def _telemetry(self, name: str) -> Telemetry:
         tracing, project, env = self.obs.tracing, self.design.project, self.env_name
@@ -464,53 +504,41 @@ class EnvironmentStage(EdgeUnits, Stage):
             metrics_namespace=naming.metrics_namespace(self.design.project, self.env_name),
         )
 
-    def _connect(self, svc: Service, workload: FargateWorkload) -> None:
-        for db in svc.databases:
-            self.databases[db].allow_from(workload.service)
-        for cache in svc.caches:
-            self.caches[cache].allow_from(workload.service)
-        consumes = self.queues[svc.queue] if svc.queue else None
-        backlog = next((q.backlog_per_task for q in self.design.queues if q.name == svc.queue), 1)
+    def _connect(self, w: Workload, workload: FargateWorkload) -> None:
+        grant_uses(
+            self.stores,
+            w,
+            Principal(workload.task_definition.task_role, workload.service, workload.task_definition),
+        )
+        queue = w.queue if isinstance(w, Service) else None
+        backlog = next((q.backlog_per_task for q in self.design.queues if q.name == queue), 1)
         workload.link_queues(
             QueueLinks(
-                consumes=consumes.queue if consumes else None,
-                backlog_per_task=backlog,
-                sends_to=tuple(self.queues[q].queue for q in svc.sends_to),
+                consumes=self.queues[queue].queue if queue else None, backlog_per_task=backlog, sends_to=()
             )
         )
 
-    def _environment(self, binds: tuple[Binding, ...]) -> tuple[dict[str, str], dict[str, ecs.Secret]]:
-        plain: dict[str, str] = {}
-        secret: dict[str, ecs.Secret] = {}
-        for b in binds:
-            if b.kind == "plain":
-                plain[b.name] = b.value if not b.component else self._plain_value(b)
-            else:
-                secret[b.name] = self._secret_value(b)
-        return plain, secret
+    # what stacks/stage_kinds.py builds with
+    stack = _stack
+    telemetry = _telemetry
+    retention = _retention
+    retention_days = _retention_days
 
-    def _plain_value(self, b: Binding) -> str:
-        if b.component_kind == "database":
-            db = self.databases[b.component]
-            return {
-                "host": db.instance.db_instance_endpoint_address,
-                "port": str(POSTGRES_PORT),
-                "name": next(x.database_name for x in self.design.databases if x.name == b.component),
-            }[b.attribute]
-        if b.component_kind == "cache":
-            return {"host": self.caches[b.component].endpoint, "port": str(REDIS_PORT), "tls": "true"}[
-                b.attribute
-            ]
-        return self.queues[b.component].queue.queue_url
 
-    def _secret_value(self, b: Binding) -> ecs.Secret:
-        if b.component_kind == "database":
-            db_secret = self.databases[b.component].secret
-            assert db_secret is not None
-            return ecs.Secret.from_secrets_manager(db_secret, b.attribute)
-        if b.component_kind == "cache":
-            return ecs.Secret.from_secrets_manager(self.caches[b.component].auth_secret)
-        return ecs.Secret.from_secrets_manager(self.secrets[b.component].secret)
+def _data_description(d: Design) -> str:
+    parts = [
+        what
+        for what, present in (
+            ("PostgreSQL", d.databases),
+            ("Redis", d.caches),
+            ("application secrets", d.secrets),
+            ("EFS file systems", d.file_systems),
+            ("S3 buckets", d.buckets),
+            ("DynamoDB tables", d.tables),
+        )
+        if present
+    ]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 
 def _imported_sg(scope: Construct, security_group_id: str) -> ec2.ISecurityGroup:

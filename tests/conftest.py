@@ -187,6 +187,12 @@ def zoo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return zoo_run_of(request.param, tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def kinds_zoo(tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
+    """The zoo design of jobs, functions, file systems, buckets and tables (the same run test_zoo checks)."""
+    return zoo_run_of(ZOO / "jobs-functions-files.yaml", tmp_path_factory)
+
+
 def assert_one_line(message: str, file: str) -> None:
     """A SpecError as the user sees it: names the file, one printable line (no newline, no ESC), bounded."""
     from designspec.errors import LINE_LIMIT
@@ -214,7 +220,9 @@ def cfn_lint_errors(templates: list[Path]) -> list[str]:
 # The fixtures that synthesize. `item.fixturenames` is the whole closure, so a fixture built on one of these
 # (test_selection's `project` on `default_synth`) needs no entry: a name listed here marks every test that uses
 # a fixture of that name, whatever it does.
-SYNTH_FIXTURES = frozenset({"default_synth", "zoo_run", "changed_synth", "accepted_synths", "variants"})
+SYNTH_FIXTURES = frozenset(
+    {"default_synth", "zoo_run", "kinds_zoo", "changed_synth", "accepted_synths", "variants"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

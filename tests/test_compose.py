@@ -83,6 +83,7 @@ def test_every_workload_and_one_stand_in_per_managed_service_is_a_compose_servic
         [f.name for f in design.frontends]
         + [s.name for s in design.services]
         + [s.service for s in stand_ins(design)]
+        + ["proxy"]  # the ALB's and CloudFront's path routing
     )
     assert list(compose["services"]) == expected
     assert {"postgres", "redis", "elasticmq"} <= set(compose["services"])
@@ -115,21 +116,29 @@ def test_plain_variable_names_are_exactly_prods(design: Design, compose: dict[st
     for svc in design.services:
         prod_plain = {b.name for b in bindings(design, svc) if b.kind == "plain"}
         prod_plain |= set(dev_platform_environment(design, svc.name))  # logging + OpenTelemetry settings
-        dev = set(compose["services"][svc.name].get("environment", {}))
+        env = compose["services"][svc.name].get("environment", {})
+        dev = {k for k, v in env.items() if not v.startswith("${")}  # secrets are interpolated references
         # The SDK settings only point the AWS SDK at ElasticMQ; ECS provides the equivalents in prod.
         assert dev - set(SDK_ENV_NAMES) == prod_plain, svc.name
 
 
-def test_secret_names_come_from_the_env_file_and_never_appear_in_compose(
+def test_each_container_gets_only_its_own_secrets_interpolated_from_the_env_file(
     design: Design, compose: dict[str, Any]
 ) -> None:
+    """No env_file hands every secret to every container: each names its own, taken from .env.local."""
     example_names = {line.split("=")[0] for line in env_example(design).splitlines() if line.endswith("=")}
+    for name, entry in compose["services"].items():
+        assert "env_file" not in entry, name
     for svc in design.services:
         secrets = {b.name for b in bindings(design, svc) if b.kind == "secret"}
-        entry = compose["services"][svc.name]
-        assert secrets <= example_names, svc.name
-        assert not secrets & set(entry.get("environment", {})), svc.name
-        assert entry.get("env_file") == (["../.env.local"] if secrets else None), svc.name
+        env = compose["services"][svc.name]["environment"]
+        refs = {k for k, v in env.items() if v.startswith("${")}
+        assert refs == secrets and secrets <= example_names, svc.name
+        for name in secrets:
+            assert env[name] == f"${{{name}:?set {name} in .env.local}}"
+    # the stand-ins get only their own logins: postgres and redis never see LLM_API_KEY
+    for stand_in in ("postgres", "redis"):
+        assert "LLM_API_KEY" not in compose["services"][stand_in]["environment"]
 
 
 def test_env_example_lists_names_only(design: Design) -> None:
@@ -188,8 +197,11 @@ def test_data_stand_ins_keep_their_data_in_named_volumes(compose: dict[str, Any]
 
 def test_stand_in_logins_come_from_the_env_file(compose: dict[str, Any]) -> None:
     postgres = compose["services"]["postgres"]
-    assert postgres["env_file"] == ["../.env.local"]
+    assert set(postgres["environment"]) == {"POSTGRES_DB", "APPDB_USERNAME", "APPDB_PASSWORD"}
     assert '"$$APPDB_USERNAME"' in postgres["command"][2] and '"$$APPDB_PASSWORD"' in postgres["command"][2]
+    assert compose["services"]["redis"]["environment"] == {
+        "CACHE_AUTH_TOKEN": "${CACHE_AUTH_TOKEN:?set CACHE_AUTH_TOKEN in .env.local}"
+    }
     assert '"$$CACHE_AUTH_TOKEN"' in compose["services"]["redis"]["command"][2]
 
 
@@ -226,7 +238,9 @@ def test_a_service_added_to_the_spec_appears_in_compose() -> None:
     assert entry["build"] == {"context": "../billing"}
     assert entry["ports"] == ["127.0.0.1:8090:8090"]
     platform = set(dev_platform_environment(design, "billing"))
-    assert set(entry["environment"]) - platform == {"APPDB_HOST", "APPDB_NAME", "APPDB_PORT"}
+    assert set(entry["environment"]) - platform == {
+        "APPDB_HOST", "APPDB_NAME", "APPDB_PORT", "APPDB_USERNAME", "APPDB_PASSWORD", "SESSION_SIGNING_KEY"
+    }  # fmt: skip
     assert entry["depends_on"] == {"postgres": {"condition": "service_healthy"}}
 
 
@@ -307,6 +321,7 @@ def test_cli_writes_every_file(tmp_path: Path) -> None:
     assert written == [
         ".design-stamp.json",  # which design, project and generator code made the folder (docgen checks it)
         ".env.local.example",
+        "Caddyfile",
         "compose.json",
         "docker-compose.yml",
         "elasticmq.conf",
@@ -337,7 +352,8 @@ def test_cli_bad_design_prints_one_error_line_exits_2_and_writes_nothing(tmp_pat
 
 
 def test_compose_and_prod_give_every_service_the_same_variable_names(default_synth: Synth) -> None:
-    """Names only: each synthesized prod task definition (bindings + platform variables) against dev compose."""
+    """Names only: each synthesized prod task definition (bindings, secrets + platform variables) against dev
+    compose."""
     design = load_design(ROOT / "design.yaml")
     services = compose_dict(design)["services"]
     sdk = {
@@ -357,8 +373,10 @@ def test_compose_and_prod_give_every_service_the_same_variable_names(default_syn
             prod_secrets = {s["Name"] for s in app.get("Secrets", [])}
             spec = next(s for s in design.services if s.name == name)
             assert prod_secrets == {b.name for b in bindings(design, spec) if b.kind == "secret"}
-            assert prod == set(services[name]["environment"]) - sdk, sorted(
-                prod ^ (set(services[name]["environment"]) - sdk)
+            # compose names each secret the task definition injects, interpolated from .env.local
+            both = prod | prod_secrets
+            assert both == set(services[name]["environment"]) - sdk, sorted(
+                both ^ (set(services[name]["environment"]) - sdk)
             )
             checked += 1
     assert checked == len(design.services)

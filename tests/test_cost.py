@@ -704,3 +704,43 @@ def test_sla_table_has_a_source_and_a_percentage_for_each_service() -> None:
         "secretsmanager",
     ):
         assert slas[key].source and 90 < slas[key].uptime_percent <= 100
+
+
+# ---------------------------------------------------------------- the kinds of issue 18
+
+
+def test_ecr_repository_is_priced_on_the_assumed_image_storage() -> None:
+    repo = resource("Repo", "AWS::ECR::Repository", {})
+    result = line(estimate([repo], US, usage(ecr_storage_gb=4)), "Repo")
+    assert (result.status, result.aws_service) == ("priced", "ECR")
+    assert result.monthly == 4 * rate("ecr.storage.gb_month") == Decimal("0.40")
+    assert result.arithmetic == "4 GB × 0.1"
+
+
+def test_efs_is_priced_on_storage_and_only_elastic_throughput_adds_reads_and_writes() -> None:
+    elastic = resource("Fs", "AWS::EFS::FileSystem", {"ThroughputMode": "elastic"})
+    bursting = resource("Fs2", "AWS::EFS::FileSystem", {})
+    est = estimate(
+        [elastic, bursting], US, usage(efs_storage_gb=10, efs_read_gb_month=20, efs_write_gb_month=5)
+    )
+    standard = 10 * rate("efs.standard.gb_month")
+    assert line(est, "Fs2").monthly == standard
+    assert line(est, "Fs").monthly == standard + 20 * rate("efs.elastic.read_gb") + 5 * rate(
+        "efs.elastic.write_gb"
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"),
+    [
+        ("rate(15 minutes)", 2920),
+        ("rate(1 hour)", 730),
+        ("cron(30 2 * * ? *)", 30),
+        ("cron(0 9-17 ? * MON-FRI *)", 196),
+        ("cron(0 0 1 * ? *)", None),  # a day of the month: not counted
+    ],
+)
+def test_schedule_runs_a_month_are_read_from_the_expression(expression: str, runs: int | None) -> None:
+    from docgen.cost.rules_kinds import runs_a_month
+
+    assert runs_a_month(expression) == (None if runs is None else Decimal(runs))

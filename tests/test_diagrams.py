@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from docgen.assembly.model import Assembly, Resource
 from docgen.assembly.reader import read_assembly
 from docgen.errors import DocgenError
-from docgen.facts.diagram import build_model, node_id
+from docgen.facts.diagram import DiagramModel, build_model, node_id
 from docgen.render import mermaid
 from docgen.render.picture import draw_architecture
 from tests.mermaid_render import render_many
@@ -230,6 +231,19 @@ def test_png_is_drawn_deterministically(assembly: Assembly, tmp_path: Path) -> N
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["architecture.png"]  # no dot source left
 
 
+def _png_size(path: Path) -> tuple[int, int]:
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])  # the IHDR chunk follows the signature
+    return width, height
+
+
+def test_each_environment_picture_is_at_most_two_to_one(assembly: Assembly, tmp_path: Path) -> None:
+    """The icon picture lays its columns out left to right: not the 1:3.6 strip the secrets and topics made
+    when they hung below the VPC box."""
+    for env in assembly.environments:
+        width, height = _png_size(draw_architecture(assembly, env, tmp_path / f"{env}.png"))
+        assert max(width, height) <= 2 * min(width, height), (env, width, height)
+
+
 def test_missing_dot_is_a_one_line_error(assembly: Assembly, tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr("docgen.render.picture.shutil.which", lambda _: None)
     with pytest.raises(DocgenError) as error:
@@ -252,3 +266,47 @@ def test_diagram_modules_do_not_import_cdk() -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert out.stdout.strip() == "[]"
+
+
+# --- large architectures: overview plus details --------------------------------------------------------
+
+
+def _crowded_model(services: int) -> DiagramModel:
+    from docgen.facts.diagram import Component, Link, Tier
+
+    tiers = (
+        Tier("edge", "Edge", False),
+        Tier("app", "app subnets", True),
+        Tier("data", "data subnets", True),
+    )
+    comps = [Component("alb_a", "a", "alb", "edge", "a\nALB", ("k/alb",))]
+    comps += [
+        Component(f"ecs_s{i:02d}", f"s{i:02d}", "ecs", "app", f"s{i:02d}", (f"k/s{i}",))
+        for i in range(services)
+    ]
+    comps.append(Component("rds_db", "db", "rds", "data", "db\nRDS", ("k/db",)))
+    links = [Link("alb_a", f"ecs_s{i:02d}", f"tcp {8000 + i}", "ingress") for i in range(services)]
+    links += [Link(f"ecs_s{i:02d}", "rds_db", "tcp 5432", "ingress") for i in range(0, services, 2)]
+    return DiagramModel("prod", "VPC", tiers, tuple(comps), tuple(links))
+
+
+def test_a_large_architecture_splits_into_an_overview_and_details_that_draw_everything() -> None:
+    from docgen.facts.diagram_split import LIMIT, split
+
+    model = _crowded_model(45)
+    large = split(model, lambda c: "1" if c.kind == "ecs" else None)
+    assert large is not None
+    crowd = next(c for c in large.overview.components if c.id.startswith("crowd_"))
+    assert crowd.label == "45 ECS services, seq 1\ns00 … s44"
+    assert {(x.source, x.target) for x in large.overview.links} == {
+        ("alb_a", crowd.id),
+        (crowd.id, "rds_db"),
+    }
+    assert (
+        next(x.label for x in large.overview.links if x.source == "alb_a")
+        == "tcp 8000 … tcp 8044 (45 arrows)"
+    )
+    assert all(len(d.components) + 1 <= LIMIT for _, d in large.details)
+    assert {c.id for _, d in large.details for c in d.components} == {c.id for c in model.components}
+    assert {x for _, d in large.details for x in d.links} == set(model.links)
+    assert split(_crowded_model(20), lambda c: None) is None  # small enough to draw whole

@@ -81,7 +81,8 @@ def test_default_design_is_drawn_once_with_its_differences() -> None:
     nat = next(v for k, v in boxes.items() if k.startswith("NAT gateway"))
     assert nat[0].startswith("NAT gateway ×1") and nat[1].startswith("NAT gateway ×3")
     backend = next(c for c in merged.components if c.id == "ecs_backend")
-    assert backend.label == "backend"  # sizes differ, so the box keeps only what both share
+    # sizes differ, so the box keeps only what both share: its name and what it is, up to the first figure
+    assert backend.label == "backend\nECS Fargate"
 
 
 @pytest.fixture(scope="module")

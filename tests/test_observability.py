@@ -567,8 +567,9 @@ def test_unknown_alarm_kind_lists_the_kinds() -> None:
         f"design.yaml:{line_of(text, 'high-cpu: P3')}: observability.severities.high-cpu: unknown key "
         f"'high-cpu'; "
         "allowed keys: alb_5xx, availability, cloudfront_5xx, db_connection, db_storage, dlq_depth, "
-        "high_cpu, "
-        "high_errors, high_memory, latency_p50, latency_p99, queue_age, redis_memory"
+        "efs_io_limit, function_errors, function_throttles, high_cpu, "
+        "high_errors, high_memory, job_dlq, latency_p50, latency_p99, queue_age, redis_memory, "
+        "table_throttles"
     )
 
 

@@ -152,7 +152,10 @@ def test_github_caches_dependencies_and_image_layers(design: Design, model: Pipe
 def test_the_dev_deploy_runs_the_compose_stack_on_feature_branches(design: Design, model: Pipeline) -> None:
     job = workflow(design, model)["jobs"]["deploy-dev"]
     assert "github.ref != 'refs/heads/main'" in job["if"]
-    assert any("docker compose -f generated/docker-compose.yml up" in s.get("run", "") for s in job["steps"])
+    assert any(
+        "docker compose --env-file .env.local -f generated/docker-compose.yml up" in s.get("run", "")
+        for s in job["steps"]
+    )
 
 
 # --- GitLab CI ------------------------------------------------------------------------------------

@@ -393,7 +393,7 @@ def test_generators_remove_only_the_files_of_platforms_no_longer_selected(tmp_pa
     _generate(out, lambda d: d["ci"].update(platforms=["gitlab-ci", "jenkins"], platform="gitlab-ci"))
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == [
-        ".design-stamp.json", ".env.local.example", "README.md", "compose.json", "docker-compose.yml", "elasticmq.conf",
+        ".design-stamp.json", ".env.local.example", "Caddyfile", "README.md", "compose.json", "docker-compose.yml", "elasticmq.conf",
         "gitlab-ci/.gitlab-ci.yml", "gitlab-ci/branch-protection.json", "jenkins/Jenkinsfile",
         "jenkins/NOTES.md", "jenkins/branch-protection.json", "pipeline.json",
     ]  # fmt: skip

@@ -102,6 +102,8 @@ def test_each_environment_has_its_stacks(assembly: Assembly) -> None:
         }
         if env in DESIGN.observability.backup.cross_region_copy:
             expected.add(f"{env}/BackupCopy")  # the vault that receives cross-region backup copies
+        if DESIGN.security.encryption == "customer-managed":
+            expected.add(f"{env}/Keys")  # the customer-managed KMS keys every other stack uses
         assert {s.construct_path for s in assembly.stacks if s.environment == env} == expected
 
 
@@ -214,7 +216,7 @@ def test_edges_join_resources_of_the_assembly(assembly: Assembly) -> None:
     keys = {resource_key(r) for r in assembly.resources}
     for edge in assembly.edges:
         assert edge.target in keys
-        assert edge.source in keys or edge.source.startswith("cidr:")
+        assert edge.source in keys or edge.source.startswith(("cidr:", "prefix-list:"))
 
 
 def test_workloads_reach_the_database_and_cache_on_their_ports(assembly: Assembly) -> None:
@@ -241,10 +243,14 @@ def test_the_load_balancer_reaches_each_http_service_on_its_port(assembly: Assem
             )
 
 
-def test_the_load_balancer_accepts_http_from_anywhere(assembly: Assembly) -> None:
+def test_the_internal_load_balancer_accepts_https_from_cloudfront_only(assembly: Assembly) -> None:
+    """Behind a CloudFront VPC origin the ALB's group admits CloudFront's origin-facing prefix list on 443 and
+    no address range from the internet."""
     for env in ENVS:
         alb_sg = security_group_of(assembly, one(assembly, env, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
-        assert Edge("cidr:0.0.0.0/0", alb_sg, "ingress", "tcp 80") in assembly.edges
+        into = [e for e in assembly.edges if e.target == alb_sg and e.kind == "ingress"]
+        assert any(e.source.startswith("prefix-list:") and e.detail == "tcp 443" for e in into), into
+        assert not [e for e in into if e.source.startswith("cidr:")], into
 
 
 def test_each_worker_queue_is_an_event_source_of_its_service(assembly: Assembly) -> None:

@@ -32,12 +32,17 @@ DEFAULTS = {
     "redis-memory": "P3",
     "alb-5xx": "P2",
     "cloudfront-5xx": "P3",
+    "job-dlq": "P2",
+    "function-errors": "P2",
+    "function-throttles": "P3",
+    "table-throttles": "P3",
+    "efs-io-limit": "P3",
 }
 
 
 def test_one_runbook_per_alarm_kind() -> None:
     assert tuple(RUNBOOKS) == ALARM_KINDS
-    assert len(RUNBOOKS) == 13
+    assert len(RUNBOOKS) == 18  # 13 of the specification's table, 5 for jobs, functions, tables and EFS
 
 
 def test_the_specification_table_is_implemented_word_for_word() -> None:
@@ -92,7 +97,7 @@ def test_generator_is_deterministic_and_check_reports_stale_files(
     first = {p.name: p.read_bytes() for p in out.iterdir()}
     assert main(["--out", str(out)]) == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first
-    assert len(first) == 14
+    assert len(first) == 19
     (out / "high-cpu.md").write_text("edited by hand\n")
     assert main(["--check", "--out", str(out)]) == 1
     assert (

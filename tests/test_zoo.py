@@ -100,6 +100,32 @@ FEATURES = {
     "cost_usage overrides": lambda d: any(e.cost_usage for e in _aws(d)),
     "secret with env_var": lambda d: any(s.env_var for s in d.secrets),
     "registry image (no build)": lambda d: any(s.image and not s.build for s in d.services),
+    "scheduled job": lambda d: bool(d.jobs),
+    "zip function": lambda d: any(f.package == "zip" for f in d.functions),
+    "image function": lambda d: any(f.package == "image" for f in d.functions),
+    "function in the VPC": lambda d: any(f.databases or f.caches for f in d.functions),
+    "function triggers of every kind": lambda d: (
+        {
+            k
+            for f in d.functions
+            for t in f.triggers
+            for k in ("queue", "schedule", "bucket", "topic", "table", "http")
+            if getattr(t, k) is not None
+        }
+        == {"queue", "schedule", "bucket", "topic", "table", "http"}
+    ),
+    "function behind the ALB and an HTTP API": lambda d: (
+        {t.http for f in d.functions for t in f.triggers} >= {"alb", "http-api"}
+    ),
+    "shared file system": lambda d: bool(d.file_systems),
+    "bucket with KMS": lambda d: any(b.encryption == "kms" for b in d.buckets),
+    "provisioned and on-demand tables": lambda d: (
+        {t.billing for t in d.tables} == {"provisioned", "on-demand"}
+    ),
+    "container front end at parity": lambda d: any(
+        f.secrets and f.environment for f in d.container_frontends()
+    ),
+    "FIFO content-based deduplication": lambda d: any(q.content_based_deduplication for q in d.queues),
     "fewer NAT gateways than zones": lambda d: any(
         e.nat_gateways < len(e.availability_zones) for e in _aws(d)
     ),
@@ -158,3 +184,74 @@ def test_the_source_map_check_fails_when_a_source_changes(default_synth: Synth, 
     template.write_text(json.dumps(data))
     report = sourcemap.check(run.doc, copy, ROOT, run.generated)
     assert any("CidrBlock" in p and "10.99.0.0/16" in p for p in report.problems), report.problems[:5]
+
+
+# --- dev parity: every workload's variables in compose and in its synthesized task definition or function ----
+
+
+EXTENSION_SETTINGS = ("PARAMETERS_SECRETS_EXTENSION_", "SECRETS_MANAGER_", "SSM_PARAMETER_STORE_")
+
+
+def _shape(value: object, resolved: object = None, attribute: str = "") -> str:
+    """What kind of value a variable holds: a number, a boolean, a URL, an ARN or a name/host."""
+    if isinstance(value, dict):
+        kind = getattr(resolved, "type", "")
+        if kind == "AWS::SQS::Queue" and not attribute:
+            return "url"
+        if kind in ("AWS::SNS::Topic",) or attribute.endswith("Arn") or kind == "AWS::SecretsManager::Secret":
+            return "arn"
+        return "text"
+    text = str(value)
+    if text.isdigit():
+        return "number"
+    if text in ("true", "false"):
+        return "bool"
+    return "url" if text.startswith(("http://", "https://")) else "arn" if text.startswith("arn:") else "text"
+
+
+def test_zoo_compose_gives_each_workload_its_task_definitions_variables(zoo_run: ZooRun) -> None:
+    """Names and value shapes: each ECS task's app container and each function against its compose service
+    (the SDK endpoint settings are dev-only; a function's `<X>_SECRET_ARN` is its value `<X>` in dev)."""
+    from designspec.wiring import bindings, workloads
+    from generators.compose import SDK_ENV_NAMES, compose_dict
+    from tests.doccheck.assembly import read
+
+    assert zoo_run.synth_error is None, zoo_run.synth_error
+    design = load_design(zoo_run.design)
+    services = compose_dict(design)["services"]
+    by_name = {w.name: w for _, _, w in workloads(design)}
+    asm = read(zoo_run.outdir)
+    env = list(design.aws_environments())[-1]
+    checked = 0
+    for res in asm.stages[env].resources("AWS::ECS::TaskDefinition", "AWS::Lambda::Function"):
+        name = res.tags.get("Service", "")
+        if name not in by_name:
+            continue  # CDK's own handlers (log retention, bucket notifications)
+        if res.type == "AWS::ECS::TaskDefinition":
+            app = next(c for c in res.props["ContainerDefinitions"] if c["Name"] == "app")
+            prod = {e["Name"]: e["Value"] for e in app.get("Environment", [])}
+            prod_names = set(prod) | {s["Name"] for s in app.get("Secrets", [])}
+        else:
+            prod = {
+                k: v
+                for k, v in (res.props.get("Environment") or {}).get("Variables", {}).items()
+                if not k.startswith(EXTENSION_SETTINGS)  # the Parameters and Secrets extension's own settings
+            }
+            arns = {
+                b.name: b.dev_names for b in bindings(design, by_name[name]) if b.attribute == "secret_arn"
+            }
+            prod_names = (set(prod) - set(arns)) | {n for names in arns.values() for n in names}
+        dev = services[name].get("environment", {})
+        dev_names = set(dev) - set(SDK_ENV_NAMES)
+        assert dev_names == prod_names, (name, sorted(dev_names ^ prod_names))
+        for var, value in prod.items():
+            if var in dev and not str(dev[var]).startswith("${"):
+                target = asm.resolve(res.stack, value) if isinstance(value, dict) else None
+                attribute = (
+                    value.get("Fn::GetAtt", ["", ""])[1]
+                    if isinstance(value, dict) and "Fn::GetAtt" in value
+                    else ""
+                )
+                assert _shape(dev[var]) == _shape(value, target, attribute), (name, var, dev[var], value)
+        checked += 1
+    assert checked == len(by_name)

@@ -51,7 +51,15 @@ class Resource:
 
 
 # Properties that carry a resource's tags: a list of {Key, Value} (most types) or a map (Backup, SSM, ...).
-TAG_PROPERTIES = ("Tags", "BackupVaultTags", "BackupPlanTags", "ResourceTags", "UserPoolTags")
+TAG_PROPERTIES = (
+    "Tags",
+    "BackupVaultTags",
+    "BackupPlanTags",
+    "ResourceTags",
+    "UserPoolTags",
+    "FileSystemTags",
+    "AccessPointTags",
+)
 
 
 @dataclass(frozen=True)

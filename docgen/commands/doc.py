@@ -55,8 +55,9 @@ def doc_command(args: argparse.Namespace) -> int:
     else:
         print(f"{args.doc} unchanged")
     if picture is not None:
-        with progress.step(f"drawing {args.doc.parent / picture}"):
-            _draw(args.doc.parent / picture, assembly)
+        for env, name in document.pictures(picture, assembly.environments):
+            with progress.step(f"drawing {args.doc.parent / name}"):
+                _draw(args.doc.parent / name, assembly, env)
     return 1 if failed and args.strict else 0
 
 
@@ -87,10 +88,9 @@ def _check(doc: Path, existing: str, wanted: str, others: list[tuple[Path, str, 
     return 1
 
 
-def _draw(target: Path, assembly: Any) -> None:
-    """The AWS-icon picture of the production environment, beside the doc (never in --check)."""
-    from docgen.facts.index import env_sorted
+def _draw(target: Path, assembly: Any, environment: str) -> None:
+    """The AWS-icon picture of one environment, beside the doc (never in --check)."""
     from docgen.render.picture import draw_architecture
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    draw_architecture(assembly, env_sorted(assembly.environments)[-1], target)
+    draw_architecture(assembly, environment, target)

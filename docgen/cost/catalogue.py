@@ -152,6 +152,12 @@ class UsageAssumptions(Strict):
     waf_requests_month: Decimal  # per web ACL
     nlb_nlcu_avg: Decimal  # per Network Load Balancer
     cloudmap_instances: Decimal  # per Cloud Map service
+    # EFS (added with the file systems of issue 18): defaults as usage-defaults.yaml's, so an assumptions set
+    # written before them stays valid
+    efs_storage_gb: Decimal = Decimal(10)  # per EFS file system, average over the month
+    efs_read_gb_month: Decimal = Decimal(20)  # per EFS file system in Elastic throughput mode
+    efs_write_gb_month: Decimal = Decimal(5)  # per EFS file system in Elastic throughput mode
+    ecr_storage_gb: Decimal = Decimal(3)  # per ECR repository (images its lifecycle keeps)
 
 
 USAGE_FIELDS: tuple[str, ...] = tuple(UsageAssumptions.model_fields)
@@ -186,6 +192,10 @@ USAGE_PER: dict[str, str] = {
     "waf_requests_month": "per web ACL, per month",
     "nlb_nlcu_avg": "per Network Load Balancer, average over the month",
     "cloudmap_instances": "per Cloud Map service",
+    "efs_storage_gb": "per EFS file system, average over the month",
+    "efs_read_gb_month": "per EFS file system (Elastic throughput), per month",
+    "efs_write_gb_month": "per EFS file system (Elastic throughput), per month",
+    "ecr_storage_gb": "per ECR repository, average over the month",
 }
 
 

@@ -71,6 +71,11 @@ FREE_TYPES: dict[str, tuple[str, str]] = {
     "AWS::CloudFront::CachePolicy": ("CloudFront", "configuration object, no charge"),
     "AWS::CloudFront::OriginRequestPolicy": ("CloudFront", "configuration object, no charge"),
     "AWS::Lambda::Permission": ("Lambda", "permissions have no charge"),
+    "AWS::EFS::MountTarget": (
+        "EFS",
+        "mount targets have no charge; storage and throughput are priced on the file system",
+    ),
+    "AWS::EFS::AccessPoint": ("EFS", "access points have no charge"),
     "AWS::Lambda::EventSourceMapping": _LAMBDA,
     "AWS::Lambda::Version": _LAMBDA,
     "AWS::Lambda::Alias": _LAMBDA,

@@ -27,6 +27,7 @@ from docgen.cost.rules_data import (
     ssm_parameter,
 )
 from docgen.cost.rules_databases import aurora_cluster, db_proxy, dynamodb_table
+from docgen.cost.rules_kinds import ecr_repository, efs_file_system, schedule
 from docgen.cost.rules_observability import alarm, composite_alarm, dashboard, flow_log, log_group
 from docgen.cost.rules_serverless import (
     discovery_service,
@@ -81,4 +82,7 @@ RULES: dict[str, Rule] = {
     "AWS::ServiceDiscovery::PrivateDnsNamespace": dns_namespace,
     "AWS::ServiceDiscovery::PublicDnsNamespace": dns_namespace,
     "AWS::ServiceDiscovery::Service": discovery_service,
+    "AWS::EFS::FileSystem": efs_file_system,
+    "AWS::Scheduler::Schedule": schedule,
+    "AWS::ECR::Repository": ecr_repository,
 }

@@ -43,6 +43,8 @@ DEFAULT_SUBNET_TYPE = {
     "ecs": "Private",
     "rds": "Isolated",
     "cache": "Isolated",
+    "efs": "Isolated",
+    "job": "Private",
 }
 # Kinds that live outside any VPC, and the group they are drawn in.
 REGIONAL_TIERS = {
@@ -67,10 +69,12 @@ KIND_ORDER = (
     "ec2",
     "asg",
     "ecs",
+    "job",
     "lambda",
     "workflow",
     "rds",
     "cache",
+    "efs",
     "table",
     "s3",
     "rule",
@@ -168,7 +172,7 @@ class _Builder(Labels, blocks.Blocks):
 
     def build(self) -> DiagramModel:
         self._app_functions = blocks.application_functions(self.index, self.environment)
-        self._trigger_buckets = blocks.trigger_buckets(self.index, self.environment)
+        self._trigger_buckets = blocks.trigger_buckets(self.index, self.environment) | self.granted_buckets()
         subnets = self.of_type("AWS::EC2::Subnet")
         tiers = self._subnet_tiers(subnets)
         self._primary_components(tiers)
@@ -284,6 +288,9 @@ class _Builder(Labels, blocks.Blocks):
             return None
         if kind == "nat":
             return kind, "nat"  # all NAT gateways of the VPC are one box
+        if kind == "job":  # a schedule has no tags: the job is named by the task definition it runs
+            tasks = blocks.companions(self.index, resource)
+            return kind, _name(tasks[0]) if tasks else _construct_id(resource)
         if kind in ("topic", "rule", "lambda", "workflow", "table", "api", "waf"):
             return kind, _construct_id(resource)  # one box each: these share a Service tag
         return kind, _name(resource)
@@ -380,6 +387,9 @@ class _Builder(Labels, blocks.Blocks):
         linked = {(x.source, x.target) for x in links}
         arrows = [Link(*arrow) for arrow in self.block_links(self.index)]
         links += [x for x in arrows if (x.source, x.target) not in linked or x.kind != "ingress"]
+        # a mount is drawn by its NFS ingress rule when the security groups allow one
+        ingress = {(x.source, x.target) for x in links if x.kind == "ingress"}
+        links = [x for x in links if x.kind != "mount" or (x.source, x.target) not in ingress]
         return [link for link in links if link.source != link.target]
 
     def _pairs(self, edge: Edge, kind: str, label: str) -> Iterator[Link]:
@@ -391,10 +401,24 @@ class _Builder(Labels, blocks.Blocks):
         config = distribution.properties.get("DistributionConfig") or {}
         found = {}
         for origin in config.get("Origins") or ():
-            hits = self.targets(origin.get("DomainName"), distribution) if isinstance(origin, dict) else []
+            if not isinstance(origin, dict):
+                continue
+            hits = self.targets(origin.get("DomainName"), distribution)
+            if isinstance(origin.get("VpcOriginConfig"), dict):
+                hits = self._vpc_origin_endpoints(origin["VpcOriginConfig"], distribution)
             if hits:
                 found[str(origin.get("Id"))] = hits[0]
         return found
+
+    def _vpc_origin_endpoints(self, config: dict[str, Any], distribution: Resource) -> list[Resource]:
+        """A VPC origin's domain name is only the name CloudFront checks in TLS; the load balancer it reaches
+        is named by the VPC origin's endpoint ARN (often imported from another stack)."""
+        out: list[Resource] = []
+        for vpc_origin in self.targets(config.get("VpcOriginId"), distribution):
+            if vpc_origin.type == "AWS::CloudFront::VpcOrigin":
+                endpoint = vpc_origin.properties.get("VpcOriginEndpointConfig") or {}
+                out += self.targets(endpoint.get("Arn"), vpc_origin)
+        return out
 
     def _cdn_links(self, distribution: Resource) -> Iterator[Link]:
         config = distribution.properties.get("DistributionConfig") or {}

@@ -24,7 +24,10 @@ BLOCK_KINDS: Mapping[str, str] = {
     "AWS::EC2::Instance": "ec2",
     "AWS::AutoScaling::AutoScalingGroup": "asg",
     "AWS::WAFv2::WebACL": "waf",
+    "AWS::EFS::FileSystem": "efs",
 }
+SCHEDULE = "AWS::Scheduler::Schedule"
+TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 # Where boxes of a kind outside any VPC are drawn (a Lambda function in a VPC is placed by its subnets).
 BLOCK_TIERS = {"api": "api", "workflow": "serverless", "table": "data", "s3": "data", "rule": "messaging"}
 # IAM actions a function's role may perform on a resource, and the arrow that draws it.
@@ -48,6 +51,8 @@ Arrow = tuple[str, str, str, str]  # (source component, target component, label,
 
 
 def kind_of(resource: Resource) -> str | None:
+    if resource.type == SCHEDULE:  # a schedule that runs a Fargate task is a job's box; others are triggers
+        return "job" if "EcsParameters" in (resource.properties.get("Target") or {}) else None
     if resource.type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
         return "nlb" if resource.properties.get("Type") == "network" else "alb"
     return BLOCK_KINDS.get(resource.type)
@@ -78,6 +83,13 @@ def companions(index: Index, resource: Resource) -> list[Resource]:
     if resource.type == "AWS::RDS::DBCluster":
         groups = index.referring(resource, "AWS::RDS::DBProxyTargetGroup", "DBClusterIdentifiers")
         return groups + [p for g in groups for p in index.targets(g, g.properties.get("DBProxyName"))]
+    if resource.type == "AWS::EFS::FileSystem":  # placed by its mount targets' subnets
+        return index.referring(resource, "AWS::EFS::MountTarget", "FileSystemId") + index.referring(
+            resource, "AWS::EFS::AccessPoint", "FileSystemId"
+        )
+    if resource.type == SCHEDULE:  # a job's box holds the task definition its schedule runs
+        task = ((resource.properties.get("Target") or {}).get("EcsParameters") or {}).get("TaskDefinitionArn")
+        return [t for t in index.targets(resource, task) if t.type == TASK_DEFINITION]
     return []
 
 
@@ -140,6 +152,39 @@ class Blocks:
                 yield from self._role_links(function, function.properties.get("Role"))
         yield from self._target_group_links()
         yield from self._public_nlbs()
+        yield from self._task_definition_links()
+
+    def _task_definition_links(self) -> Iterator[Arrow]:
+        """What the tasks of services and jobs touch: the file systems they mount, the secrets they are given,
+        and the buckets, tables, queues and topics their task role may use."""
+        for task in self.of_type(TASK_DEFINITION):
+            props = task.properties
+            for volume in props.get("Volumes") or ():
+                efs = (volume or {}).get("EFSVolumeConfiguration") if isinstance(volume, dict) else None
+                for fs in self.targets((efs or {}).get("FilesystemId"), task):
+                    yield from self._link(task, fs, "mounts", "mount")
+            secrets = [
+                c.get("Secrets") for c in props.get("ContainerDefinitions") or () if isinstance(c, dict)
+            ]
+            for secret in self.targets(secrets, task):
+                yield from self._link(task, secret, "", "secret")
+            yield from self._role_links(task, props.get("TaskRoleArn"))
+
+    def granted_buckets(self) -> set[str]:
+        """Buckets a task role or an application function's role may read or write: the app's own buckets."""
+        holders = self.of_type(TASK_DEFINITION) + self.of_type("AWS::Lambda::Function")
+        keys = set()
+        for holder in holders:
+            role_value = holder.properties.get("TaskRoleArn" if holder.type == TASK_DEFINITION else "Role")
+            for role in self.targets(role_value, holder):
+                for statement, owner in self._statements(role):
+                    if allows(statement, "s3:getobject") or allows(statement, "s3:putobject"):
+                        keys |= {
+                            resource_key(b)
+                            for b in self.targets(statement.get("Resource"), owner)
+                            if b.type == "AWS::S3::Bucket"
+                        }
+        return keys
 
     def _public_nlbs(self) -> Iterator[Arrow]:
         """An internet-facing NLB has no security group to say who may connect: its listeners do."""

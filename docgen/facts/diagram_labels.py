@@ -233,6 +233,24 @@ def _s3(members: list[Resource]) -> str:
     return "S3 bucket" + (f"s ×{len(members)}" if len(members) > 1 else "")
 
 
+def _efs(members: list[Resource]) -> str:
+    fs = members[0].properties
+    targets = sum(1 for m in members if m.type == "AWS::EFS::MountTarget")
+    encrypted = ", encrypted" if fs.get("Encrypted") is True else ""
+    return f"EFS, {fs.get('ThroughputMode', 'bursting')} throughput{encrypted}\n{targets} mount targets"
+
+
+def _job(members: list[Resource]) -> str:
+    schedule = members[0].properties
+    tasks = [m for m in members if m.type == "AWS::ECS::TaskDefinition"]
+    size = ""
+    if tasks:
+        cpu, memory = _number(tasks[0].properties.get("Cpu")), _number(tasks[0].properties.get("Memory"))
+        size = f" {cpu / 1024:g} vCPU/{memory / 1024:g} GiB" if cpu and memory else ""
+    zone = schedule.get("ScheduleExpressionTimezone", "UTC")
+    return f"ECS Fargate task{size}\nScheduler {schedule.get('ScheduleExpression')} {zone}"
+
+
 BLOCK_LABELS = {
     "lambda": _lambda,
     "api": _api,
@@ -243,4 +261,6 @@ BLOCK_LABELS = {
     "asg": _asg,
     "waf": _waf,
     "s3": _s3,
+    "efs": _efs,
+    "job": _job,
 }

@@ -53,7 +53,7 @@ def merge(models: list[DiagramModel]) -> tuple[DiagramModel, list[Difference]]:
         if len(set(labels)) == 1:
             components.append(component)
             continue
-        box = "\n".join(_common_lines(labels)) or _common_words(labels) or component.name
+        box = _common_box(labels) or component.name
         components.append(replace(component, label=box))
         diffs.append(Difference(box, labels, component.id))
     tiers = []
@@ -72,6 +72,25 @@ def merge(models: list[DiagramModel]) -> tuple[DiagramModel, list[Difference]]:
         diffs.append(Difference(vpc, vpcs, ""))
     merged = replace(first, environment=", ".join(m.environment for m in models))
     return replace(merged, components=tuple(components), tiers=tuple(tiers), vpc_label=vpc), diffs
+
+
+def _common_box(labels: tuple[str, ...]) -> str:
+    """The lines all labels share, then the words they share at the start of the first line that differs
+    (`svc01` / `ECS Fargate 1× …` and `svc01` / `ECS Fargate 2× …` -> `svc01` / `ECS Fargate`)."""
+    lines = _common_lines(labels)
+    rest = tuple("\n".join(label.split("\n")[len(lines) :]) for label in labels)
+    # up to the first figure: `ECS Fargate`, never `ECS Fargate 1×` (a count without what it counts)
+    words = " ".join(_until_figure(_common_words(rest).split(" "))) if all(rest) else ""
+    return "\n".join([*lines, words] if words else lines)
+
+
+def _until_figure(words: list[str]) -> list[str]:
+    out = []
+    for word in words:
+        if re.search(r"\d", word):
+            break
+        out.append(word)
+    return out
 
 
 def _common_lines(labels: tuple[str, ...]) -> list[str]:

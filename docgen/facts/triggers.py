@@ -28,6 +28,7 @@ ARROW = {
     "API authorizer": "authorizes",
     "Step Functions task": "invokes",
     "load balancer target": "forwards",
+    "Scheduler schedule": "invokes",
 }
 # Resource types a state machine's definition can name as a task it calls.
 TASK_TYPES = frozenset(
@@ -69,6 +70,7 @@ def triggers(index: Index, env: str) -> list[Trigger]:
         *_api_routes(index, env),
         *_state_machines(index, env),
         *_lb_targets(index, env),
+        *_schedules(index, env),
     ]
     return sorted(found, key=lambda t: (t.target.logical_id, t.kind, t.origin.text, t.detail.text))
 
@@ -180,11 +182,28 @@ def rule_trigger(rule: Resource) -> Fact:
         return prop(rule, "ScheduleExpression", fmt=lambda v: f"schedule {v}")
     pattern = prop(rule, "EventPattern", default={})
     value = pattern.value if isinstance(pattern.value, dict) else {}
-    parts = [
-        f"{k} {', '.join(map(intrinsics.text, v)) if isinstance(v, list) else intrinsics.text(v)}"
-        for k, v in value.items()
-    ]
+    parts = [f"{k} {_pattern_text(v)}" for k, v in value.items()]
     return derived(value, "pattern " + "; ".join(parts) if parts else "no pattern", [pattern])
+
+
+def _intrinsic(value: dict[str, Any]) -> bool:
+    key = next(iter(value), "")
+    return len(value) == 1 and (key == "Ref" or key.startswith("Fn::"))
+
+
+def _pattern_text(value: Any) -> str:
+    """An event-pattern value as people read it: nested fields by dotted path (`bucket.name uploads`), content
+    filters by their name (`prefix images/`), intrinsics readably."""
+    if isinstance(value, list):
+        return ", ".join(_pattern_text(v) for v in value)
+    if isinstance(value, dict) and not _intrinsic(value):
+        parts = []
+        for k, v in value.items():
+            inner = _pattern_text(v)
+            nested = isinstance(v, dict) and not _intrinsic(v)
+            parts.append(f"{k}.{inner}" if nested else f"{k} {inner}")
+        return ", ".join(parts)
+    return intrinsics.text(value)
 
 
 def _rules(index: Index, env: str) -> Iterator[Trigger]:
@@ -198,6 +217,22 @@ def _rules(index: Index, env: str) -> Iterator[Trigger]:
                 continue
             detail = derived(None, fired_by.text, [fired_by, prop(rule, "Targets", i, "Arn")])
             yield Trigger("EventBridge rule", rule, reached, rule, labelled(rule), detail)
+
+
+def _schedules(index: Index, env: str) -> Iterator[Trigger]:
+    """An EventBridge Scheduler schedule invoking a target directly (a Fargate job's schedule is the job's own
+    and is described with it)."""
+    for schedule in index.of_type("AWS::Scheduler::Schedule", env):
+        target = schedule.properties.get("Target") or {}
+        if "EcsParameters" in target:
+            continue
+        reached = _first(index, schedule, target.get("Arn"))
+        if reached is None:
+            continue
+        expression = prop(schedule, "ScheduleExpression")
+        zone = prop(schedule, "ScheduleExpressionTimezone", default="UTC")
+        origin = derived(None, f"schedule {expression.text}", [expression])
+        yield Trigger("Scheduler schedule", None, reached, schedule, origin, derived(None, zone.text, [zone]))
 
 
 def _api_routes(index: Index, env: str) -> Iterator[Trigger]:

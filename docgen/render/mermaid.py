@@ -11,6 +11,7 @@ from typing import Any
 from docgen.assembly.model import Assembly, resource_key
 from docgen.facts.diagram import DiagramModel, build_model, node_id
 from docgen.facts.diagram_merge import merge, topologies
+from docgen.facts.diagram_split import seq_reader, split
 from docgen.facts.fact import Source, resource_source
 
 __all__ = ["architecture", "deployment_progression", "escape", "pipeline", "render_architecture"]
@@ -266,6 +267,8 @@ class ArchitectureGroup:
     labels: Labels
     # (box as drawn, each environment's full label, the sources of each environment's box)
     differences: tuple[tuple[str, tuple[str, ...], tuple[list[Source], ...]], ...]
+    # a large diagram's detail diagrams (the text above is then its overview): (title, text, labels)
+    details: tuple[tuple[str, str, Labels], ...] = ()
 
 
 def architecture_groups(assembly: Assembly, environments: Iterable[str]) -> list[ArchitectureGroup]:
@@ -290,9 +293,25 @@ def architecture_groups(assembly: Assembly, environments: Iterable[str]) -> list
             )
             for d in diffs
         )
-        out.append(
-            ArchitectureGroup(tuple(m.environment for m in group), render_architecture(merged), labels, rows)
+        envs = tuple(m.environment for m in group)
+        large = split(merged, seq_reader(assembly, group[0].environment))
+        if large is None:
+            out.append(ArchitectureGroup(envs, render_architecture(merged), labels, rows))
+            continue
+        # A crowd member's sizes are in the Compute tables; its box in a detail diagram shows only its name, so
+        # a row per member here would repeat them sixty times.
+        members = {m.id for crowd in large.crowds for m in crowd.members}
+        rows = tuple(r for r, d in zip(rows, diffs, strict=True) if d.component not in members)
+        mine = dict(zip((c.id for c in merged.components), labels, strict=True))
+        overview = [mine[c.id] for c in large.overview.components if c.id in mine]
+        for crowd in large.crowds:
+            found = [s for m in crowd.members for s in mine[m.id][1]]
+            overview.append((crowd.label.replace("\n", " / "), found))
+        details = tuple(
+            (title, render_architecture(detail), [mine[c.id] for c in detail.components])
+            for title, detail in large.details
         )
+        out.append(ArchitectureGroup(envs, render_architecture(large.overview), overview, rows, details))
     return out
 
 

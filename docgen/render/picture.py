@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 from diagrams import Cluster, Diagram, Edge, Node
@@ -21,12 +22,13 @@ from diagrams.aws.network import (
     NATGateway,
 )
 from diagrams.aws.security import WAF, SecretsManager
-from diagrams.aws.storage import S3
+from diagrams.aws.storage import S3, ElasticFileSystemEFS
 from graphviz.backend import ExecutableNotFound
 
 from docgen.assembly.model import Assembly
 from docgen.errors import DocgenError
 from docgen.facts.diagram import DiagramModel, Tier, build_model
+from docgen.facts.diagram_split import seq_reader, split
 
 __all__ = ["draw_architecture", "draw_model"]
 
@@ -52,6 +54,8 @@ ICONS: dict[str, type[Node]] = {
     "asg": EC2AutoScaling,
     "waf": WAF,
     "s3": S3,
+    "efs": ElasticFileSystemEFS,
+    "job": Fargate,
 }
 EDGE_STYLE = {"secret": {"style": "dashed", "color": "gray50"}}
 GRAPH_ATTR = {"fontsize": "22", "pad": "0.5", "nodesep": "0.7", "ranksep": "1.4", "splines": "spline"}
@@ -59,8 +63,11 @@ MISSING_DOT = "graphviz 'dot' not found: run make setup (installs Debian's graph
 
 
 def draw_architecture(assembly: Assembly, environment: str, out_path: Path) -> Path:
-    """Write the PNG of one environment's architecture to `out_path` (atomically) and return that path."""
-    return draw_model(build_model(assembly, environment), out_path)
+    """Write the PNG of one environment's architecture to `out_path` (atomically) and return that path; a large
+    architecture is drawn as its overview (crowds of services as one box each), as in the doc."""
+    model = build_model(assembly, environment)
+    large = split(model, seq_reader(assembly, environment))
+    return draw_model(large.overview if large else model, out_path)
 
 
 def draw_model(model: DiagramModel, out_path: Path) -> Path:
@@ -104,12 +111,37 @@ def _draw(model: DiagramModel, stem: Path) -> None:
                     _cluster(model, tier, nodes)
         for tier in [t for t in outside if t.id not in ("internet", "edge")]:
             _cluster(model, tier, nodes)
+        column = {c.id: i for i, t in enumerate(_order(model)) for c in model.in_tier(t.id)}
         for link in model.links:
-            (
-                nodes[link.source]
-                >> Edge(label=link.label, **EDGE_STYLE.get(link.kind, {}))
-                >> nodes[link.target]
-            )
+            style = EDGE_STYLE.get(link.kind, {})
+            if column.get(link.source, 0) > column.get(link.target, 0):
+                # An arrow pointing left (a queue feeding its consumer, a rotation function reaching its
+                # database) is laid out as if it pointed right, with its head at the source's end: the
+                # columns stay in order and the arrow does not loop around the VPC box.
+                nodes[link.target] >> Edge(label=link.label, dir="back", **style) >> nodes[link.source]
+            else:
+                nodes[link.source] >> Edge(label=link.label, **style) >> nodes[link.target]
+        _columns(model, nodes)
+
+
+def _columns(model: DiagramModel, nodes: dict[str, Node]) -> None:
+    """Edge, the VPC's tiers, data, messaging and secrets as columns from left to right: an invisible edge from
+    each tier's first box to every box of the next tier that no drawn arrow places further right. Without
+    them graphviz puts unconnected boxes (alarm topics, secrets) in the first column, under everything."""
+    tiers = [t for t in _order(model) if model.in_tier(t.id)]
+    reached = {x.target for x in model.links if x.kind != "secret"}
+    for before, after in pairwise(tiers):
+        anchor = nodes[model.in_tier(before.id)[0].id]
+        for component in model.in_tier(after.id):
+            if component.id not in reached:
+                anchor >> Edge(style="invis", weight="5") >> nodes[component.id]
+
+
+def _order(model: DiagramModel) -> list[Tier]:
+    outside = [t for t in model.tiers if not t.in_vpc]
+    inside = [t for t in model.tiers if t.in_vpc]
+    first = [t for t in outside if t.id in ("internet", "edge")]
+    return first + inside + [t for t in outside if t.id not in ("internet", "edge")]
 
 
 def _cluster(model: DiagramModel, tier: Tier, nodes: dict[str, Node]) -> None:

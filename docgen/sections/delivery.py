@@ -42,6 +42,7 @@ def _cicd(model: DocModel, inputs: SectionInputs) -> None:
             ]
         )
     model.tables["pipeline"] = t(["Stage", "Purpose", "Trigger", "Needs", "Environment", "Approval"], rows)
+    _platforms(model, inputs)
     deployments = inputs.pipeline.get("deployments") or [] if inputs.pipeline else []
     model.tables["variations"] = t(
         ["Environment", "Deployment Type", "Approval", "Tests Run", "Rollback"],
@@ -88,4 +89,64 @@ def _counterpart(inputs: SectionInputs, i: int, svc: dict, ecs: compute.EcsServi
         None,
         f"ECS {ecs.launch.text} `{ecs.name.text}` in {prod} ({size}, {ecs.desired.text} {'task' if ecs.desired.text == '1' else 'tasks'})",
         [described, ecs.cpu, ecs.memory, ecs.desired, ecs.launch],
+    )
+
+
+def _platforms(model: DocModel, inputs: SectionInputs) -> None:
+    """Each CI platform the design selects: one line in the doc; approvals, AWS access, secrets, caching,
+    rollback, required status checks and branch protection in the delivery details."""
+    g = inputs.generated
+    platforms = (inputs.pipeline or {}).get("platforms") or []
+    lines, rows = [], []
+    for i, p in enumerate(platforms):
+        label, file = g("pipeline.json", "platforms", i, "label"), g("pipeline.json", "platforms", i, "file")
+        checks = g("pipeline.json", "platforms", i, "status_checks", fmt=lambda v: str(len(v or [])))
+        protection = g(
+            "pipeline.json", "platforms", i, "branch_protection", "generated_file", fmt=lambda v: str(v or "")
+        )
+        primary = " (primary)" if p.get("primary") else ""
+        guard = (
+            f"; {checks.text} required status checks, branch protection in `{inputs.generated_dir}/{protection.text}`"
+            if protection.text
+            else f"; {checks.text} status checks (no branch protection file for this host)"
+        )
+        lines.append(
+            derived(None, f"{label.text}{primary}: `{file.text}`{guard}", [label, file, checks, protection])
+        )
+        rows.append(
+            [
+                label,
+                g("pipeline.json", "platforms", i, "approval"),
+                g("pipeline.json", "platforms", i, "aws_access"),
+                g("pipeline.json", "platforms", i, "secrets"),
+                g("pipeline.json", "platforms", i, "rollback"),
+                g(
+                    "pipeline.json",
+                    "platforms",
+                    i,
+                    "status_checks",
+                    fmt=lambda v: ", ".join(v or []) or "none",
+                ),
+                g(
+                    "pipeline.json",
+                    "platforms",
+                    i,
+                    "branch_protection",
+                    "enforced_by",
+                    fmt=lambda v: str(v or "none for this host"),
+                ),
+            ]
+        )
+    model.lists["platforms"] = lines
+    model.tables["platforms"] = t(
+        [
+            "Platform",
+            "Production approval",
+            "AWS access",
+            "Secrets",
+            "Rollback",
+            "Required status checks",
+            "Branch protection",
+        ],
+        rows,
     )

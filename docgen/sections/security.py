@@ -17,9 +17,11 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     secret_rows, enc_rows, key_rows, role_rows, summary_rows = [], [], [], [], []
     for env in inputs.environments:
         name = inputs.env_name(env)
+        summary = []
         for r in security.roles(inputs.index, env):
             role_rows.append([name, r.name, r.assumed_by, join(list(r.permissions), "<br>", none=r.resource)])
-            summary_rows.append([name, r.name, r.assumed_by, _acts_on(r)])
+            summary.append([name, r.name, r.assumed_by, _acts_on(r)])
+        summary_rows += _crowded_roles(summary)
         secret_rows += [
             [name, s.owner, s.description, s.rotation, s.key] for s in security.secrets(inputs.index, env)
         ]
@@ -30,6 +32,30 @@ def build(model: DocModel, inputs: SectionInputs) -> None:
     model.tables["secrets"] = t(["Environment", "Owner", "Secret", "Rotation", "Encrypted with"], secret_rows)
     model.tables["encryption"] = t(["Environment", "Data store", "At rest", "In transit"], enc_rows)
     model.tables["kms"] = t(["Environment", "Owner", "Key", "Automatic rotation"], key_rows)
+
+
+CROWD = 5  # this many roles of one shape, principal and reach are one row of the summary
+
+
+def _crowded_roles(rows: list[list[Fact]]) -> list[list[Fact]]:
+    """Roles that differ only in their first path part (`svc01/Task/TaskRole` … `svc40/Task/TaskRole`), are
+    assumed by the same principal and reach the same services, as one row `*/Task/TaskRole ×40 (svc01 … svc40)`:
+    at sixty services the summary stays a page; every role is listed in the security details."""
+    groups: dict[tuple[str, str, str], list[list[Fact]]] = {}
+    for row in rows:
+        _, _, rest = row[1].text.partition("/")
+        groups.setdefault((f"*/{rest}" if rest else row[1].text, row[2].text, row[3].text), []).append(row)
+    out = []
+    for (shape, _, _), members in groups.items():
+        if len(members) < CROWD or not shape.startswith("*/"):
+            out += members
+            continue
+        first, last = (m[1].text.split("/", 1)[0] for m in (members[0], members[-1]))
+        names = [m[1] for m in members]
+        role = derived([n.value for n in names], f"{shape} ×{len(members)} ({first} … {last})", names)
+        acts = derived(members[0][3].value, members[0][3].text, [m[3] for m in members])
+        out.append([members[0][0], role, members[0][2], acts])
+    return out
 
 
 def _acts_on(role: security.Role) -> Fact:

@@ -300,16 +300,18 @@ def _write_all(
         _record(outcome, path, made, True)
     say(f"{'wrote' if wanted != existing or created else 'unchanged:'} {doc}")
     if picture is not None:
-        _draw(outcome, doc.parent / picture, assembly)
+        from docgen.document import pictures
+
+        for env, name in pictures(picture, assembly.environments):
+            _draw(outcome, doc.parent / name, assembly, env)
 
 
-def _draw(outcome: Outcome, target: Path, assembly: Any) -> None:
-    from docgen.facts.index import env_sorted
+def _draw(outcome: Outcome, target: Path, assembly: Any, environment: str) -> None:
     from docgen.render.picture import draw_architecture
 
     before = target.read_bytes() if target.exists() else None
     try:
-        draw_architecture(assembly, env_sorted(assembly.environments)[-1], target)
+        draw_architecture(assembly, environment, target)
     except DocgenError as exc:  # the picture is an extra: a missing graphviz must not fail the work item
         outcome.notes.append(f"architecture picture not drawn: {exc}")
         return

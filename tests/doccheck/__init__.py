@@ -28,12 +28,14 @@ from tests.doccheck import (
     diagrams,
     edge,
     encryption,
+    files,
     inventory,
     matrix,
     network,
     observability,
     prose,
     recovery,
+    recovery_stores,
     security,
 )
 from tests.doccheck.markdown import Doc, parse
@@ -59,7 +61,9 @@ def check(
     result.extend(data.check(doc, asm))
     result.extend(blocks.check(doc, asm))
     result.extend(blocks_facts.check(doc, asm))
+    result.extend(files.check(doc, asm))
     result.extend(recovery.check(doc, asm))
+    result.extend(recovery_stores.check(doc, asm))
     result.extend(security.check(doc, asm))
     result.extend(encryption.check(doc, asm))
     result.extend(observability.check(doc, asm))

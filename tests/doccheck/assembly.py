@@ -20,7 +20,15 @@ from typing import Any
 from tests.doccheck.values import words
 
 # Every template property that carries a resource's tags, by shape: a list of {Key, Value} or a plain mapping.
-TAG_PROPERTIES = ("Tags", "BackupVaultTags", "BackupPlanTags", "ResourceTags", "TagSpecifications")
+TAG_PROPERTIES = (
+    "Tags",
+    "BackupVaultTags",
+    "BackupPlanTags",
+    "ResourceTags",
+    "TagSpecifications",
+    "FileSystemTags",
+    "AccessPointTags",
+)
 APP = "app"  # the environment of the stacks that are in no Stage
 NESTED_STACK = "AWS::CloudFormation::Stack"
 GENERIC_IDS = (

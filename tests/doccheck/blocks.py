@@ -76,7 +76,8 @@ def _mentions(cell: str, res: Resource) -> bool:
 
 
 def triggers(fn: Resource, asm: Assembly) -> list[Resource]:
-    """What invokes a function: event source mappings' sources, SNS subscriptions, EventBridge rule targets."""
+    """What invokes a function: event source mappings' sources, SNS subscriptions, EventBridge rule targets,
+    Scheduler schedules."""
     stage = asm.stages[fn.stack.stage]
     out = []
     for esm in stage.resources("AWS::Lambda::EventSourceMapping"):
@@ -90,6 +91,9 @@ def triggers(fn: Resource, asm: Assembly) -> list[Resource]:
     for rule in stage.resources("AWS::Events::Rule"):
         if any(asm.resolve(rule.stack, t.get("Arn")) is fn for t in rule.props.get("Targets", [])):
             out.append(rule)
+    for schedule in stage.resources("AWS::Scheduler::Schedule"):
+        if asm.resolve(schedule.stack, (schedule.props.get("Target") or {}).get("Arn")) is fn:
+            out.append(schedule)
     return out
 
 
@@ -97,7 +101,16 @@ def _triggers(cell: str, fn: Resource, asm: Assembly) -> tuple[bool, object]:
     sources = triggers(fn, asm)
     if not sources:
         return True, "none found (not checked)"
-    missing = [s.title for s in sources if not _mentions(cell, s)]
+    # a schedule is known by its expression (Scheduler schedules carry no tags)
+    missing = [
+        s.title
+        for s in sources
+        if not (
+            str(s.props.get("ScheduleExpression")) in cell
+            if s.type == "AWS::Scheduler::Schedule"
+            else _mentions(cell, s)
+        )
+    ]
     return not missing, [s.title for s in sources]
 
 

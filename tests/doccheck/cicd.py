@@ -16,12 +16,46 @@ PIPELINE = "generated/pipeline.json"
 COMPOSE = "generated/docker-compose.yml"
 
 
+def _platforms(doc: Doc, pipeline: dict[str, Any], result: Result) -> None:
+    """Every CI platform the design selects is named with its file, its count of required status checks and its
+    branch-protection file; the details table lists each check."""
+    text = doc.regions.get("cicd", "")
+    for p in pipeline.get("platforms") or []:
+        where = f"CI/CD > platforms / {p.get('label')}"
+        line = next((x for x in text.splitlines() if x.startswith(f"- {p.get('label')}")), "")
+        result.fact(
+            str(p.get("file")) in line, "platform-file", where, line, p.get("file"), "generated/pipeline.json"
+        )
+        checks = p.get("status_checks") or []
+        result.fact(
+            f"{len(checks)} " in line, "platform-checks", where, line, len(checks), "generated/pipeline.json"
+        )
+        protection = (p.get("branch_protection") or {}).get("generated_file")
+        if protection:
+            result.fact(
+                protection in line, "platform-protection", where, line, protection, "generated/pipeline.json"
+            )
+        for table in doc.tables_with("platform", "required status checks"):
+            for row in table.rows:
+                if row[table.column("platform") or ""] == p.get("label"):
+                    cell = row[table.column("required status checks") or ""]
+                    result.fact(
+                        all(c in cell for c in checks),
+                        "platform-check-names",
+                        where,
+                        cell,
+                        checks,
+                        "generated/pipeline.json",
+                    )
+
+
 def check(
     doc: Doc, assembly: Assembly, *, compose: dict[str, Any] | None, pipeline: dict[str, Any] | None
 ) -> Result:
     result = Result()
     if pipeline is not None:
         _platform(doc, pipeline, result)
+        _platforms(doc, pipeline, result)
         _stages(doc, pipeline, result)
         _variations(doc, pipeline, result)
         _targets(pipeline, assembly, result)
@@ -216,7 +250,9 @@ CLAIMS = (
     ("rds", "AWS::RDS::DBInstance"),
     ("elasticache", "AWS::ElastiCache::ReplicationGroup"),
     ("sqs", "AWS::SQS::Queue"),
+    ("ecs fargate task on an eventbridge scheduler schedule", "AWS::Scheduler::Schedule"),
     ("ecs fargate", "AWS::ECS::Service"),
+    ("lambda function", "AWS::Lambda::Function"),
 )
 
 
@@ -231,9 +267,16 @@ def _counterpart(result: Result, where: str, name: str, cell: str, header: str, 
     lower = cell.lower()
     owned = [
         r.type
-        for r in stage.resources("AWS::ECS::Service", "AWS::CloudFront::Distribution")
+        for r in stage.resources(
+            "AWS::ECS::Service",
+            "AWS::CloudFront::Distribution",
+            "AWS::Scheduler::Schedule",
+            "AWS::Lambda::Function",
+        )
         if r.owner == name
     ]
+    if "AWS::Lambda::Function" in owned:  # a function's schedule triggers it: the function is the counterpart
+        owned = [k for k in owned if k != "AWS::Scheduler::Schedule"]
     for kind in owned:
         word = next(w for w, k in CLAIMS if k == kind)
         result.fact(
@@ -244,8 +287,9 @@ def _counterpart(result: Result, where: str, name: str, cell: str, header: str, 
             f"{kind} tagged {name} in {env}",
             f"{env} {kind}",
         )
+    scheduled = CLAIMS[-3][0] in lower  # a job: "ECS Fargate task on ... schedule" claims no ECS service
     for word, kind in CLAIMS:
-        if word not in lower:
+        if word not in lower or (scheduled and kind == "AWS::ECS::Service"):
             continue
         if kind == "AWS::ECS::Service":
             m = re.search(r"`([\w-]+)`", cell)
@@ -269,6 +313,11 @@ def _counterpart(result: Result, where: str, name: str, cell: str, header: str, 
                 cell,
                 f"a distribution tagged {name} in {env}",
                 f"{env} {kind}",
+            )
+        elif kind in ("AWS::Scheduler::Schedule", "AWS::Lambda::Function"):
+            ok = any(r.owner == name for r in stage.resources(kind))
+            result.fact(
+                ok, "compose-counterpart", where, cell, f"a {kind} tagged {name} in {env}", f"{env} {kind}"
             )
         else:
             result.fact(

@@ -33,7 +33,7 @@ PRICED = {
     "AWS::Budgets::Budget": "budgets",
     "AWS::CloudWatch::Dashboard": "dashboards",
     "AWS::ECR::Repository": "ecr",
-    "AWS::XRay::SamplingRule": "xray",
+    "AWS::XRay::SamplingRule": "x ray",
 }
 
 
@@ -198,7 +198,7 @@ def _every_service_priced(doc: Doc, stage: Stage, tabs: list[Table], result: Res
     for kind, word in PRICED.items():
         if not stage.resources(kind):
             continue
-        found = word in aws_rows or word in free or kind in unpriced
+        found = word in aws_rows or word in free or word in free.replace(" ", "") or kind in unpriced
         result.fact(
             found,
             "cost-service-missing",

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from tests.doccheck import diagram_kinds
 from tests.doccheck.assembly import Assembly, Resource, Stage
 from tests.doccheck.compute import ecs_services
 from tests.doccheck.context import AGNOSTIC
@@ -18,7 +19,7 @@ from tests.doccheck.data import dead_letter_queues
 from tests.doccheck.diagram_labels import cache_label, db_label, ecs_label, lb_label, queue_label, zones
 from tests.doccheck.edge import LB
 from tests.doccheck.markdown import Doc, Mermaid
-from tests.doccheck.mermaid import Node, assign, nodes
+from tests.doccheck.mermaid import Node, arrows, assign, nodes
 from tests.doccheck.network import subnet_groups, subnet_tiers
 from tests.doccheck.observability import topic_names
 from tests.doccheck.rds import Db, dbs, excused
@@ -46,15 +47,19 @@ def _is(kind: str, fits: Callable[[Node, T], bool]) -> Callable[[Node, T], bool]
 def check(doc: Doc, assembly: Assembly) -> Result:
     result = Result()
     for stage in assembly.stages.values():
-        diagram = next(
-            (
-                env_view(doc, m, stage.name)
-                for m in doc.mermaids
-                if m.region == "architecture"
-                and m.headings
-                and stage.name in [n.strip() for n in m.headings[-1].split(",")]
-            ),
-            None,
+        # A large architecture is an overview plus detail diagrams under the same heading: together they draw
+        # every box and arrow, so they are read as one.
+        views = [
+            env_view(doc, m, stage.name)
+            for m in doc.mermaids
+            if m.region == "architecture"
+            and m.headings
+            and stage.name in [n.strip() for n in m.headings[-1].split(",")]
+        ]
+        diagram = (
+            Mermaid("\n".join(v.text for v in views), views[0].region, views[0].headings, views[0].line)
+            if views
+            else None
         )
         if result.fact(
             diagram is not None,
@@ -169,7 +174,7 @@ def _architecture(result: Result, diagram: Mermaid, stage: Stage, assembly: Asse
     topics = stage.resources("AWS::SNS::Topic")
     _present(result, "topic", where, found, topics, _topic_fits)
     dists = stage.resources("AWS::CloudFront::Distribution")
-    _present(
+    drawn = _present(
         result,
         "distribution",
         where,
@@ -177,11 +182,92 @@ def _architecture(result: Result, diagram: Mermaid, stage: Stage, assembly: Asse
         dists,
         lambda n, d: d.named(n.first) and "cloudfront" in n.label.lower(),
     )
+    _origin_arrows(result, where, diagram, found, drawn, assembly)
     for secret in stage.resources("AWS::SecretsManager::Secret"):
         node = next((n for n in found if secret.named(n.first) and "secret" in n.label.lower()), None)
         if node is not None:
             check_rotation(result, f"{where} / secret {node.first}", node.label, secret, assembly)
+    diagram_kinds.check(
+        result,
+        where,
+        found,
+        stage,
+        assembly,
+        lambda node, res, subnets: _placed(result, where, node, res, subnets, tiers, stage, assembly),
+    )
     _vpc_labels(result, where, diagram, found, stage, assembly)
+    _crowds(result, where, found, stage, assembly)
+
+
+CROWD = re.compile(r"^(\d+) (ECS services|SQS queues|SNS topics|secrets|Lambda functions), seq (\S+)$")
+CROWD_TYPES = {
+    "ECS services": "AWS::ECS::Service",
+    "SQS queues": "AWS::SQS::Queue",
+    "SNS topics": "AWS::SNS::Topic",
+    "secrets": "AWS::SecretsManager::Secret",
+    "Lambda functions": "AWS::Lambda::Function",
+}
+
+
+def _crowds(result: Result, where: str, found: list[Node], stage: Stage, assembly: Assembly) -> None:
+    """An overview box `40 ECS services, seq 1` / `svc01 … svc40`: at least that many of the kind carry that
+    Seq tag in this environment, and the first and last it names are among them."""
+    dlqs = dead_letter_queues(assembly)
+    for node in found:
+        m = CROWD.match(node.first)
+        if not m:
+            continue
+        count, noun, seq = int(m.group(1)), m.group(2), m.group(3)
+        mine = [
+            r for r in stage.resources(CROWD_TYPES[noun]) if r.tags.get("Seq") == seq and id(r) not in dlqs
+        ]
+        here = f"{where} / {node.first}"
+        result.fact(
+            count <= len(mine), "diagram-crowd", here, str(count), f"{len(mine)} with Seq {seq}", "tags"
+        )
+        ends = [e.strip() for e in node.rest.split("…")] if "…" in node.rest else []
+        for end in ends:
+            result.fact(
+                any(r.named(end) for r in mine), "diagram-crowd-member", f"{here} / {end}", end, noun, "tags"
+            )
+
+
+def _origin_arrows(
+    result: Result,
+    where: str,
+    diagram: Mermaid,
+    found: list[Node],
+    drawn: list[tuple[Node, Resource]],
+    assembly: Assembly,
+) -> None:
+    """A distribution whose origin is a load balancer (by its DNS name, or through a VPC origin's endpoint ARN)
+    has an arrow from its node to the load balancer's node."""
+    drawn_arrows = arrows(diagram)
+    for node, dist in drawn:
+        for origin in (dist.props.get("DistributionConfig") or {}).get("Origins") or ():
+            lb = _origin_lb(origin, dist, assembly)
+            if lb is None:
+                continue
+            targets = [n.id for n in found if lb.named(n.first) and re.search(KIND_WORDS["lb"], n.rest, re.I)]
+            result.fact(
+                any((node.id, t) in drawn_arrows for t in targets),
+                "diagram-origin-arrow",
+                f"{where} / {node.first} -> {lb.title}",
+                "no arrow",
+                f"an arrow to the load balancer {lb.title}",
+                dist.where("DistributionConfig"),
+            )
+
+
+def _origin_lb(origin: Any, dist: Resource, assembly: Assembly) -> Resource | None:
+    if not isinstance(origin, dict):
+        return None
+    target = assembly.resolve(dist.stack, origin.get("DomainName"))
+    if isinstance(origin.get("VpcOriginConfig"), dict):
+        vpc_origin = assembly.resolve(dist.stack, origin["VpcOriginConfig"].get("VpcOriginId"))
+        arn = ((vpc_origin.props if vpc_origin else {}).get("VpcOriginEndpointConfig") or {}).get("Arn")
+        target = assembly.resolve(vpc_origin.stack, arn) if vpc_origin else None
+    return target if target is not None and target.type == LB else None
 
 
 def _topic_fits(node: Node, topic: Resource) -> bool:

@@ -158,12 +158,18 @@ def _routes(doc: Doc, assembly: Assembly, result: Result) -> None:
 
 
 def _rule_target(rule: Resource, services: list[Resource], assembly: Assembly) -> Resource | None:
+    """The ECS service behind the rule's target group, or the Lambda function a lambda target group names."""
     for action in rule.props.get("Actions", []):
         group = assembly.resolve(rule.stack, action.get("TargetGroupArn"))
         for svc in services:
             for lb in svc.props.get("LoadBalancers", []):
                 if group is not None and assembly.resolve(svc.stack, lb.get("TargetGroupArn")) is group:
                     return svc
+        if group is not None and group.props.get("TargetType") == "lambda":
+            for target in group.props.get("Targets", []):
+                fn = assembly.resolve(group.stack, target.get("Id"))
+                if fn is not None and fn.type == "AWS::Lambda::Function":
+                    return fn
     return None
 
 
@@ -246,9 +252,10 @@ def _origin_kind(config: dict, origin_id: str | None, dist: Resource, assembly: 
                 if endpoint is not None and endpoint.props.get("Type", "application") == "application"
                 else ""
             )
-            return f"{reached}{endpoint.owner if endpoint else ''} via VPC origin {flatten(origin.get('DomainName'))}".replace(
-                "  ", " "
-            )
+            # a domain CloudFront checks in TLS is a literal; a token (the ALB's own DNS name) is not shown
+            domain = origin.get("DomainName") if isinstance(origin.get("DomainName"), str) else ""
+            owner = endpoint.owner if endpoint else ""
+            return f"{reached}{owner} via VPC origin {domain}".replace("  ", " ").strip()
         target = assembly.resolve(dist.stack, origin.get("DomainName"))
         if target is not None and target.type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
             return "ALB"

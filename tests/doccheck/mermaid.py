@@ -46,6 +46,20 @@ def nodes(diagram: Mermaid) -> list[Node]:
     return out
 
 
+ARROW = re.compile(r"^\s*([\w\s&]+?)\s*(?:-->|-\.->|==>)\s*(?:\|[^|]*\|\s*)?([\w\s&]+?)\s*$")
+
+
+def arrows(diagram: Mermaid) -> set[tuple[str, str]]:
+    """Every (source id, target id) an arrow line draws, `a & b --> c` read as two arrows."""
+    out = set()
+    for line in diagram.text.splitlines():
+        if m := ARROW.match(line):
+            for a in m.group(1).split("&"):
+                for b in m.group(2).split("&"):
+                    out.add((a.strip(), b.strip()))
+    return out
+
+
 def assign(
     items: list[Node],
     things: Iterable[T],

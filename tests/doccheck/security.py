@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Any
 
 from tests.doccheck.assembly import Assembly, Resource, Stage
 from tests.doccheck.common import Row, each_row, match, named, tables
@@ -86,7 +87,50 @@ def _role_table(result: Result, table: Table, stage: Stage, assembly: Assembly) 
     env = table.column("environment")
     rows = [(table, row, stage.name) for row in table.rows if not env or row[env] == stage.name]
     roles = stage.resources("AWS::IAM::Role")
+    rows = _expand_crowds(result, table, rows, roles, stage, assembly)
     match(result, "role", f"Security > IAM roles ({stage.name})", rows, roles, fits, compare)
+
+
+CROWD_ROLE = re.compile(r"^\*/(\S+) ×(\d+) \((\S+) … (\S+)\)$")
+
+
+def _expand_crowds(
+    result: Result, table: Table, rows: list[Any], roles: list[Resource], stage: Stage, assembly: Assembly
+) -> list[Any]:
+    """A row `*/Task/TaskRole ×30 (svc04 … wrk20)` stands for the roles of that shape, principal and reach not
+    listed on rows of their own: exactly that many, the first and last named among them. Each becomes a row
+    of its own, compared like any other."""
+    col = table.column("role") or ""
+    crowd = [r for r in rows if CROWD_ROLE.match(r[1][col].strip("`"))]
+    single = [r for r in rows if r not in crowd]
+    out = list(single)
+    for t, row, env in crowd:
+        m = CROWD_ROLE.match(row[col].strip("`"))
+        assert m is not None
+        rest, count, first, last = m.groups()
+        where = f"Security > IAM roles ({stage.name}) / {row[col]}"
+        fitting = []
+        for role in roles:
+            if not role_label(role).endswith("/" + rest):
+                continue
+            if any(_matches(other[1][col].strip("`"), role) for other in single):
+                continue
+            scratch = Result()
+            _role_row(scratch, where, table, row, role, stage, assembly)
+            if not scratch.mismatches:
+                fitting.append(role)
+        result.equal("role-crowd", where, int(count), len(fitting), "AWS::IAM::Role")
+        names = {role_label(r).removesuffix("/" + rest).split("/")[-1] for r in fitting}
+        result.fact(
+            first in names and last in names,
+            "role-crowd-ends",
+            where,
+            f"{first} … {last}",
+            sorted(names),
+            "roles",
+        )
+        out += [(t, {**row, col: role_label(r)}, env) for r in fitting]
+    return out
 
 
 def _role_row(
