@@ -9,20 +9,39 @@
 #   3. .venv from requirements.txt (re-installed when requirements.txt changes);
 #   4. node_modules from package-lock.json via `npm ci` (re-run when the lock changes);
 #   5. with --scan only: .venv-scan from requirements-scan.txt (checkov, kept out of .venv).
-# Idempotent; safe to run with CI=true and no stdin.
+# Idempotent; safe to run with CI=true and no stdin. Skips every check when nothing changed since the last
+# complete run (a stamp in .stamps/), unless given --full.
 set -euo pipefail
 
 WITH_SCAN=0
+FULL=0
 for arg in "$@"; do
     case "$arg" in
         --scan) WITH_SCAN=1 ;;
-        *) printf 'bootstrap: unknown option %s (allowed: --scan)\n' "$arg" >&2; exit 2 ;;
+        --full) FULL=1 ;;
+        *) printf 'bootstrap: unknown option %s (allowed: --scan, --full)\n' "$arg" >&2; exit 2 ;;
     esac
 done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf 'bootstrap: %s\n' "$*"; }
+
+# The stamp of the last complete bootstrap: one SHA-256 over this script, the lockfiles and the install stamps
+# of .venv and node_modules (content, not modification times). When it matches, and both folders are there,
+# every check below is skipped (`make setup` passes --full to check everything anyway).
+BOOT_STAMP=.stamps/bootstrap.sha256
+boot_sum() {
+    { cat scripts/bootstrap.sh requirements.txt package-lock.json \
+        .venv/.requirements.sha256 node_modules/.bootstrap-lock.sha256 2>/dev/null || true; } \
+        | sha256sum | cut -d' ' -f1
+}
+if [ "$FULL" -eq 0 ] && [ "$WITH_SCAN" -eq 0 ] && [ -x .venv/bin/python ] && [ -d node_modules ] \
+    && [ "$(cat "$BOOT_STAMP" 2>/dev/null || true)" = "$(boot_sum)" ]; then
+    say "skipped the checks: nothing changed since the last bootstrap ($BOOT_STAMP; make setup checks all)"
+    exit 0
+fi
+rm -f "$BOOT_STAMP"  # written again only when every step below has succeeded
 
 # Every step says how long it took (slow ones also say when they start: pip and npm take minutes).
 now() { date +%s.%N; }
@@ -163,4 +182,6 @@ if [ "$WITH_SCAN" -eq 1 ]; then
     install_venv .venv-scan requirements-scan.txt
 fi
 
+mkdir -p "$(dirname "$BOOT_STAMP")"
+boot_sum >"$BOOT_STAMP.tmp" && mv "$BOOT_STAMP.tmp" "$BOOT_STAMP"
 say "done ($(since "$STARTED"))"

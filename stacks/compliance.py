@@ -164,20 +164,26 @@ AWS_KEY_DECISIONS = (
 )
 
 
-def acknowledge_design_decisions(stage: Stage, *, customer_keys: bool) -> None:
+def acknowledge_design_decisions(stage: Stage, *, customer_keys: bool) -> frozenset[str]:
     """Decisions that hold for every resource of a type in the environment; call once the stage is built.
 
     Each lands on the resources of its types only (not the whole stage), so template metadata stays small.
+    Returns the resource types of the stage: the Guard plugin's rule selection needs them too, and walking the
+    tree costs two jsii round trips per construct, so it is walked once.
     """
     decisions = (*DECISIONS, *(CUSTOMER_KEY_DECISIONS if customer_keys else AWS_KEY_DECISIONS))
     by_type: dict[str, list[Decision]] = {}
     for decision in decisions:
         for cfn_type in decision.types:
             by_type.setdefault(cfn_type, []).append(decision)
+    types: set[str] = set()
     for construct in stage.node.find_all():
         if CfnResource.is_cfn_resource(construct):
-            for decision in by_type.get(construct.cfn_resource_type, ()):
+            cfn_type = construct.cfn_resource_type
+            types.add(cfn_type)
+            for decision in by_type.get(cfn_type, ()):
                 acknowledge_check(construct, decision.reason, nag=decision.nag, guard=decision.guard)
+    return frozenset(types)
 
 
 def acknowledge_cross_region_handlers(stack: Stack) -> None:

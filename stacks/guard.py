@@ -26,13 +26,19 @@ def control_tower_guard(app: Construct) -> CfnGuardValidator:
     disabled for this synth, and every other rule runs exactly as the plugin ships it. Call once the app's
     stages are built.
     """
-    present = set(SYNTHESIS_TYPES)
-    for construct in app.node.find_all():
-        if CfnResource.is_cfn_resource(construct):
-            present.add(construct.cfn_resource_type)
+    present = set(SYNTHESIS_TYPES) | resource_types(app)
     # a rule naming no type at all is never disabled
     disabled = [rule for rule, types in guard_rule_types().items() if types and not types & present]
     return CfnGuardValidator(control_tower_rules_enabled=True, disabled_rules=disabled)
+
+
+def resource_types(app: Construct) -> set[str]:
+    """The CloudFormation types in the app's tree: from its stages when each has walked its own tree already
+    (`EnvironmentStage.cfn_types`, the same Python objects jsii hands back), else by walking the tree."""
+    known = [getattr(child, "cfn_types", None) for child in app.node.children]
+    if known and all(isinstance(types, frozenset) for types in known):
+        return set().union(*known)
+    return {c.cfn_resource_type for c in app.node.find_all() if CfnResource.is_cfn_resource(c)}
 
 
 @cache

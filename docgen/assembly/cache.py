@@ -76,6 +76,9 @@ def ensure_assembly(sel: Selection) -> Stamp | None:
         return _named_folder(sel)
     reason = _why_not_fresh(sel, read_stamp(sel.cdk_out, CDK_OUT_STAMP) if sel.cdk_out.is_dir() else None)
     if reason is None:
+        progress.note(
+            f"synth skipped: {sel.cdk_out} is up to date with {sel.design} and the code (its stamp)"
+        )
         return read_stamp(sel.cdk_out, CDK_OUT_STAMP)
     if not sel.synth:
         raise AssemblyError(f"{reason}: run `make synth` (or drop --no-synth)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from docgen.assembly.model import Resource
+from docgen.assembly.model import Resource, resource_key
 from docgen.facts.fact import (
     Fact,
     derived,
@@ -65,6 +65,16 @@ class EcsService:
 def ecs_services(index: Index, env: str) -> list[EcsService]:
     targets = index.of_type("AWS::ApplicationAutoScaling::ScalableTarget", env)
     policies = index.of_type("AWS::ApplicationAutoScaling::ScalingPolicy", env)
+    # Who points at whom, resolved once: asked per service, it scanned every target and policy again each time
+    # (quadratic: a sixty-service design spent most of docgen here).
+    target_of: dict[str, Resource] = {}  # service -> the first scalable target naming it
+    for t in targets:
+        for named in index.targets(t, t.properties.get("ResourceId")):
+            target_of.setdefault(resource_key(named), t)
+    policies_of: dict[str, list[Resource]] = {}  # scalable target -> its policies, in order
+    for p in policies:
+        for named in index.targets(p, p.properties.get("ScalingTargetId")):
+            policies_of.setdefault(resource_key(named), []).append(p)
     out = []
     for svc in index.of_type("AWS::ECS::Service", env):
         tasks = [
@@ -73,12 +83,8 @@ def ecs_services(index: Index, env: str) -> list[EcsService]:
             if t.type == "AWS::ECS::TaskDefinition"
         ]
         task = tasks[0] if tasks else None
-        target = next((t for t in targets if svc in index.targets(t, t.properties.get("ResourceId"))), None)
-        mine = [
-            p
-            for p in policies
-            if target is not None and target in index.targets(p, p.properties.get("ScalingTargetId"))
-        ]
+        target = target_of.get(resource_key(svc))
+        mine = list(policies_of.get(resource_key(target), ())) if target is not None else []
         desired = prop(svc, "DesiredCount", default=1)
         out.append(
             EcsService(

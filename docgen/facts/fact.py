@@ -141,10 +141,17 @@ def tag(resource: Resource, key: str, default: str = "-") -> Fact:
 def derived(value: Any, text: str, inputs: Iterable[Fact | Source]) -> Fact:
     """A value computed from other facts (a sum, a product, a choice of words): their sources are its own."""
     sources: list[Source] = []
+    seen: set[Source] = set()  # a list alone made this quadratic: a total over sixty services has hundreds
     for item in inputs:
         for source in item.sources if isinstance(item, Fact) else (item,):
-            if source not in sources:
-                sources.append(source)
+            try:
+                if source in seen:
+                    continue
+                seen.add(source)
+            except TypeError:  # a value JSON gave as a list or dict: not hashable, compared one by one
+                if source in sources:
+                    continue
+            sources.append(source)
     return Fact(value, text, tuple(sources))
 
 
