@@ -4,64 +4,51 @@ from __future__ import annotations
 
 from aws_cdk import Environment as CdkEnvironment
 from aws_cdk import RemovalPolicy, Stack, Stage, Tags
-from aws_cdk import aws_backup as backup
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from designspec import naming, routes
 from designspec.kinds import Job
 from designspec.model import Design, Frontend, Service
-from designspec.observability import SEVERITIES, LogType, Severity
-from designspec.oncall import BUDGET_SEVERITY, applies, emails, paged_severities, unattended_reason
-from designspec.platforms import trace_destinations, trace_endpoint_port
+from designspec.oncall import BUDGET_SEVERITY
+from designspec.platforms import trace_destinations
 from designspec.security import cloudfront_prefix_list
 from designspec.wiring import bindings
-from stacks import dashboard_model
-from stacks.alerting import AlarmRouting, AlarmTopics, PagingRoute
+from stacks.alerting import AlarmRouting, AlarmTopics
 from stacks.anomaly import anomaly_alarms
-from stacks.backup import DataBackup, copy_vault_arn, copy_vault_stack
 from stacks.budget import CostBudget
 from stacks.compliance import (
     acknowledge_design_decisions,
     compliance_metadata,
 )
-from stacks.compute import WORKLOAD_LOG_TYPES, FargateWorkload, Platform, QueueLinks, Route, Telemetry
-from stacks.dashboard_model import DashboardSources, traces_note
-from stacks.dashboards import Dashboards
-from stacks.data import PostgresDatabase, RedisCache, postgres_max_connections
+from stacks.compute import FargateWorkload, Platform, QueueLinks, Route
 from stacks.dns import alias_to_load_balancer, certificate
-from stacks.grafana import GrafanaDashboards
 from stacks.keys import Keys, create_keys
 from stacks.messaging import WorkQueue
 from stacks.monitoring import (
     KpiMetrics,
     alb_alarms,
-    cache_alarms,
-    database_alarms,
     http_kpi_alarms,
     kpi_metrics,
     queue_alarms,
     service_alarms,
 )
 from stacks.network import Network
-from stacks.retention import retention
-from stacks.secrets import AppSecret
+from stacks.stage_data import DataUnits
 from stacks.stage_edge import EdgeUnits
 from stacks.stage_kinds import (
     add_function,
     add_job,
-    backup_resources,
-    build_storage,
     build_topics,
     function_code_bucket,
 )
+from stacks.stage_observability import ObservabilityUnits
 from stacks.tagging import tag_component
-from stacks.telemetry import ObservabilityPlatform, WorkloadContext, workload_telemetry
+from stacks.telemetry import ObservabilityPlatform
 from stacks.tracing import SamplingRules
 from stacks.uses import Principal, Stores, environment, grant_uses
 
@@ -106,7 +93,7 @@ def route_table(design: Design) -> dict[str, Route]:
     }
 
 
-class EnvironmentStage(EdgeUnits, Stage):
+class EnvironmentStage(DataUnits, ObservabilityUnits, EdgeUnits, Stage):
     """Everything one AWS environment deploys: network, data, messaging, platform, edge, observability, workloads."""
 
     def __init__(self, scope: Construct, env_name: str, *, design: Design, image_tag: str) -> None:
@@ -232,44 +219,6 @@ class EnvironmentStage(EdgeUnits, Stage):
             *d.functions,
         ]
 
-    def _retention_days(self, log_type: LogType) -> int:
-        return self.obs.logging.retention_days.days(log_type, self.env_spec.log_retention_days)
-
-    def _retention(self, log_type: LogType) -> logs.RetentionDays:
-        return retention(self._retention_days(log_type))
-
-    def _notify(self) -> dict[Severity, tuple[str, ...]]:
-        """E-mails per severity topic; a severity without on_call.notify gets the budget's e-mails."""
-        return {sev: emails(self.design, self.env_name, sev) for sev in SEVERITIES}
-
-    def _paging(self) -> PagingRoute | None:
-        paging = self.obs.on_call.paging
-        if paging is None or not applies(paging.environments, self.env_name):
-            return None
-        severities = paged_severities(self.design, self.env_name)
-        return PagingRoute(paging.url_secret, paging.json_key, severities)  # type: ignore[arg-type]
-
-    def _unattended(self) -> dict[Severity, str]:
-        reasons = {sev: unattended_reason(self.design, self.env_name, sev) for sev in SEVERITIES}
-        return {sev: reason for sev, reason in reasons.items() if reason}
-
-    def _tracing_metadata(self, traces: tuple[str, ...]) -> dict[str, object]:
-        """Where traces go and how they are sampled; the retention of a self-hosted store is the spec's."""
-        tracing = self.obs.tracing
-        if not traces:
-            return {}
-        out: dict[str, object] = {
-            "destinations": list(traces),
-            "sampling_rate": tracing.sampling_rate,
-            "sampler": "xray-rules" if "xray" in traces else "ratio",
-        }
-        if "xray" in traces:
-            out["reservoir_per_second"] = tracing.reservoir_per_second
-        if tracing.backend in ("jaeger", "zipkin"):
-            out["endpoint"] = tracing.endpoint
-            out["retention_days"] = tracing.retention_days
-        return {"Tracing": out}
-
     def _stack(self, id: str, service_tag: str, seq: int, what: str, **options: bool) -> DesignStack:
         stack = DesignStack(
             self,
@@ -286,113 +235,6 @@ class EnvironmentStage(EdgeUnits, Stage):
         if self.keys_stack is not None:
             stack.add_stack_dependency(self.keys_stack)
         return stack
-
-    def _data(self) -> None:
-        d, env = self.design, self.env_spec
-        self.databases: dict[str, PostgresDatabase] = self.stores.databases
-        self.caches: dict[str, RedisCache] = self.stores.caches
-        self.secrets: dict[str, AppSecret] = self.stores.secrets
-        held = (*d.databases, *d.caches, *d.secrets, *d.file_systems, *d.buckets, *d.tables)
-        if not held:
-            return  # CloudFormation refuses a stack without resources
-        first = min(c.seq for c in held)
-        stack = self._stack("Data", "data", first, _data_description(d))
-        for db in d.databases:
-            self.databases[db.name] = PostgresDatabase(
-                stack,
-                db.name,
-                vpc=self.vpc,
-                sizing=env.databases[db.name],
-                engine_version=db.engine_version,
-                database_name=db.database_name,
-                identifier=naming.rds_instance_identifier(self.name_prefix, db.name),
-                log_retention=self._retention("application"),
-                keys=self.keys,
-                protection=env.protection,
-            )
-            tag_component(self.databases[db.name], service=db.name, seq=db.seq, requirements=db.requirements)
-            size = env.databases[db.name]
-            database_alarms(
-                self.databases[db.name],
-                name=db.name,
-                instance=self.databases[db.name].instance,
-                max_connections=postgres_max_connections(size.instance_class),
-                allocated_storage_gb=size.allocated_storage_gb,
-                thresholds=self.obs.thresholds,
-                routing=self.routing,
-            )
-        for cache in d.caches:
-            self.caches[cache.name] = RedisCache(
-                stack,
-                cache.name,
-                vpc=self.vpc,
-                sizing=env.caches[cache.name],
-                engine_version=cache.engine_version,
-                log_retention=self._retention("application"),
-                keys=self.keys,
-            )
-            tag_component(
-                self.caches[cache.name], service=cache.name, seq=cache.seq, requirements=cache.requirements
-            )
-            redis = self.caches[cache.name]
-            cache_alarms(
-                redis,
-                name=cache.name,
-                memory_usage=redis.metric_memory_usage(),
-                thresholds=self.obs.thresholds,
-                routing=self.routing,
-            )
-        for secret in d.secrets:
-            self.secrets[secret.name] = AppSecret(
-                stack,
-                secret.name,
-                spec=secret,
-                secret_name=naming.secret_name(d.project, self.env_name, secret.name),
-                key=self.keys.data,
-            )
-            tag_component(
-                self.secrets[secret.name],
-                service=secret.name,
-                seq=secret.seq,
-                requirements=secret.requirements,
-            )
-        build_storage(self, stack)
-        if d.databases or backup_resources(self):
-            self._backup(stack, first)
-
-    def _backup(self, stack: Stack, seq: int) -> None:
-        plan, project = self.obs.backup, self.design.project
-        vault_name = naming.backup_vault_name(project, self.env_name)
-        copy_name = naming.backup_copy_vault_name(project, self.env_name)
-        copy_region = plan.cross_region_copy.get(self.env_name)
-        copy_arn = None
-        if copy_region:
-            copy_stack = copy_vault_stack(
-                self,
-                project=self.design.project,
-                environment=self.env_name,
-                account=self.env_spec.account,
-                region=copy_region,
-                vault_name=copy_name,
-                seq=seq,
-                customer_managed=self.keys.customer_managed,
-            )
-            stack.add_stack_dependency(copy_stack)
-            copy_arn = copy_vault_arn(stack, region=copy_region, vault_name=copy_name)
-        DataBackup(
-            stack,
-            "Backup",
-            vault_name=vault_name,
-            retention_days=plan.retention_days,
-            hour_utc=plan.daily_at_utc_hour,
-            copy_to_vault_arn=copy_arn,
-            key=self.keys.data,
-            resources=[
-                backup.BackupResource.from_rds_database_instance(db.instance)
-                for _, db in sorted(self.databases.items())
-            ]
-            + backup_resources(self),
-        )
 
     def _messaging(self) -> None:
         d = self.design
@@ -526,69 +368,6 @@ class EnvironmentStage(EdgeUnits, Stage):
         assert w.image is not None  # the spec gives every workload without `build` an `image`
         return ecs.ContainerImage.from_registry(w.image)
 
-    def allow_trace_egress(self, security_group: ec2.SecurityGroup) -> None:
-        """Open the trace backend's port when it is not 443 (open already: AWS APIs, vendors)."""
-        trace_port = trace_endpoint_port(self.design)
-        if trace_port is not None and trace_port != 443:
-            security_group.add_egress_rule(
-                ec2.Peer.any_ipv4(),
-                ec2.Port.tcp(trace_port),
-                f"traces to the {self.obs.tracing.backend} collector",
-            )
-
-    def _telemetry(self, name: str, port: int | None = None) -> Telemetry:
-        """What a service's or a job's tasks run to send their telemetry; `port`: the one it serves on, if any."""
-        ctx = WorkloadContext(
-            design=self.design,
-            env_name=self.env_name,
-            region=self.env_spec.region or "",
-            image_tag=self.image_tag,
-            platform=self.obs_platform,
-            secrets={n: s.secret for n, s in self.secrets.items()},
-            health_check_paths=tuple(
-                sorted({r.health_check_path for r in self.routes.values() if r.health_check_path})
-            ),
-        )
-        retention = {t: self._retention(t) for t in WORKLOAD_LOG_TYPES}
-        return workload_telemetry(ctx, name, port, retention, log_key=self.keys.logs)
-
-    def _dashboards(self, seq: int) -> None:
-        stack = self._stack(
-            "Dashboards", "observability", seq, "Operations, application and business dashboards"
-        )
-        workers = {s.name: self.queues[s.queue] for s in self.design.workers() if s.queue}
-        sources = DashboardSources(
-            workloads=self.workloads,
-            capacity=self.env_spec.services,
-            kpi=self.kpi,
-            worker_queues=workers,
-            queues=self.queues,
-            databases=self.databases,
-            caches=self.caches,
-            alb=self.platform.alb,
-            distributions=self.distributions,
-        )
-        obs = self.obs
-        traces = traces_note(
-            trace_destinations(self.design),
-            site=obs.datadog.site if obs.datadog else "",
-            endpoint=obs.tracing.endpoint or "",
-        )
-        models = (
-            dashboard_model.operations(sources),
-            dashboard_model.application(sources, self.design.kpis, traces),
-            dashboard_model.business(
-                obs.business_metrics,
-                naming.metrics_namespace(self.design.project, self.env_name),
-                environment=self.env_name,
-                prometheus=obs.metrics == "prometheus",
-            ),
-        )
-        Dashboards(stack, "Dashboards", name_prefix=self.name_prefix, models=models)
-        metrics = self.obs_platform.metrics
-        if metrics is not None and metrics.grafana is not None:
-            GrafanaDashboards(stack, "Grafana", name_prefix=self.name_prefix, models=models)
-
     def _connect(self, w: Workload, workload: FargateWorkload) -> None:
         grant_uses(
             self.stores,
@@ -603,27 +382,8 @@ class EnvironmentStage(EdgeUnits, Stage):
             )
         )
 
-    # what stacks/stage_kinds.py builds with
+    # what stacks/stage_kinds.py builds with (telemetry and retention: stage_observability.py)
     stack = _stack
-    telemetry = _telemetry
-    retention = _retention
-    retention_days = _retention_days
-
-
-def _data_description(d: Design) -> str:
-    parts = [
-        what
-        for what, present in (
-            ("PostgreSQL", d.databases),
-            ("Redis", d.caches),
-            ("application secrets", d.secrets),
-            ("EFS file systems", d.file_systems),
-            ("S3 buckets", d.buckets),
-            ("DynamoDB tables", d.tables),
-        )
-        if present
-    ]
-    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 
 def _imported_sg(scope: Construct, security_group_id: str) -> ec2.ISecurityGroup:

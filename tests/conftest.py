@@ -110,17 +110,9 @@ ZOO = ROOT / "zoo"
 
 
 def zoo_designs() -> list[Path]:
-    """Every zoo design the loader accepts (a rejected one is an error-message fixture, not a design)."""
-    from designspec import SpecError, load_design
-
-    accepted = []
-    for path in sorted(ZOO.glob("*.yaml")):
-        try:
-            load_design(path)
-        except SpecError:
-            continue
-        accepted.append(path)
-    return accepted
+    """Every zoo design. None is skipped for failing to load: a zoo design the loader refuses is a broken test
+    input (tests/test_zoo.py says so, naming the error), never a design silently left out of the zoo."""
+    return sorted(ZOO.glob("*.yaml"))
 
 
 @dataclass

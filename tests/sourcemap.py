@@ -131,7 +131,9 @@ class Files:
             for artifact in data.get("artifacts", {}).values():
                 if artifact.get("type") != "aws:cloudformation:stack":
                     continue
-                if str(artifact.get("displayName", "")).split("/")[0] != env:
+                display = str(artifact.get("displayName", ""))
+                # a stack in no Stage (no "/" in its display name) is in the app's one environment, "app"
+                if (display.split("/")[0] if "/" in display else "app") != env:
                     continue
                 template = manifest.parent / artifact["properties"]["templateFile"]
                 tpl = self.load("template", str(template.relative_to(self.cdk_out)))

@@ -154,6 +154,7 @@ environments:
     region: REGION
     availability_zones: [REGIONa, REGIONb]
     services: {api: {cpu: 256, memory: 512, desired: 1, min: 1, max: 1}}
+observability: {on_call: {notify: {P1: [ops@example.com], P2: [ops@example.com], P3: [ops@example.com]}}}
 """
 
 

@@ -8,13 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from designspec import load_design
+from designspec import SpecError, load_design
 from designspec.model import Design
 from tests import sourcemap
 from tests.conftest import ROOT, Synth, ZooRun, run_zoo_documents, zoo_designs
 from tests.doccheck import check_files
 
 pytestmark = pytest.mark.synth
+
+
+def test_every_zoo_design_loads() -> None:
+    """A spec rule added later must not quietly drop a zoo design from every zoo test."""
+    refused = {}
+    for path in zoo_designs():
+        try:
+            load_design(path)
+        except SpecError as exc:
+            refused[path.name] = str(exc)
+    assert len(zoo_designs()) >= 14 and not refused, refused
 
 
 def test_zoo_designs_together_use_every_spec_feature() -> None:
