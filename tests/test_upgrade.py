@@ -44,3 +44,12 @@ def test_a_section_the_template_dropped_is_removed_but_seq_sections_stay() -> No
 
 def test_an_up_to_date_doc_is_left_alone() -> None:
     assert upgrade(NEW_TEMPLATE, NEW_TEMPLATE, source="doc.md") == (NEW_TEMPLATE, [])
+
+
+def test_the_title_follows_the_project_and_a_title_a_person_changed_stays() -> None:
+    body = doc("\n## A\n\n", ("a", "a1"), "\nA person's note.\n")
+    fresh = "# Infrastructure Design: worker-chain\n" + body
+    upgraded, notes = upgrade("# Infrastructure Design: acme-agents\n" + body, fresh, source="doc.md")
+    assert upgraded == fresh and notes == ["title names project 'worker-chain' (was 'acme-agents')"]
+    own = "# Infrastructure Design: acme-agents (draft for review)\n" + body
+    assert upgrade(own, fresh, source="doc.md") == (own, [])

@@ -32,7 +32,23 @@ def upgrade(existing: str, fresh: str, *, source: str) -> tuple[str, list[str]]:
             continue  # nothing to anchor it to: the merge names it as missing
         text = _insert_after(text, fresh, wanted[index - 1], name, source)
         notes.append(f"added region '{name}' (new in the template) after '{wanted[index - 1]}'")
+    text, retitled = _retitle(text, fresh)
+    if retitled:
+        notes.append(retitled)
     return text, notes
+
+
+TITLE = re.compile(r"\A# Infrastructure Design: (\S+)\n")
+
+
+def _retitle(text: str, fresh: str) -> tuple[str, str]:
+    """The template's title names the project: a doc whose first line is that title for another project (the
+    spec's project was renamed, or DESIGN_FILE names another design) takes the new name. A title a person
+    changed in any other way is theirs and stays."""
+    old, new = TITLE.match(text), TITLE.match(fresh)
+    if old is None or new is None or old.group(1) == new.group(1):
+        return text, ""
+    return new.group(0) + text[old.end() :], f"title names project '{new.group(1)}' (was '{old.group(1)}')"
 
 
 def _remove(text: str, name: str, source: str) -> str:
