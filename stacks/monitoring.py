@@ -72,7 +72,7 @@ def kpi_metrics(target_group: elbv2.IApplicationTargetGroup, name: str) -> KpiMe
 # --- the alarm factory ---------------------------------------------------------------------------
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     return f"{value:g}"
 
 
@@ -145,7 +145,7 @@ def http_kpi_alarms(
             metric=kpi.availability,
             threshold=kpis.availability_alert_below_percent,
             op=LT,
-            shown=f"availability below {_number(kpis.availability_alert_below_percent)}%",
+            shown=f"availability below {number(kpis.availability_alert_below_percent)}%",
             routing=routing,
         ),
         severity_alarm(
@@ -156,7 +156,7 @@ def http_kpi_alarms(
             metric=kpi.error_rate,
             threshold=kpis.error_rate_alert_percent,
             op=GT,
-            shown=f"5xx rate above {_number(kpis.error_rate_alert_percent)}%",
+            shown=f"5xx rate above {number(kpis.error_rate_alert_percent)}%",
             routing=routing,
         ),
         severity_alarm(
@@ -197,7 +197,7 @@ def service_alarms(
             metric=service.metric_cpu_utilization(period=FIVE_MIN),
             threshold=thresholds.cpu_percent,
             op=GT,
-            shown=f"CPU above {_number(thresholds.cpu_percent)}%",
+            shown=f"CPU above {number(thresholds.cpu_percent)}%",
             routing=routing,
         ),
         severity_alarm(
@@ -208,10 +208,37 @@ def service_alarms(
             metric=service.metric_memory_utilization(period=FIVE_MIN),
             threshold=thresholds.memory_percent,
             op=GT,
-            shown=f"memory above {_number(thresholds.memory_percent)}%",
+            shown=f"memory above {number(thresholds.memory_percent)}%",
             routing=routing,
         ),
     ]
+
+
+def dead_letter_alarm(
+    scope: Construct,
+    id: str,
+    *,
+    kind: str,
+    name: str,
+    dead_letter_queue: sqs.IQueue,
+    shown: str,
+    routing: AlarmRouting,
+) -> cw.Alarm:
+    """Any message in a dead-letter queue: a queue's failed messages, or a job's runs that could not start."""
+    return severity_alarm(
+        scope,
+        id,
+        kind=kind,
+        subject=name,
+        metric=dead_letter_queue.metric_approximate_number_of_messages_visible(
+            period=FIVE_MIN, statistic="Maximum"
+        ),
+        threshold=0,
+        op=GT,
+        periods=1,
+        shown=shown,
+        routing=routing,
+    )
 
 
 def queue_alarms(
@@ -224,17 +251,12 @@ def queue_alarms(
     routing: AlarmRouting,
 ) -> list[cw.Alarm]:
     return [
-        severity_alarm(
+        dead_letter_alarm(
             scope,
             "DlqDepth",
             kind="dlq-depth",
-            subject=name,
-            metric=dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=FIVE_MIN, statistic="Maximum"
-            ),
-            threshold=0,
-            op=GT,
-            periods=1,
+            name=name,
+            dead_letter_queue=dead_letter_queue,
             shown="dead-letter queue holds messages",
             routing=routing,
         ),
@@ -274,7 +296,7 @@ def database_alarms(
             metric=instance.metric_database_connections(period=FIVE_MIN, statistic="Maximum"),
             threshold=connections,
             op=GT,
-            shown=f"connections above {connections} ({_number(thresholds.db_connections_percent)}% of "
+            shown=f"connections above {connections} ({number(thresholds.db_connections_percent)}% of "
             f"max_connections {max_connections})",
             routing=routing,
         ),
@@ -287,8 +309,8 @@ def database_alarms(
             threshold=free_gb * GIB,
             op=LT,
             periods=1,
-            shown=f"free storage below {_number(free_gb)} GiB "
-            f"({_number(thresholds.db_free_storage_percent)}% of {allocated_storage_gb} GiB allocated)",
+            shown=f"free storage below {number(free_gb)} GiB "
+            f"({number(thresholds.db_free_storage_percent)}% of {allocated_storage_gb} GiB allocated)",
             routing=routing,
         ),
     ]
@@ -306,7 +328,7 @@ def cache_alarms(
             metric=memory_usage,
             threshold=thresholds.redis_memory_percent,
             op=GT,
-            shown=f"memory above {_number(thresholds.redis_memory_percent)}% on its fullest node",
+            shown=f"memory above {number(thresholds.redis_memory_percent)}% on its fullest node",
             routing=routing,
         ),
     ]
@@ -354,7 +376,7 @@ def cloudfront_alarms(
             metric=distribution.metric5xx_error_rate(period=FIVE_MIN, statistic="Average"),
             threshold=rate,
             op=GT,
-            shown=f"5xx error rate above {_number(rate)}%",
+            shown=f"5xx error rate above {number(rate)}%",
             routing=routing,
         ),
     ]

@@ -13,11 +13,7 @@ from constructs import Construct
 
 from designspec.observability import Thresholds
 from stacks.alerting import AlarmRouting
-from stacks.monitoring import FIVE_MIN, GT, severity_alarm
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
+from stacks.monitoring import FIVE_MIN, GT, dead_letter_alarm, number, severity_alarm
 
 
 def job_alarms(
@@ -25,17 +21,12 @@ def job_alarms(
 ) -> list[cw.Alarm]:
     """A scheduled run that could not start after its retries lands in the job's DLQ."""
     return [
-        severity_alarm(
+        dead_letter_alarm(
             scope,
             "NotStarted",
             kind="job-dlq",
-            subject=name,
-            metric=dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=FIVE_MIN, statistic="Maximum"
-            ),
-            threshold=0,
-            op=GT,
-            periods=1,
+            name=name,
+            dead_letter_queue=dead_letter_queue,
             shown="a scheduled run could not start (its DLQ holds messages)",
             routing=routing,
         )
@@ -65,7 +56,7 @@ def function_alarms(
             metric=errors,
             threshold=rate,
             op=GT,
-            shown=f"errors above {_number(rate)}% of invocations",
+            shown=f"errors above {number(rate)}% of invocations",
             routing=routing,
         ),
         severity_alarm(
@@ -141,7 +132,7 @@ def file_system_alarms(
             ),
             threshold=limit,
             op=GT,
-            shown=f"I/O above {_number(limit)}% of its limit",
+            shown=f"I/O above {number(limit)}% of its limit",
             routing=routing,
         )
     ]

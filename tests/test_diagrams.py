@@ -17,6 +17,7 @@ from docgen.assembly.model import Assembly, Resource
 from docgen.assembly.reader import read_assembly
 from docgen.errors import DocgenError
 from docgen.facts.diagram import DiagramModel, build_model, node_id
+from docgen.facts.index import PHASES
 from docgen.render import mermaid
 from docgen.render.picture import draw_architecture
 from tests.mermaid_render import render_many
@@ -178,9 +179,7 @@ def test_progression_orders_environments_and_counts_services(assembly: Assembly)
     assert nodes[0][:2] == ["Development", "Docker Compose (local)"]
     assert nodes[0][2].startswith(f"{len(COMPOSE['services'])} services")
     order = [env for env in ("dev", "staging", "prod") if env in assembly.environments]
-    assert [lines[0] for lines in nodes[1:]][: len(order)] == [
-        f"{mermaid.PHASES[env]} ({env})" for env in order
-    ]
+    assert [lines[0] for lines in nodes[1:]][: len(order)] == [f"{PHASES[env]} ({env})" for env in order]
     for lines in nodes[1:]:
         env = lines[0].split("(")[-1].rstrip(")")
         count = len({s.service for s in assembly.of_type("AWS::ECS::Service", env)})

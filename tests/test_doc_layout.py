@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,8 +133,18 @@ def test_companions_are_linked_checked_and_source_mapped(default_doc: Path) -> N
 )
 def test_no_fact_is_lost_between_the_model_and_the_files(app: str) -> None:
     """Every table, list and diagram the sections build is printed in the doc or a companion file."""
-    cdk_out = FIXTURE if app == "default" else CORPUS / app / "cdk.out"
-    assembly = read_assembly(cdk_out)
+    model = _rendered_model(CORPUS / app / "cdk.out")
+    assert model.unprinted() == []
+
+
+def test_no_fact_is_lost_in_the_default_design() -> None:
+    model = _rendered_model(FIXTURE)
+    assert model.tables["alarms"].rows and model.tables["roles"].rows
+    assert model.unprinted() == []
+
+
+def _rendered_model(cdk_out: Path) -> Any:
+    """The doc model of an assembly after the doc and its companions were rendered from it."""
     args = argparse.Namespace(
         design=None,
         cdk_out=cdk_out,
@@ -143,23 +154,6 @@ def test_no_fact_is_lost_between_the_model_and_the_files(app: str) -> None:
         no_generated=True,
         inventory=None,
     )
-    model, _, _ = document.design_model(args, assembly, None, {})
+    model, _, _ = document.design_model(args, read_assembly(cdk_out), None, {})
     document.render_model(model, TEMPLATE, args.doc)
-    assert model.unprinted() == []
-
-
-def test_no_fact_is_lost_in_the_default_design() -> None:
-    assembly = read_assembly(FIXTURE)
-    args = argparse.Namespace(
-        design=None,
-        cdk_out=FIXTURE,
-        no_synth=True,
-        doc=Path("/nonexistent/60-infrastructure.md"),
-        targets=None,
-        no_generated=True,
-        inventory=None,
-    )
-    model, _, _ = document.design_model(args, assembly, None, {})
-    assert model.tables["alarms"].rows and model.tables["roles"].rows
-    document.render_model(model, TEMPLATE, args.doc)
-    assert model.unprinted() == []
+    return model

@@ -12,6 +12,23 @@ from docgen.facts.fact import Fact, Source, exists, tag
 # Promotion order of well-known environment names; others sort between staging and prod, by name.
 ENV_ORDER = {"dev": 0, "development": 0, "test": 1, "qa": 1, "staging": 2, "stage": 2, "preprod": 3}
 PROD_NAMES = ("prod", "production", "live")
+# What a well-known environment name stands for, as the doc names its phase.
+PHASES = {
+    "dev": "Development",
+    "development": "Development",
+    "test": "Test",
+    "qa": "QA",
+    "staging": "Staging",
+    "stage": "Staging",
+    "preprod": "Pre-production",
+    "prod": "Production",
+    "production": "Production",
+}
+
+
+def phase(env: str) -> str:
+    """`Production` for prod; an environment with another name is its own phase."""
+    return PHASES.get(env.lower(), env)
 
 
 def env_sorted(envs: Iterable[str]) -> list[str]:

@@ -13,6 +13,7 @@ from docgen.facts.diagram import DiagramModel, build_model, node_id
 from docgen.facts.diagram_merge import merge, topologies
 from docgen.facts.diagram_split import seq_reader, split
 from docgen.facts.fact import Source, resource_source
+from docgen.facts.index import env_sorted, phase
 
 __all__ = ["architecture", "deployment_progression", "escape", "pipeline", "render_architecture"]
 
@@ -21,29 +22,6 @@ SHAPES = {"users": ('(["', '"])'), "rds": ('[("', '")]'), "cache": ('[("', '")]'
 # Secrets are read once at task start, not traffic: draw them dotted so the data paths stand out.
 ARROWS = {"secret": "-.->"}
 VPC_NODE = "vpc_info"  # not a component id: those all start with their kind
-PHASES = {
-    "dev": "Development",
-    "development": "Development",
-    "test": "Test",
-    "qa": "QA",
-    "staging": "Staging",
-    "stage": "Staging",
-    "preprod": "Pre-production",
-    "prod": "Production",
-    "production": "Production",
-}
-PHASE_RANK = {
-    "dev": 0,
-    "development": 0,
-    "test": 1,
-    "qa": 1,
-    "staging": 2,
-    "stage": 2,
-    "preprod": 3,
-    "prod": 5,
-    "production": 5,
-}
-UNKNOWN_RANK = 4  # environments with other names go after staging, before prod
 ENTITIES = (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;"))
 
 
@@ -117,14 +95,6 @@ def _grouped_edges(links: Iterable[Any]) -> list[str]:
 # --- deployment progression ------------------------------------------------------------------------------
 
 
-def _environment_order(environments: Iterable[str]) -> list[str]:
-    return sorted(environments, key=lambda e: (PHASE_RANK.get(e.lower(), UNKNOWN_RANK), e))
-
-
-def _phase(environment: str) -> str:
-    return PHASES.get(environment.lower(), environment)
-
-
 def deployment_progression(assembly: Assembly, compose: Mapping[str, Any] | None) -> str:
     """Development (Docker Compose) → the synthesized environments in promotion order, with their services."""
     lines, nodes = ["flowchart LR"], []
@@ -139,7 +109,7 @@ def deployment_progression(assembly: Assembly, compose: Mapping[str, Any] | None
     regions: dict[str, str] = {}
     for (env, region), _ in counted.most_common():  # an environment's primary region: most of its stacks
         regions.setdefault(env, region)
-    for environment in _environment_order(assembly.environments):
+    for environment in env_sorted(assembly.environments):
         ecs = assembly.of_type("AWS::ECS::Service", environment)
         names = sorted({s.service or s.label or s.logical_id for s in ecs})
         fargate = any(
@@ -153,9 +123,7 @@ def deployment_progression(assembly: Assembly, compose: Mapping[str, Any] | None
             for s in ecs
             if isinstance(d := s.properties.get("DesiredCount"), int | str) and str(d).isdigit()
         )
-        text = (
-            f"{_phase(environment)} ({environment})\n{platform}, {regions.get(environment) or 'any region'}"
-        )
+        text = f"{phase(environment)} ({environment})\n{platform}, {regions.get(environment) or 'any region'}"
         text += (
             f"\n{len(names)} services, {tasks} tasks: {', '.join(names)}" if names else "\nno ECS services"
         )
@@ -336,7 +304,7 @@ def _difference_sources(
 
 def progression_labelled(assembly: Assembly, compose: Mapping[str, Any] | None) -> tuple[str, Labels]:
     labels: Labels = []
-    for env in _environment_order(assembly.environments):
+    for env in env_sorted(assembly.environments):
         services = assembly.of_type("AWS::ECS::Service", env)
         stacks = [s for s in assembly.stacks if s.environment == env]
         # An environment without ECS services is there because its stacks are.

@@ -8,21 +8,10 @@ from collections import Counter
 from docgen.facts import compute, governance
 from docgen.facts import observability as obs
 from docgen.facts.fact import Fact, counted, derived
+from docgen.facts.index import PHASES, phase
 from docgen.sections.context import platform_of
 from docgen.sections.inputs import SectionInputs
 from docgen.sections.model import DocModel, t
-
-PHASES = {
-    "dev": "Development",
-    "development": "Development",
-    "test": "Test",
-    "qa": "QA",
-    "staging": "Staging",
-    "stage": "Staging",
-    "preprod": "Pre-production",
-    "prod": "Production",
-    "production": "Production",
-}
 
 
 def build(model: DocModel, inputs: SectionInputs) -> None:
@@ -60,8 +49,9 @@ def _progression(inputs: SectionInputs) -> object:
         else:
             count = sum(1 for r in inputs.assembly.resources if r.environment == env)
             runs = derived(count, f"{count} resources, no ECS service", [name])
-        phase = PHASES.get(env.split("/")[-1].lower(), env)
-        rows.append([derived(phase, phase, [name]), name, platform_of(inputs, env), runs])
+        last = env.split("/")[-1]  # a nested Stage's own name
+        named = phase(last) if last.lower() in PHASES else env
+        rows.append([derived(named, named, [name]), name, platform_of(inputs, env), runs])
     return t(["Phase", "Environment", "Platform", "Runs"], rows)
 
 
