@@ -125,7 +125,7 @@ bench-platforms: bootstrap
 	$(PYTHON) -m tests.bench_platforms
 
 clean:
-	rm -rf cdk.out .stamps .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf cdk.out .stamps .cache .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	@# .baseline/ is kept: it is your saved state to compare with (remove it by hand)
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
 		-type d -name __pycache__ -prune -exec rm -rf {} +

@@ -39,10 +39,10 @@ _NAG_CHECKS = {
 def validation_plugins(scope: Construct, security: SecuritySpec) -> list[IPolicyValidationPlugin]:
     """One plugin per pack the spec names (aws-solutions first), then the Guard plugin if enabled.
 
-    `scope` is the app, with its stages built (the Guard plugin picks its rules from the resource types)."""
+    `scope` is the app (cdk-nag's plugins walk it)."""
     plugins: list[IPolicyValidationPlugin] = [_NAG_CHECKS[pack](scope) for pack in security.packs()]
     if security.control_tower_guard:
-        plugins.append(control_tower_guard(scope))
+        plugins.append(control_tower_guard())
     return plugins
 
 
@@ -164,26 +164,20 @@ AWS_KEY_DECISIONS = (
 )
 
 
-def acknowledge_design_decisions(stage: Stage, *, customer_keys: bool) -> frozenset[str]:
+def acknowledge_design_decisions(stage: Stage, *, customer_keys: bool) -> None:
     """Decisions that hold for every resource of a type in the environment; call once the stage is built.
 
     Each lands on the resources of its types only (not the whole stage), so template metadata stays small.
-    Returns the resource types of the stage: the Guard plugin's rule selection needs them too, and walking the
-    tree costs two jsii round trips per construct, so it is walked once.
     """
     decisions = (*DECISIONS, *(CUSTOMER_KEY_DECISIONS if customer_keys else AWS_KEY_DECISIONS))
     by_type: dict[str, list[Decision]] = {}
     for decision in decisions:
         for cfn_type in decision.types:
             by_type.setdefault(cfn_type, []).append(decision)
-    types: set[str] = set()
     for construct in stage.node.find_all():
         if CfnResource.is_cfn_resource(construct):
-            cfn_type = construct.cfn_resource_type
-            types.add(cfn_type)
-            for decision in by_type.get(cfn_type, ()):
+            for decision in by_type.get(construct.cfn_resource_type, ()):
                 acknowledge_check(construct, decision.reason, nag=decision.nag, guard=decision.guard)
-    return frozenset(types)
 
 
 def acknowledge_cross_region_handlers(stack: Stack) -> None:

@@ -197,8 +197,8 @@ class EnvironmentStage(DataUnits, ObservabilityUnits, EdgeUnits, Stage):
         self.functions = {fn.name: add_function(self, fn) for fn in design.functions}
         if self.obs.dashboards_enabled:
             self._dashboards(first_seq)
-        # on the finished tree; the resource types it finds are what the Guard plugin selects its rules by
-        self.cfn_types = acknowledge_design_decisions(self, customer_keys=self.keys.customer_managed)
+        # on the finished tree
+        acknowledge_design_decisions(self, customer_keys=self.keys.customer_managed)
 
     # --- units -----------------------------------------------------------------------------------
 

@@ -1,0 +1,120 @@
+"""The parallel Guard plugin (stacks/guard.py) finds what cdk-validator-cfnguard's own plugin finds.
+
+The package's plugin is run here through jsii on the same templates: every Control Tower rule against every
+template, in one cfn-guard process. Ours picks rules per template and runs groups in worker processes; the two
+reports must hold the same violations (rule, description, fix, resource, template, property paths).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.synth  # starts jsii and Node
+
+
+class _Context:
+    """What a policy validation plugin is given; both plugins read only the template paths."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.template_paths = [str(p) for p in paths]
+
+
+def _jsii_context(paths: list[Path]) -> Any:
+    import jsii
+    from aws_cdk import IPolicyValidationContext
+
+    @jsii.implements(IPolicyValidationContext)
+    class JsiiContext:
+        def __init__(self) -> None:
+            self._paths = [str(p) for p in paths]
+
+        @property
+        def template_paths(self) -> list[str]:  # jsii reads declared properties only
+            return self._paths
+
+    return JsiiContext()
+
+
+def _findings(report: Any) -> list[tuple[Any, ...]]:
+    rows = []
+    for v in report.violations:
+        for r in v.violating_resources:
+            rows.append(
+                (
+                    v.rule_name,
+                    v.description,
+                    v.fix,
+                    r.resource_logical_id,
+                    r.template_path,
+                    tuple(r.locations),
+                )
+            )
+    return sorted(rows)
+
+
+def _template(tmp: Path, name: str, resources: dict[str, Any]) -> Path:
+    path = tmp / f"{name}.template.json"
+    path.write_text(json.dumps({"Resources": resources}))
+    return path
+
+
+def test_same_findings_as_the_package_plugin(default_synth: Any) -> None:
+    from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+
+    from stacks.guard import ParallelGuard
+
+    stage = default_synth.outdir / "assembly-prod"
+    wanted = ("Data", "Edge", "Platform", "Servicebackend", "Keys", "Messaging")
+    paths = sorted(p for p in stage.glob("*.template.json") if any(f"prod{w}" in p.name for w in wanted))
+    assert len(paths) == len(wanted)
+    theirs = CfnGuardValidator(control_tower_rules_enabled=True).validate(_jsii_context(paths))
+    ours = ParallelGuard(workers=2).validate(_Context(paths))
+    assert _findings(theirs), "the package's plugin found nothing: the comparison would prove nothing"
+    assert _findings(ours) == _findings(theirs)
+    assert ours.success == theirs.success
+
+
+def test_a_violation_fails_and_names_its_resource(tmp_path: Path) -> None:
+    from stacks.guard import ParallelGuard
+
+    bucket = _template(tmp_path, "bucket", {"Open": {"Type": "AWS::S3::Bucket", "Properties": {}}})
+    report = ParallelGuard(workers=1).validate(_Context([bucket]))
+    assert not report.success
+    rules = {(row[0], row[3]) for row in _findings(report)}
+    assert ("s3_bucket_versioning_enabled_check", "Open") in rules, rules
+
+
+def test_rules_are_picked_per_template_and_templates_grouped(tmp_path: Path) -> None:
+    from stacks.guard import guard_rule_types, rule_groups
+
+    key = {"Key": {"Type": "AWS::KMS::Key", "Properties": {}}}
+    a, b = _template(tmp_path, "a", key), _template(tmp_path, "b", key)
+    empty = _template(tmp_path, "empty", {})
+    bucket = _template(tmp_path, "bucket", {"B": {"Type": "AWS::S3::Bucket"}})
+    jobs = rule_groups([a, empty, b, bucket])
+    by_templates = {tuple(job["templatePaths"]): {Path(r).stem for r in job["rulePaths"]} for job in jobs}
+    types = guard_rule_types()
+    typeless = {rule for rule, names in types.items() if not names}
+    kms = {rule for rule, names in types.items() if "AWS::KMS::Key" in names}
+    s3 = {rule for rule, names in types.items() if "AWS::S3::Bucket" in names}
+    assert kms and s3
+    # the two KMS templates share one job; every rule that names no type runs everywhere
+    assert by_templates[(str(a), str(b))] == typeless | kms
+    # a template no rule can apply to is not given to cfn-guard at all (unless some rule names no type)
+    assert by_templates.get((str(empty),), set()) == typeless
+    assert by_templates[(str(bucket),)] == typeless | s3
+
+
+def test_a_failing_worker_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stacks.guard as guard
+
+    broken = tmp_path / "broken.js"
+    broken.write_text("process.stderr.write('at line 1\\nGuard blew up\\n'); process.exit(3);\n")
+    monkeypatch.setattr(guard, "WORKER", broken)
+    key = _template(tmp_path, "key", {"Key": {"Type": "AWS::KMS::Key"}})
+    with pytest.raises(RuntimeError, match=r"^the Guard worker \(broken.js\) exited 3: Guard blew up$"):
+        guard.ParallelGuard(workers=1).validate(_Context([key]))
