@@ -28,6 +28,7 @@ SYNTH_INPUTS = (
     "requirements.txt",
     "designspec/**/*.py",
     "stacks/**/*.py",
+    "stacks/**/*.js",  # the Guard worker
 )
 GENERATOR_INPUTS = ("designspec/**/*.py", "generators/**/*.py")
 
