@@ -99,12 +99,16 @@ run: bootstrap
 	@$(if $(strip $(DOCGEN_FLAGS)),,$(FRESH) doc --) $(DOCGEN) doc --design $(DESIGN_FILE) $(DOCGEN_FLAGS)
 
 # pytest exits 5 when it collects no test; make passes that on as a failure.
+# TEST_WORKERS pytest-xdist workers (one per core here); a zoo design's tests and each module's tests stay on one
+# worker, and a synth two workers need is made once (tests/conftest.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+XDIST = -n $(TEST_WORKERS) --dist loadgroup
 test: bootstrap
-	$(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -q -p no:cacheprovider $(XDIST) $(PYTEST_ARGS)
 
 # The inner loop: everything but CDK synthesis (jsii) and Mermaid rendering (chromium).
 test-fast: bootstrap
-	$(PYTHON) -m pytest -q -p no:cacheprovider -m "not synth and not render" $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -q -p no:cacheprovider $(XDIST) -m "not synth and not render" $(PYTEST_ARGS)
 
 check:
 	$(DOCGEN) --check --design $(DESIGN_FILE)

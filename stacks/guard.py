@@ -154,9 +154,11 @@ def _violation(v: dict[str, Any]) -> PolicyViolation:
         severity=v.get("severity"),
         violating_resources=[
             PolicyViolatingResource(
-                resource_logical_id=r["resourceLogicalId"],
-                template_path=r["templatePath"],
-                locations=r["locations"],
+                # Guard reports some findings with no resource (a path that ends above one); CDK reads an empty id
+                # as it reads the package plugin's missing one: a finding located at no construct
+                resource_logical_id=r.get("resourceLogicalId") or "",
+                template_path=r.get("templatePath") or "",
+                locations=r.get("locations") or [],
             )
             for r in v["violatingResources"]
         ],

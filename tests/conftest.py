@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 _NODE22 = ROOT / "node_modules" / ".bin" / "node"
@@ -20,12 +23,44 @@ if _NODE22.exists():  # the same Node the Makefile gives jsii (see Makefile: JSI
     os.environ.setdefault("JSII_NODE", str(_NODE22))
 
 
+T = TypeVar("T")
+_SHARED: dict[str, Any] = {}
+
+
+def shared(tmp_path_factory: pytest.TempPathFactory, key: str, build: Callable[[Path], T]) -> T:
+    """`build(folder)` once per test run, in whichever process asks first.
+
+    Under pytest-xdist (`make test` runs two workers) each worker has its own session, so a session fixture alone
+    would synthesize a design once per worker. The result is pickled into a folder every worker of the run shares
+    (the parent of the workers' base temp); a worker that asks while another builds waits on the lock.
+    """
+    if key in _SHARED:
+        return _SHARED[key]  # type: ignore[no-any-return]
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    root.mkdir(exist_ok=True)
+    result_file = root / f"{key}.pickle"
+    with FileLock(str(root / f"{key}.lock")):
+        if result_file.exists():
+            result = pickle.loads(result_file.read_bytes())
+        else:
+            folder = root / key
+            folder.mkdir()
+            result = build(folder)
+            result_file.write_bytes(pickle.dumps(result))
+    _SHARED[key] = result
+    return result
+
+
 @dataclass
 class Synth:
-    """A synthesized app: the App object and the cloud assembly directory it wrote."""
+    """A synthesized app: the cloud assembly directory it wrote."""
 
-    app: Any
+    app: Any  # the App object in the process that synthesized it, else None
     outdir: Path
+
+    def __getstate__(self) -> dict[str, Any]:  # the App lives in this process's jsii kernel only
+        return {"app": None, "outdir": self.outdir}
 
     def templates(self, environment: str) -> dict[str, dict[str, Any]]:
         """Stack id (e.g. "Data", "Service-backend") -> template, for one environment's stage."""
@@ -56,7 +91,9 @@ def synth_design(design_path: Path, outdir: Path, environments: list[str] | None
 
 @pytest.fixture(scope="session")
 def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return synth_design(ROOT / "design.yaml", tmp_path_factory.mktemp("cdkout-default"))
+    return shared(
+        tmp_path_factory, "default", lambda work: synth_design(ROOT / "design.yaml", work / "cdk.out")
+    )
 
 
 # --- the default design changed: backend CPU, prod NAT count and usage, a new worker with its queue ----------
@@ -96,12 +133,15 @@ def changed_design() -> str:
     return text
 
 
-@pytest.fixture(scope="session")
-def changed_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    work = tmp_path_factory.mktemp("changed")
+def _changed(work: Path) -> Synth:
     design = work / "design.yaml"
     design.write_text(changed_design())
     return synth_design(design, work / "cdk.out")
+
+
+@pytest.fixture(scope="session")
+def changed_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return shared(tmp_path_factory, "changed", _changed)
 
 
 # --- the design zoo: every zoo/*.yaml the loader accepts, synthesized once per session ---------------------
@@ -164,14 +204,9 @@ def run_zoo_documents(design: Path, outdir: Path, work: Path, synth_error: str |
     return ZooRun(design, outdir, 0.0, synth_error, generated, gen, doc, docgen)
 
 
-_ZOO_RUNS: dict[Path, ZooRun] = {}
-
-
 def zoo_run_of(design: Path, tmp_path_factory: pytest.TempPathFactory) -> ZooRun:
-    """The session's one run of a zoo design, whichever test asks first (zoo_run or a test of one design)."""
-    if design not in _ZOO_RUNS:
-        _ZOO_RUNS[design] = run_zoo_design(design, tmp_path_factory.mktemp(f"zoo-{design.stem}"))
-    return _ZOO_RUNS[design]
+    """The test run's one run of a zoo design, whichever test asks first (zoo_run or a test of one design)."""
+    return shared(tmp_path_factory, f"zoo-{design.stem}", lambda work: run_zoo_design(design, work))
 
 
 @pytest.fixture(scope="session", params=zoo_designs(), ids=lambda p: p.stem)
@@ -224,7 +259,16 @@ SYNTH_FIXTURES = frozenset(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that uses a session synth is a `synth` test, whatever its module says."""
+    """A test that uses a session synth is a `synth` test, whatever its module says.
+
+    For pytest-xdist's `--dist loadgroup` (`make test`): a zoo design's tests form one group, so one worker runs
+    them after its synth; every other test is grouped with its module, so a module-scoped fixture (the sixty-service
+    synth, a generated compose file) is built once, not once per worker. Session synths used across modules are
+    shared between the workers by `shared()`.
+    """
     for item in items:
         if SYNTH_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.synth)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        group = f"zoo-{params['zoo_run'].stem}" if "zoo_run" in params else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
