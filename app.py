@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from aws_cdk import App, Aspects, Validations
 from cdk_nag import WriteNagSuppressionsToCloudFormationAspect
 
+import parallel_synth
 from designspec import SpecError, load_design
 from designspec import stamp as stamps
 from designspec.errors import clean, report_unexpected
@@ -60,15 +62,19 @@ def build_app(
 
 
 def synthesize(app: App, design_path: str) -> Path:
-    """Synthesize `app` and stamp the assembly with the design and code it came from.
+    """Synthesize `app` and stamp the assembly with the design and code it came from."""
+    return stamped(Path(app.outdir), design_path, lambda: Path(app.synth().directory))
+
+
+def stamped(outdir: Path, design_path: str, synth: Callable[[], Path]) -> Path:
+    """Run `synth` (which writes the assembly into `outdir`) and stamp it with the design and code it came from.
 
     The stamp is removed before synthesis starts and written (atomically) only after it completes, so an
     interrupted or failed synth leaves an assembly docgen will not trust.
     """
-    outdir = Path(app.outdir)
     stamp_path = outdir / stamps.CDK_OUT_STAMP
     stamps.remove_stamp(stamp_path)
-    assembly = app.synth()
+    folder = synth()
     design = load_design(design_path)
     root = Path(__file__).resolve().parent
     stamps.write_stamp(
@@ -79,11 +85,21 @@ def synthesize(app: App, design_path: str) -> Path:
             project=design.project,
             kind="cdk.out",
             input_globs=stamps.SYNTH_INPUTS,
-            folder=Path(assembly.directory),
+            folder=folder,
             output_globs=stamps.CDK_OUT_OUTPUTS,
         ),
     )
-    return Path(assembly.directory)
+    return folder
+
+
+def synthesize_all(design_path: str, image_tag: str, outdir: Path) -> Path:
+    """Every stage of the design into `outdir`: in parallel processes when there are stages and cores for it."""
+    stages = list(load_design(design_path).aws_environments())
+    if len(stages) > 1 and parallel_synth.workers() > 1:
+        return stamped(
+            outdir, design_path, lambda: parallel_synth.synthesize_stages(stages, outdir) or outdir
+        )
+    return synthesize(build_app(design_path, image_tag=image_tag), design_path)  # App() reads CDK_OUTDIR
 
 
 def main() -> int:
@@ -93,8 +109,13 @@ def main() -> int:
         probe = App()  # only to read context given with -c on the cdk command line
         design_path = probe.node.try_get_context("design") or design_path
         image_tag = probe.node.try_get_context("image_tag") or "bootstrap"
-        app = build_app(design_path, image_tag=image_tag)
-        outdir = synthesize(app, design_path)
+        share = os.environ.get(parallel_synth.STAGES_ENV)
+        if share:  # a child of a parallel synth: its stages only; the parent merges, stamps and checks
+            build_app(design_path, image_tag=image_tag, environments=share.split(",")).synth()
+            return 0
+        outdir = synthesize_all(design_path, image_tag, Path(probe.outdir))
+    except parallel_synth.ChildFailed as exc:  # it printed its own error
+        return exc.code
     except SpecError as exc:  # from the loader, or from a construct that checks its spec input
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
