@@ -9,7 +9,9 @@ time grows with rules x templates, so this plugin:
   rule naming none of the template's types passes it vacuously (a rule naming no type at all always runs);
 - groups templates that need the same rules, and spreads the groups over one worker per core;
 - has each worker run the package's own `CfnGuardValidator.validate()` (its cfn-guard binary, its rules and its
-  parsing of Guard's output) in a Node process of its own, so the findings are the package's, not a re-port.
+  parsing of Guard's output) in a Node process of its own, so the findings are the package's, not a re-port;
+- keeps each template's findings in .cache/, keyed by the template's content and its rules, so a synth after a
+  change runs Guard only on the templates that changed (GUARD_CACHE=0: always run it).
 
 It reports under the package's name and version, so acknowledgements (`cdk-validator-cfnguard::<rule>`) and the
 validation report read exactly as with the package's plugin; tests/test_guard.py shows both give the same
@@ -18,6 +20,7 @@ findings. GUARD_WORKERS sets the number of workers (default: the machine's cores
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -74,29 +77,108 @@ class ParallelGuard:
         return sorted(rule.replace("ct-", "", 1).replace("-", "") for rule in guard_rule_types())
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        jobs = rule_groups(list(context.template_paths))
-        results = run_jobs(jobs, self._workers)
-        violations = [_violation(v) for result in results for v in result["violations"]]
-        return PolicyValidationPluginReport(
-            success=all(result["success"] for result in results), violations=violations
-        )
+        found = check_templates([str(t) for t in context.template_paths], self._workers)
+        violations = [_violation(v) for template in found for v in template]
+        return PolicyValidationPluginReport(success=not violations, violations=violations)
+
+
+def check_templates(template_paths: list[str], workers: int) -> list[list[dict[str, Any]]]:
+    """The package plugin's violations of each template (in the order given), from the cache or from Guard.
+
+    cfn-guard's findings for a template depend only on its content and the rules run on it, so they are kept
+    in .cache/ under the SHA-256 of both (and of the package and worker versions); GUARD_CACHE=0 turns that off.
+    A template no rule can apply to has none.
+    """
+    rules_of = {t: applicable_rules(t) for t in template_paths}
+    cache = _Cache() if os.environ.get("GUARD_CACHE", "1") != "0" else None
+    found: dict[str, list[dict[str, Any]]] = {}
+    todo: dict[tuple[str, ...], list[str]] = {}
+    for template, rules in rules_of.items():
+        cached = cache.get(template, rules) if cache and rules else None
+        if not rules:
+            found[template] = []
+        elif cached is not None:
+            found[template] = cached
+        else:
+            todo.setdefault(rules, []).append(template)
+    jobs = _jobs(todo, workers)
+    for job, result in zip(jobs, run_jobs(jobs, workers), strict=True):
+        per_template: dict[str, list[dict[str, Any]]] = {t: [] for t in job["templatePaths"]}
+        for v in result["violations"]:
+            per_template[v["violatingResources"][0]["templatePath"]].append(v)
+        for template, violations in per_template.items():
+            found[template] = violations
+            if cache:
+                cache.put(template, rules_of[template], violations)
+    return [found[t] for t in template_paths]
+
+
+def applicable_rules(template: str | Path) -> tuple[str, ...]:
+    """The Control Tower rules that name one of the template's resource types (or no type at all)."""
+    types = template_types(template)
+    return tuple(sorted(rule for rule, wanted in guard_rule_types().items() if not wanted or wanted & types))
 
 
 def rule_groups(template_paths: list[str] | list[Path]) -> list[dict[str, Any]]:
     """Jobs for the workers: templates that need the same rules, with those rules' files (in template order)."""
-    rule_types = guard_rule_types()
-    rules_dir = package_dir() / _RULES_DIR
-    paths = {p.stem: str(p) for p in rules_dir.rglob("*.guard")}
     groups: dict[tuple[str, ...], list[str]] = {}
     for template in template_paths:
-        types = template_types(template)
-        rules = tuple(sorted(rule for rule, wanted in rule_types.items() if not wanted or wanted & types))
+        rules = applicable_rules(template)
         if rules:  # none can apply: cfn-guard would skip every rule
             groups.setdefault(rules, []).append(str(template))
+    return _jobs(groups, workers=1)
+
+
+def _jobs(groups: dict[tuple[str, ...], list[str]], workers: int) -> list[dict[str, Any]]:
+    """One job per group of templates, groups cut into pieces so that about four jobs per worker can be shared
+    out evenly (sixty services put 80 templates in one group)."""
+    paths = _rule_paths()
+    total = sum(len(templates) for templates in groups.values())
+    size = max(1, -(-total // (4 * workers))) if workers > 1 else max(1, total)
     return [
-        {"templatePaths": templates, "rulePaths": [paths[rule] for rule in rules]}
+        {"templatePaths": templates[i : i + size], "rulePaths": [paths[rule] for rule in rules]}
         for rules, templates in groups.items()
+        for i in range(0, len(templates), size)
     ]
+
+
+@cache
+def _rule_paths() -> dict[str, str]:
+    return {p.stem: str(p) for p in (package_dir() / _RULES_DIR).rglob("*.guard")}
+
+
+class _Cache:
+    """Findings per (template content, rules), as JSON files in .cache/guard-findings/<versions digest>/."""
+
+    def __init__(self) -> None:
+        code = hashlib.sha256(WORKER.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:12]
+        self.folder = CACHE / "guard-findings" / f"{version('cdklabs.cdk-validator-cfnguard')}-{code}"
+
+    def _file(self, template: str, rules: tuple[str, ...]) -> Path:
+        digest = hashlib.sha256(Path(template).read_bytes())
+        digest.update("\0".join(rules).encode())
+        return self.folder / f"{digest.hexdigest()}.json"
+
+    def get(self, template: str, rules: tuple[str, ...]) -> list[dict[str, Any]] | None:
+        try:
+            stored = json.loads(self._file(template, rules).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        for v in stored:
+            for r in v["violatingResources"]:
+                r["templatePath"] = template
+        return stored  # type: ignore[no-any-return]
+
+    def put(self, template: str, rules: tuple[str, ...], violations: list[dict[str, Any]]) -> None:
+        stored = [
+            {**v, "violatingResources": [{**r, "templatePath": ""} for r in v["violatingResources"]]}
+            for v in violations
+        ]
+        target = self._file(template, rules)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = target.with_name(f".{target.name}.{os.getpid()}")
+        scratch.write_text(json.dumps(stored), encoding="utf-8")
+        scratch.replace(target)
 
 
 def template_types(template: str | Path) -> set[str]:

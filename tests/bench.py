@@ -43,9 +43,16 @@ def env() -> dict[str, str]:
     return {**os.environ, "PATH": f"{node_bin}:{os.environ['PATH']}", "JSII_NODE": str(node_bin / "node")}
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], **extra: str) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        cmd,
+        check=True,
+        cwd=ROOT,
+        env={**env(), **extra},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -59,13 +66,17 @@ def figure(times: list[float], what: str) -> dict[str, object]:
     }
 
 
-def synth_times(design: Path, cdk_out: Path, runs: int) -> list[float]:
-    """The CDK CLI's synth (app.py with cdk-nag and every validation) into a fresh folder each run."""
+def synth_times(design: Path, cdk_out: Path, runs: int, guard_cache: str = "0") -> list[float]:
+    """The CDK CLI's synth (app.py with cdk-nag and every validation) into a fresh folder each run.
+
+    Cold (the default): Guard runs on every template. Warm (`guard_cache="1"`, after one untimed synth): Guard's
+    findings come from .cache/ for the templates that did not change, here all of them (a synth with nothing
+    changed, or the unchanged stacks of a synth after a change)."""
     cdk = str(ROOT / "node_modules" / ".bin" / "cdk")
-    return [
-        timed([cdk, "synth", "--quiet", "--no-notices", "-o", f"{cdk_out}", "-c", f"design={design}"])
-        for _ in range(runs)
-    ]
+    command = [cdk, "synth", "--quiet", "--no-notices", "-o", f"{cdk_out}", "-c", f"design={design}"]
+    if guard_cache == "1":
+        timed(command, GUARD_CACHE="1")
+    return [timed(command, GUARD_CACHE=guard_cache) for _ in range(runs)]
 
 
 def docgen_times(cdk_out: Path, doc: Path, runs: int) -> list[float]:
@@ -112,7 +123,18 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, dict[str, object]
     for name, design in designs.items():
         out = work / f"{name}.out"
         if "synth" in args.only:
-            record(f"synth.{name}", "cdk synth, cdk-nag on", synth_times, design, out, args.synth_runs)
+            record(
+                f"synth.{name}", "cdk synth, every validation run", synth_times, design, out, args.synth_runs
+            )
+            record(
+                f"synth.{name}.warm",
+                "cdk synth, Guard findings of unchanged templates from .cache/",
+                synth_times,
+                design,
+                out,
+                args.synth_runs,
+                "1",
+            )
         if "docgen" in args.only:
             if not (out / "manifest.json").exists():
                 synth_times(design, out, 1)

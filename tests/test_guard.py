@@ -16,6 +16,12 @@ import pytest
 pytestmark = pytest.mark.synth  # starts jsii and Node
 
 
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every comparison runs Guard itself (a cached finding would prove nothing about this code)."""
+    monkeypatch.setenv("GUARD_CACHE", "0")
+
+
 class _Context:
     """What a policy validation plugin is given; both plugins read only the template paths."""
 
@@ -146,3 +152,33 @@ def test_a_failing_worker_is_one_line(tmp_path: Path, monkeypatch: pytest.Monkey
     key = _template(tmp_path, "key", {"Key": {"Type": "AWS::KMS::Key"}})
     with pytest.raises(RuntimeError, match=r"^the Guard worker \(broken.js\) exited 3: Guard blew up$"):
         guard.ParallelGuard(workers=1).validate(_Context([key]))
+
+
+def test_findings_are_cached_by_template_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stacks.guard as guard
+
+    monkeypatch.setenv("GUARD_CACHE", "1")
+    monkeypatch.setattr(guard, "CACHE", tmp_path / "cache")
+    bucket = _template(tmp_path, "bucket", {"Open": {"Type": "AWS::S3::Bucket", "Properties": {}}})
+    first = guard.check_templates([str(bucket)], workers=1)
+    assert first[0], "an open bucket has findings"
+    copy = tmp_path / "copy.template.json"
+    copy.write_bytes(bucket.read_bytes())
+
+    def no_guard(jobs: list[Any], workers: int) -> list[Any]:
+        assert not jobs, f"Guard ran although the findings were cached: {jobs}"
+        return []
+
+    monkeypatch.setattr(guard, "run_jobs", no_guard)
+    again = guard.check_templates([str(copy)], workers=1)  # same content, another path
+    assert again == [[_at(v, str(copy)) for v in first[0]]]
+    bucket.write_text(
+        json.dumps({"Resources": {"Open": {"Type": "AWS::S3::Bucket", "Properties": {"X": 1}}}})
+    )
+    with pytest.raises(AssertionError, match="Guard ran"):
+        guard.check_templates([str(bucket)], workers=1)  # changed content: not cached
+
+
+def _at(violation: dict[str, Any], template: str) -> dict[str, Any]:
+    resources = [{**r, "templatePath": template} for r in violation["violatingResources"]]
+    return {**violation, "violatingResources": resources}
