@@ -21,6 +21,7 @@ from docgen.cost.context import (
     walk_refs,
 )
 from docgen.cost.rules_common import less_free
+from docgen.data import SAFE_LOADER
 
 ANOMALY_ALARM_METRICS = 3  # CloudWatch bills an anomaly-detection alarm as three standard alarm metrics
 SAMPLES_UNIT = Decimal(10_000_000)
@@ -125,7 +126,7 @@ def _remote_write_interval(task: Resource | None) -> Decimal | None:
                 continue
             value = variable.get("Value")
             text = value.get("Fn::Sub") if isinstance(value, dict) else value
-            config = yaml.safe_load(text) if isinstance(text, str) else None
+            config = yaml.load(text, Loader=SAFE_LOADER) if isinstance(text, str) else None
             if not isinstance(config, dict) or "prometheusremotewrite" not in (config.get("exporters") or {}):
                 return None
             jobs = (

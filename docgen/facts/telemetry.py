@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from docgen.assembly.model import Resource
+from docgen.data import SAFE_LOADER
 from docgen.facts.fact import Fact, Source, derived, exists, meta, pointer_of, prop
 from docgen.facts.index import Index, name_fact
 
@@ -115,7 +116,7 @@ def collectors(index: Index, env: str) -> list[Collector]:
         i, value = variables[CONFIG_VARIABLE]
         text = config_text(value)
         try:
-            config = yaml.safe_load(text) if text else None
+            config = yaml.load(text, Loader=SAFE_LOADER) if text else None
         except yaml.YAMLError:
             config = None
         if isinstance(config, dict):

@@ -48,11 +48,14 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _recorded(value: Any) -> Any:
+def _recorded(value: Any) -> tuple[Any, str]:
+    """The value as the map records it, and its JSON text (sorted keys: the key that dedupes sources)."""
     plain = _json_value(value)
-    if len(json.dumps(plain, sort_keys=True)) <= LARGE:
-        return plain
-    return {"sha256": digest(plain)}
+    text = json.dumps(plain, sort_keys=True)
+    if len(text) <= LARGE:
+        return plain, text
+    large = {"sha256": digest(plain)}
+    return large, json.dumps(large)
 
 
 def source_map(entries: Sequence[dict[str, Any]], doc_name: str) -> str:
@@ -62,8 +65,8 @@ def source_map(entries: Sequence[dict[str, Any]], doc_name: str) -> str:
     for entry in entries:
         ids = []
         for s in entry["sources"]:
-            value = _recorded(s.value)
-            key = (s.kind, s.file, s.pointer, json.dumps(value, sort_keys=True))
+            value, text = _recorded(s.value)
+            key = (s.kind, s.file, s.pointer, text)
             if key not in table:
                 table[key] = len(rows)
                 rows.append([s.kind, s.file, s.pointer, value])

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from docgen.assembly.model import Assembly, Resource
+from docgen.data import SAFE_LOADER
 from docgen.errors import DocgenError
 from docgen.facts import compute
 from docgen.facts import index as facts
@@ -52,7 +53,7 @@ class Figure:
 
 
 def load_recovery(path: Path = SLAS) -> dict[str, Figure]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     section = raw.get("recovery")
     if not isinstance(section, dict):
         raise DocgenError(f"{path}: expected a mapping under `recovery` (RPO/RTO figures)")
