@@ -11,7 +11,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-NAME = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+# No two hyphens in a row: names end up in RDS and ElastiCache identifiers, which refuse "--".
+NAME = r"^[a-z](?:-?[a-z0-9])+$"
+NAME_MAX = 40
 ONE_LINE = r"^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$"  # no control, format (bidi), line or paragraph separators
 # A Docker image reference: [registry[:port]/]path[:tag][@digest] (distribution/reference grammar).
 _DOMAIN = (
@@ -41,7 +43,7 @@ LOCAL_DATETIME = r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
 SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
 
 PATTERN_HELP = {
-    NAME: "a name of 2-40 lowercase letters, digits and '-', starting with a letter",
+    NAME: "a name of 2-40 lowercase letters, digits and single '-', starting with a letter, not ending with '-'",
     ONE_LINE: "one line of text without control or format characters",
     IMAGE: "an image reference such as nginx:1.27 or 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1",
     BUILD: "a build context path relative to the repository, such as ./backend",
@@ -61,7 +63,7 @@ PATTERN_HELP = {
 INT32 = 2_147_483_647  # CloudFormation and most AWS APIs take 32-bit integers
 MAX_TASKS = 5_000  # ECS: tasks per service (not adjustable)
 
-Name = Annotated[str, StringConstraints(pattern=NAME)]
+Name = Annotated[str, StringConstraints(max_length=NAME_MAX, pattern=NAME)]
 Text = Annotated[str, StringConstraints(max_length=500, pattern=ONE_LINE)]
 Image = Annotated[str, StringConstraints(max_length=255, pattern=IMAGE)]  # ECS: image names up to 255
 BuildPath = Annotated[str, StringConstraints(pattern=BUILD)]

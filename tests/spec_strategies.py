@@ -37,7 +37,7 @@ def designs(draw: st.DrawFn, rich: bool = False) -> str:
     whose first draw is hypothesis's simplest one)."""
     least = 1 if rich else 0
     names = iter(draw(st.lists(NAME, min_size=14, max_size=14, unique=True)))
-    data: dict[str, Any] = {"project": draw(st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True))}
+    data: dict[str, Any] = {"project": draw(st.from_regex(r"[a-z](-?[a-z0-9]){1,10}", fullmatch=True))}
     if draw(st.booleans()):
         data["description"] = draw(TEXT)
     data["databases"] = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from docgen.errors import MarkerError
@@ -17,6 +17,7 @@ from docgen.output.regions import (
     canonical_body,
     checksum,
     compose,
+    document_newline,
     dominant_newline,
     merge,
     parse,
@@ -464,7 +465,7 @@ def test_merge_keeps_outside_text_and_parse_returns_new_bodies(
     texts, region_list, old, new = doc
     existing = assemble(texts, region_list, old, old_newline)
     merged = merge(existing, dict(zip(region_list, new, strict=True)), source=SRC)
-    newline = dominant_newline(existing)
+    newline = document_newline(existing, source=SRC)
     parsed = parse(merged, source=SRC)
     assert merged == assemble(texts, region_list, new, newline)
     assert [s.text for s in parsed.segments if isinstance(s, Text)] == [
@@ -474,6 +475,8 @@ def test_merge_keeps_outside_text_and_parse_returns_new_bodies(
 
 
 @given(documents())
+# found by hypothesis: removing the old body's LF lines tipped the whole document's majority to CRLF
+@example(doc=(["", "\n\n\r\n\r\n\r\n\r\n\r\n"], ["0"], ["<!-- "], [""]))
 def test_merge_is_idempotent(doc: tuple[list[str], list[str], list[str], list[str]]) -> None:
     texts, region_list, old, new = doc
     generated = dict(zip(region_list, new, strict=True))

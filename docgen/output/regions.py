@@ -309,8 +309,19 @@ def merge(
         _check_order(document, sequence)
     if not force:
         _check_edits(document, generated)
-    newline = dominant_newline(existing)
+    newline = _document_newline(document, existing)
     return "".join(_merged(segment, generated, newline) for segment in document.segments)
+
+
+def document_newline(existing: str, *, source: str) -> str:
+    """The line end merge writes regions with: the dominant one of the text outside the regions (which merge
+    never changes, so merging twice gives the same document), or of the whole document when that text has none."""
+    return _document_newline(parse(existing, source=source), existing)
+
+
+def _document_newline(document: Document, existing: str) -> str:
+    outside = "".join(s.text for s in document.segments if isinstance(s, Text))
+    return dominant_newline(outside if "\n" in outside else existing)
 
 
 def compose(parts: Sequence[str | tuple[str, str]]) -> str:
