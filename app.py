@@ -126,7 +126,7 @@ def main() -> int:
     if findings:
         stamps.remove_stamp(outdir / stamps.CDK_OUT_STAMP)  # docgen must not trust this assembly
         for line in findings:
-            print(f"error: unacknowledged finding {line}", file=sys.stderr)
+            print(f"error: {line}", file=sys.stderr)
         return 1
     return 0
 

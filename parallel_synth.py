@@ -146,6 +146,10 @@ def _merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
                     merged[key] = [*merged.get(key, []), *plugin[key]]
             if plugin.get("conclusion") != "success":
                 merged["conclusion"] = plugin.get("conclusion")
+            if (plugin.get("metadata") or {}).get("error") and not (merged.get("metadata") or {}).get(
+                "error"
+            ):
+                merged["metadata"] = {**(merged.get("metadata") or {}), "error": plugin["metadata"]["error"]}
     return {**reports[0], "pluginReports": list(plugins.values())}
 
 

@@ -47,21 +47,29 @@ def validation_plugins(scope: Construct, security: SecuritySpec) -> list[IPolicy
 
 
 def unacknowledged_findings(cdk_out: Path) -> list[str]:
-    """Findings of the compliance plugins left in the synth's validation report, one line each.
+    """Findings of the compliance plugins left in the synth's validation report, and plugins that did not run,
+    one line each.
 
     CDK fails the synth only on findings of severity error; the Guard plugin reports some controls at lower
-    severities, which would pass silently. The design accepts none without an acknowledgement.
+    severities, which would pass silently. The design accepts none without an acknowledgement. A plugin that
+    raised is recorded by CDK as a failed plugin without findings, and the synth passes: a validation that did not
+    run is refused too.
     """
     report = cdk_out / "validation-report.json"
     if not report.exists():
         return []
     lines = []
     for plugin in json.loads(report.read_text(encoding="utf-8")).get("pluginReports", []):
+        error = (plugin.get("metadata") or {}).get("error")
+        if error:  # CDK records a plugin that raised as a failure with no finding, and lets the synth pass
+            lines.append(f"{plugin['pluginName']} did not run: {' '.join(str(error).split())}")
         if plugin["pluginName"] not in COMPLIANCE_PLUGINS:
             continue
-        for violation in plugin["violations"]:
+        for violation in plugin.get("violations", []):
             where = [c.get("constructPath") or "?" for c in violation.get("violatingConstructs", [])]
-            lines.append(f"{plugin['pluginName']} {violation['ruleName']}: {', '.join(where)}")
+            lines.append(
+                f"unacknowledged finding {plugin['pluginName']} {violation['ruleName']}: {', '.join(where)}"
+            )
     return lines
 
 

@@ -103,13 +103,15 @@ def check_templates(template_paths: list[str], workers: int) -> list[list[dict[s
             todo.setdefault(rules, []).append(template)
     jobs = _jobs(todo, workers)
     for job, result in zip(jobs, run_jobs(jobs, workers), strict=True):
-        per_template: dict[str, list[dict[str, Any]]] = {t: [] for t in job["templatePaths"]}
+        # cfn-guard names a template by its absolute path, whatever path it was given (CDK's are relative to
+        # the working directory when the CLI's output folder is)
+        per_template: dict[str, list[dict[str, Any]]] = {os.path.abspath(t): [] for t in job["templatePaths"]}
         for v in result["violations"]:
-            per_template[v["violatingResources"][0]["templatePath"]].append(v)
-        for template, violations in per_template.items():
-            found[template] = violations
+            per_template[os.path.abspath(v["violatingResources"][0]["templatePath"])].append(v)
+        for template in job["templatePaths"]:
+            found[template] = per_template[os.path.abspath(template)]
             if cache:
-                cache.put(template, rules_of[template], violations)
+                cache.put(template, rules_of[template], found[template])
     return [found[t] for t in template_paths]
 
 
@@ -166,7 +168,7 @@ class _Cache:
             return None
         for v in stored:
             for r in v["violatingResources"]:
-                r["templatePath"] = template
+                r["templatePath"] = os.path.abspath(template)  # as cfn-guard names it
         return stored  # type: ignore[no-any-return]
 
     def put(self, template: str, rules: tuple[str, ...], violations: list[dict[str, Any]]) -> None:

@@ -182,3 +182,25 @@ def test_findings_are_cached_by_template_content(tmp_path: Path, monkeypatch: py
 def _at(violation: dict[str, Any], template: str) -> dict[str, Any]:
     resources = [{**r, "templatePath": template} for r in violation["violatingResources"]]
     return {**violation, "violatingResources": resources}
+
+
+@pytest.mark.parametrize("cached", ["0", "1"])
+def test_a_relative_template_path_is_found_as_cfn_guard_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: str
+) -> None:
+    """The CDK CLI hands plugins paths relative to the working directory (cdk.out/...); cfn-guard names them by
+    their absolute path. A fresh clone's `make run` failed the plugin on that until it was matched."""
+    import stacks.guard as guard
+
+    monkeypatch.setenv("GUARD_CACHE", cached)
+    monkeypatch.setattr(guard, "CACHE", tmp_path / "cache")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cdk.out").mkdir()
+    _template(tmp_path / "cdk.out", "bucket", {"Open": {"Type": "AWS::S3::Bucket", "Properties": {}}})
+    relative = "cdk.out/bucket.template.json"
+    for _ in range(2):  # the second time from the cache when it is on
+        (found,) = guard.check_templates([relative], workers=1)
+        assert found
+        assert {r["templatePath"] for v in found for r in v["violatingResources"]} == {
+            str(tmp_path / relative)
+        }

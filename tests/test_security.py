@@ -301,3 +301,25 @@ def test_a_control_tower_finding_fails_the_synth(tmp_path: Path) -> None:
     findings = unacknowledged_findings(tmp_path)
     assert any("cdk-validator-cfnguard cloudwatch_log_group_retention_period_check" in f for f in findings)
     assert any("staging/Network/CarelessLogs" in f for f in findings)
+
+
+def test_a_validation_plugin_that_did_not_run_fails_the_synth(tmp_path: Path) -> None:
+    """CDK records a plugin that raised as a failed plugin without findings and lets the synth pass; app.py
+    refuses it (a fresh clone once synthesized with the Guard plugin crashed, and nothing said so)."""
+    report = {
+        "pluginReports": [
+            {
+                "pluginName": "cdk-validator-cfnguard",
+                "conclusion": "failure",
+                "violations": [],
+                "metadata": {
+                    "error": "Validation plugin 'cdk-validator-cfnguard' failed:\n 'cdk.out/x.json'"
+                },
+            },
+            {"pluginName": "NIST.800.53.R5", "conclusion": "success", "violations": []},
+        ]
+    }
+    (tmp_path / "validation-report.json").write_text(json.dumps(report))
+    assert unacknowledged_findings(tmp_path) == [
+        "cdk-validator-cfnguard did not run: Validation plugin 'cdk-validator-cfnguard' failed: 'cdk.out/x.json'"
+    ]
