@@ -177,10 +177,13 @@ class _Cache:
             for v in violations
         ]
         target = self._file(template, rules)
-        target.parent.mkdir(parents=True, exist_ok=True)
         scratch = target.with_name(f".{target.name}.{os.getpid()}")
-        scratch.write_text(json.dumps(stored), encoding="utf-8")
-        scratch.replace(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            scratch.write_text(json.dumps(stored), encoding="utf-8")
+            scratch.replace(target)
+        except OSError:  # a read-only checkout: the findings stand, they are just not kept
+            scratch.unlink(missing_ok=True)
 
 
 def template_types(template: str | Path) -> set[str]:
