@@ -15,7 +15,7 @@ from cdk_nag import WriteNagSuppressionsToCloudFormationAspect
 import parallel_synth
 from designspec import SpecError, load_design
 from designspec import stamp as stamps
-from designspec.errors import clean, report_unexpected
+from designspec.errors import SettingError, clean, report_unexpected
 from stacks.compliance import (
     acknowledge_unlocated,
     set_compliance_context,
@@ -96,9 +96,7 @@ def synthesize_all(design_path: str, image_tag: str, outdir: Path) -> Path:
     """Every stage of the design into `outdir`: in parallel processes when there are stages and cores for it."""
     stages = list(load_design(design_path).aws_environments())
     if len(stages) > 1 and parallel_synth.workers() > 1:
-        return stamped(
-            outdir, design_path, lambda: parallel_synth.synthesize_stages(stages, outdir) or outdir
-        )
+        return stamped(outdir, design_path, lambda: parallel_synth.synthesize_stages(stages, outdir))
     return synthesize(build_app(design_path, image_tag=image_tag), design_path)  # App() reads CDK_OUTDIR
 
 
@@ -116,6 +114,9 @@ def main() -> int:
         outdir = synthesize_all(design_path, image_tag, Path(probe.outdir))
     except parallel_synth.ChildFailed as exc:  # it printed its own error
         return exc.code
+    except SettingError as exc:  # SYNTH_WORKERS, GUARD_WORKERS
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except SpecError as exc:  # from the loader, or from a construct that checks its spec input
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from designspec.errors import env_count
+
 STAGES_ENV = "SYNTH_STAGES"  # set in a child: the comma-separated stages it synthesizes
 APP = Path(__file__).with_name("app.py")
 
@@ -47,7 +49,7 @@ class ChildFailed(Exception):
 
 
 def workers() -> int:
-    return max(1, int(os.environ.get("SYNTH_WORKERS") or 1))
+    return env_count("SYNTH_WORKERS", 1)
 
 
 def shares(stages: list[str], count: int) -> list[list[str]]:
@@ -56,26 +58,27 @@ def shares(stages: list[str], count: int) -> list[list[str]]:
     return [stages[i::count] for i in range(count)]
 
 
-def synthesize_stages(stages: list[str], outdir: Path) -> None:
-    """Synthesize `stages` in child processes and merge their assemblies into `outdir`."""
+def synthesize_stages(stages: list[str], outdir: Path) -> Path:
+    """Synthesize `stages` in child processes and merge their assemblies into `outdir` (returned)."""
     outdir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.stages-", dir=outdir.parent))
     try:
         parts = shares(stages, workers())
         folders = [scratch / f"part{i}" for i in range(len(parts))]
         with ThreadPoolExecutor(len(parts)) as pool:
-            codes = list(pool.map(_child, parts, folders))
-        for proc in codes:
+            children = list(pool.map(_child, parts, folders))
+        for proc in children:
             if proc.returncode != 0:
                 sys.stderr.write(proc.stderr)
                 raise ChildFailed(proc.returncode)
-        for proc in codes:
+        for proc in children:
             sys.stderr.write(proc.stderr)  # warnings the children printed
         merged = scratch / "merged"
         merge(folders, parts, stages, merged)
         install(merged, outdir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return outdir
 
 
 def _child(stages: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
@@ -86,16 +89,15 @@ def _child(stages: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
 def merge(folders: list[Path], parts: list[list[str]], stages: list[str], target: Path) -> None:
     """One cloud assembly in `target` from the children's `folders` (`parts[i]`: the stages of folder i)."""
     target.mkdir()
-    where = {stage: folder for folder, part in zip(folders, parts, strict=True) for stage in part}
     manifests = [_read(f / "manifest.json") for f in folders]
     trees = [_read(f / "tree.json") for f in folders]
+    child_of = {stage: i for i, part in enumerate(parts) for stage in part}
 
     # the nested assemblies in the design's order, then the app-level artifacts (the same in every child)
     artifacts: dict[str, Any] = {}
     for stage in stages:
-        own = _read(where[stage] / "manifest.json")["artifacts"]
         name = f"assembly-{stage}"
-        artifacts[name] = own[name]
+        artifacts[name] = manifests[child_of[stage]]["artifacts"][name]
     for manifest in manifests:
         for name, artifact in manifest["artifacts"].items():
             if artifact.get("type") != "cdk:cloud-assembly":
@@ -106,7 +108,7 @@ def merge(folders: list[Path], parts: list[list[str]], stages: list[str], target
     # one App root holding each stage's subtree, in the design's order, then the app-level nodes
     children: dict[str, Any] = {}
     for stage in stages:
-        children[stage] = _read(where[stage] / "tree.json")["tree"]["children"][stage]
+        children[stage] = trees[child_of[stage]]["tree"]["children"][stage]
     for tree in trees:
         for name, node in tree["tree"]["children"].items():
             if name not in stages:

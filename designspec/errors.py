@@ -80,6 +80,24 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
 UNEXPECTED_EXIT = 3
 
 
+class SettingError(ValueError):
+    """A bad setting from the environment (SYNTH_WORKERS, GUARD_WORKERS): one line naming it and what is allowed."""
+
+
+def env_count(name: str, default: int) -> int:
+    """A whole number of 1 or more from environment variable `name` (unset or empty: `default`)."""
+    import os
+
+    value = os.environ.get(name) or ""
+    if not value:
+        return default
+    if not value.isdecimal() or int(value) < 1:
+        raise SettingError(
+            f"{name}={clean(cut(value, 40))!r} is not a number of processes (a whole number, 1 or more)"
+        )
+    return int(value)
+
+
 def report_unexpected(exc: BaseException, doing: str, log_prefix: str) -> int:
     """For a command line: one line on stderr, the traceback in a log file; returns exit status 3.
 

@@ -30,15 +30,6 @@ ADOT_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
 # The ADOT distribution has no zipkin exporter (its exporters: awsxray, awsemf, otlp, otlphttp,
 # prometheusremotewrite, ...); the upstream contrib distribution has, and reads its configuration the same way.
 CONTRIB_IMAGE = "otel/opentelemetry-collector-contrib:0.152.1"
-DATADOG_SITES = (
-    "datadoghq.com",
-    "us3.datadoghq.com",
-    "us5.datadoghq.com",
-    "datadoghq.eu",
-    "ap1.datadoghq.com",
-    "ap2.datadoghq.com",
-    "ddog-gov.com",
-)
 DatadogSite = Literal[
     "datadoghq.com",
     "us3.datadoghq.com",

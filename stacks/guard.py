@@ -44,6 +44,7 @@ from aws_cdk import (
     PolicyViolation,
 )
 
+from designspec.errors import env_count
 from stacks.nag import GUARD_PLUGIN  # the package's name: acknowledgements are keyed by it
 
 WORKER = Path(__file__).with_name("guard_worker.js")
@@ -61,7 +62,7 @@ class ParallelGuard:
     """A policy validation plugin: cdk-validator-cfnguard's rules and code, per template group, in parallel."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self._workers = workers or int(os.environ.get("GUARD_WORKERS") or os.cpu_count() or 1)
+        self._workers = workers or env_count("GUARD_WORKERS", os.cpu_count() or 1)
 
     @property
     def name(self) -> str:
@@ -89,12 +90,13 @@ def check_templates(template_paths: list[str], workers: int) -> list[list[dict[s
     in .cache/ under the SHA-256 of both (and of the package and worker versions); GUARD_CACHE=0 turns that off.
     A template no rule can apply to has none.
     """
-    rules_of = {t: applicable_rules(t) for t in template_paths}
+    content = {t: Path(t).read_bytes() for t in template_paths}  # each template read once
+    rules_of = {t: applicable_rules(json.loads(content[t])) for t in template_paths}
     cache = _Cache() if os.environ.get("GUARD_CACHE", "1") != "0" else None
     found: dict[str, list[dict[str, Any]]] = {}
-    todo: dict[tuple[str, ...], list[str]] = {}
+    todo: dict[tuple[str, ...], list[str]] = {}  # the templates Guard must check, grouped by their rules
     for template, rules in rules_of.items():
-        cached = cache.get(template, rules) if cache and rules else None
+        cached = cache.get(template, content[template], rules) if cache and rules else None
         if not rules:
             found[template] = []
         elif cached is not None:
@@ -111,24 +113,17 @@ def check_templates(template_paths: list[str], workers: int) -> list[list[dict[s
         for template in job["templatePaths"]:
             found[template] = per_template[os.path.abspath(template)]
             if cache:
-                cache.put(template, rules_of[template], found[template])
+                cache.put(content[template], rules_of[template], found[template])
     return [found[t] for t in template_paths]
 
 
-def applicable_rules(template: str | Path) -> tuple[str, ...]:
+def applicable_rules(template: dict[str, Any]) -> tuple[str, ...]:
     """The Control Tower rules that name one of the template's resource types (or no type at all)."""
-    types = template_types(template)
+    resources = template.get("Resources") or {}
+    types = {
+        r.get("Type") for r in resources.values() if isinstance(r, dict) and isinstance(r.get("Type"), str)
+    }
     return tuple(sorted(rule for rule, wanted in guard_rule_types().items() if not wanted or wanted & types))
-
-
-def rule_groups(template_paths: list[str] | list[Path]) -> list[dict[str, Any]]:
-    """Jobs for the workers: templates that need the same rules, with those rules' files (in template order)."""
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for template in template_paths:
-        rules = applicable_rules(template)
-        if rules:  # none can apply: cfn-guard would skip every rule
-            groups.setdefault(rules, []).append(str(template))
-    return _jobs(groups, workers=1)
 
 
 def _jobs(groups: dict[tuple[str, ...], list[str]], workers: int) -> list[dict[str, Any]]:
@@ -156,14 +151,14 @@ class _Cache:
         code = hashlib.sha256(WORKER.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:12]
         self.folder = CACHE / "guard-findings" / f"{version('cdklabs.cdk-validator-cfnguard')}-{code}"
 
-    def _file(self, template: str, rules: tuple[str, ...]) -> Path:
-        digest = hashlib.sha256(Path(template).read_bytes())
+    def _file(self, content: bytes, rules: tuple[str, ...]) -> Path:
+        digest = hashlib.sha256(content)
         digest.update("\0".join(rules).encode())
         return self.folder / f"{digest.hexdigest()}.json"
 
-    def get(self, template: str, rules: tuple[str, ...]) -> list[dict[str, Any]] | None:
+    def get(self, template: str, content: bytes, rules: tuple[str, ...]) -> list[dict[str, Any]] | None:
         try:
-            stored = json.loads(self._file(template, rules).read_text(encoding="utf-8"))
+            stored = json.loads(self._file(content, rules).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         for v in stored:
@@ -171,12 +166,12 @@ class _Cache:
                 r["templatePath"] = os.path.abspath(template)  # as cfn-guard names it
         return stored  # type: ignore[no-any-return]
 
-    def put(self, template: str, rules: tuple[str, ...], violations: list[dict[str, Any]]) -> None:
+    def put(self, content: bytes, rules: tuple[str, ...], violations: list[dict[str, Any]]) -> None:
         stored = [
             {**v, "violatingResources": [{**r, "templatePath": ""} for r in v["violatingResources"]]}
             for v in violations
         ]
-        target = self._file(template, rules)
+        target = self._file(content, rules)
         scratch = target.with_name(f".{target.name}.{os.getpid()}")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -184,13 +179,6 @@ class _Cache:
             scratch.replace(target)
         except OSError:  # a read-only checkout: the findings stand, they are just not kept
             scratch.unlink(missing_ok=True)
-
-
-def template_types(template: str | Path) -> set[str]:
-    resources = json.loads(Path(template).read_text(encoding="utf-8")).get("Resources") or {}
-    return {
-        r.get("Type") for r in resources.values() if isinstance(r, dict) and isinstance(r.get("Type"), str)
-    }
 
 
 def run_jobs(jobs: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:

@@ -122,14 +122,25 @@ def test_a_violation_fails_and_names_its_resource(tmp_path: Path) -> None:
     assert ("s3_bucket_versioning_enabled_check", "Open") in rules, rules
 
 
-def test_rules_are_picked_per_template_and_templates_grouped(tmp_path: Path) -> None:
-    from stacks.guard import guard_rule_types, rule_groups
+def test_rules_are_picked_per_template_and_templates_grouped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stacks.guard as guard
+    from stacks.guard import guard_rule_types
 
     key = {"Key": {"Type": "AWS::KMS::Key", "Properties": {}}}
     a, b = _template(tmp_path, "a", key), _template(tmp_path, "b", key)
     empty = _template(tmp_path, "empty", {})
     bucket = _template(tmp_path, "bucket", {"B": {"Type": "AWS::S3::Bucket"}})
-    jobs = rule_groups([a, empty, b, bucket])
+    given: list[dict[str, Any]] = []
+
+    def record(jobs: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:  # what Guard is asked
+        given.extend(jobs)
+        return [{"success": True, "violations": []} for _ in jobs]
+
+    monkeypatch.setattr(guard, "run_jobs", record)
+    assert guard.check_templates([str(t) for t in (a, empty, b, bucket)], workers=1) == [[], [], [], []]
+    jobs = given
     by_templates = {tuple(job["templatePaths"]): {Path(r).stem for r in job["rulePaths"]} for job in jobs}
     types = guard_rule_types()
     typeless = {rule for rule, names in types.items() if not names}

@@ -105,3 +105,19 @@ def test_a_child_that_fails_passes_on_its_error_and_exit_code(
     assert [
         p.name for p in tmp_path.iterdir() if p.name.startswith(".cdk.out.stages-")
     ] == []  # scratch removed
+
+
+def test_a_bad_worker_count_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DESIGN_FILE": "design.yaml",
+        "CDK_OUTDIR": str(tmp_path / "out"),
+        "SYNTH_WORKERS": "two",
+    }
+    proc = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: SYNTH_WORKERS='two' is not a number of processes (a whole number, 1 or more)"
+    ]
